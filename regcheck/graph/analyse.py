@@ -1,0 +1,123 @@
+"""Turn a decomposed loss and variable roles into graph findings and a coverage table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from regcheck.catalog import RULES
+from regcheck.findings import Finding
+from regcheck.graph.coverage import CoverageRow, format_shape
+from regcheck.graph.decompose import Decomposition, Penalty, ancestors, decompose
+from regcheck.graph.ir import VAR, GraphIR, Site
+from regcheck.graph.roles import BIAS, EMBEDDING, KERNEL, NORM, assign_roles
+
+_NOWHERE = Site("<graph>", 1)
+
+
+@dataclass
+class Analysis:
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[CoverageRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def make_finding(code: str, site: Site | None, message: str, symbol: str | None) -> Finding:
+    info = RULES[code]
+    site = site or _NOWHERE
+    return Finding(code=info.code, name=info.name, severity=info.severity, path=site.path,
+                   line=site.line, column=site.column, end_line=site.line,
+                   end_column=max(site.end_column, site.column), message=message,
+                   symbol=symbol, source="graph")
+
+
+def _nonzero(penalties: list[Penalty]) -> bool:
+    return any(p.term.coefficient != 0 for p in penalties)
+
+
+def _names(ir: GraphIR, indices: list[int], limit: int = 3) -> str:
+    names = [f"'{ir.variables[i].name}'" for i in indices[:limit]]
+    more = len(indices) - limit
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def _vars_under(ir: GraphIR, roots: list[int]) -> list[int]:
+    return sorted({ir.ops[i].var for i in ancestors(ir, roots) if ir.ops[i].kind == VAR and ir.ops[i].var is not None})
+
+
+def _trained(ir: GraphIR, dec: Decomposition) -> list[int]:
+    reached = {ir.ops[i].var for i in dec.loss_ancestors if ir.ops[i].kind == VAR}
+    wanted = ir.sources if ir.sources is not None else {i for i, v in enumerate(ir.variables) if v.trainable}
+    return sorted(i for i in reached & wanted if i is not None)
+
+
+def analyse(ir: GraphIR) -> Analysis:
+    result = Analysis(notes=list(ir.notes))
+    dec = decompose(ir)
+    roles = assign_roles(ir)
+    by_var = dec.penalties_by_variable()
+    trained = _trained(ir, dec)
+    status: dict[int, list[str]] = {i: [] for i in trained}
+    findings = result.findings
+
+    def add(code: str, site: Site | None, message: str, var: int | None, also: list[int] = ()) -> None:
+        findings.append(make_finding(code, site, message, ir.variables[var].name if var is not None else None))
+        for index in {var, *also}:
+            if index in status:
+                status[index].append(code)
+
+    # RC104 first: a late regularizer explains a missing penalty better than RC101 does.
+    late = set()
+    for entry in ir.late_regularizers:
+        if not by_var.get(entry.variable):
+            late.add(entry.variable)
+            add("RC104", entry.site or ir.variables[entry.variable].site,
+                f"'{entry.layer}.{entry.attr}' was set after the layer was built: its variable "
+                f"'{ir.variables[entry.variable].name}' carries no penalty and training is unregularized",
+                entry.variable)
+
+    kernels = [i for i in trained if roles[i] == KERNEL]
+    covered = [i for i in kernels if _nonzero(by_var.get(i, []))]
+    if covered:
+        example = f"'{ir.variables[covered[0]].name}' has {by_var[covered[0]][0].describe()}"
+        for i in kernels:
+            if i not in by_var and i not in late:
+                var = ir.variables[i]
+                add("RC101", var.site, f"kernel '{var.name}' {format_shape(var.shape)} is not penalized by the "
+                    f"minimized loss, while {len(covered)} other kernel(s) are ({example})", i)
+
+    labels = {BIAS: "bias", NORM: "normalization parameter", EMBEDDING: "embedding table"}
+    for i in trained:
+        if roles[i] in labels and _nonzero(by_var.get(i, [])):
+            var = ir.variables[i]
+            what = " + ".join(p.describe() for p in by_var[i])
+            add("RC102" if roles[i] == BIAS else "RC103", var.site,
+                f"{labels[roles[i]]} '{var.name}' {format_shape(var.shape)} is penalized ({what})", i)
+
+    missing = [r for r in ir.regularization_losses if r not in dec.loss_ancestors]
+    if missing and ir.loss is not None:
+        variables = _vars_under(ir, missing)
+        add("RC201", ir.call_site, f"{len(missing)} penalt{'y' if len(missing) == 1 else 'ies'} in "
+            f"REGULARIZATION_LOSSES (on {_names(ir, variables) or 'no variable'}) never reach the loss given to "
+            f"{ir.hook or 'the optimizer'}", variables[0] if variables else None, variables)
+
+    declared = [i for i in trained if ir.variables[i].declared_regularizer and not by_var.get(i) and i not in late]
+    if declared:
+        add("RC202", ir.call_site, f"model.losses are left out of the loss given to {ir.hook or 'the optimizer'}: "
+            f"the regularizers declared on {_names(ir, declared)} never reach training", declared[0], declared)
+
+    if ir.train_op is not None and ir.update_ops:
+        needed = ancestors(ir, [ir.train_op], control=True)
+        skipped = [u for u in ir.update_ops if u not in needed]
+        if skipped:
+            names = ", ".join(f"'{ir.ops[u].name}'" for u in skipped[:2])
+            add("RC207", ir.call_site, f"the train op does not depend on {len(skipped)} of {len(ir.update_ops)} "
+                f"UPDATE_OPS ({names}...): batch-norm moving statistics are never updated", None)
+
+    for i in trained:
+        var = ir.variables[i]
+        penalties = by_var.get(i, [])
+        state = ", ".join(status[i]) or ("penalized" if penalties else "unpenalized")
+        result.coverage.append(CoverageRow(var.name, format_shape(var.shape), roles[i],
+                                           " + ".join(p.describe() for p in penalties) or "-", state))
+    findings.sort(key=Finding.sort_key)
+    return result

@@ -1,0 +1,39 @@
+"""The coverage table: what the minimized loss really penalizes, variable by variable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_HEADERS = ("variable", "shape", "role", "penalty", "status")
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    variable: str
+    shape: str
+    role: str
+    penalty: str  # "l2 x0.01", "l2_loss x0.0005 + l1 x1e-05", or "-"
+    status: str  # "penalized", "unpenalized", "not trained", or the codes that fired
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CoverageRow":
+        return cls(**{key: str(data.get(key, "")) for key in _HEADERS})
+
+
+def format_shape(shape: tuple[int | None, ...]) -> str:
+    dims = ["?" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def render_table(rows: list[CoverageRow]) -> str:
+    if not rows:
+        return "no trainable variables were reached by the loss\n"
+    cells = [_HEADERS] + [(r.variable, r.shape, r.role, r.penalty, r.status) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(_HEADERS))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,78 @@
+"""Record an eager step as a graph, so eager custom loops get the same analysis.
+
+Eager execution keeps no graph. While a GradientTape is open the runner
+registers a TensorFlow op callback that notes every executed op with its
+input and output tensors; at ``tape.gradient(target, ...)`` the ops the
+target depends on are rebuilt into a GraphIR. Values that enter from outside
+(variable handles, batches, Python scalars) are classified by the catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regcheck.graph.catalog import VariableCatalog
+from regcheck.graph.ir import GraphIR, Op
+
+
+class EagerRecorder:
+    def __init__(self) -> None:
+        self.records: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = []
+        self._active = False
+
+    def _callback(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None,
+                  graph: Any = None) -> None:
+        if graph is None:  # only eagerly executed ops; graph building has its own record
+            name = op_type.decode() if isinstance(op_type, bytes) else str(op_type)
+            # Holding the tensors keeps their ids unique for the whole recording.
+            self.records.append((name, tuple(inputs or ()), tuple(outputs or ())))
+        return None
+
+    def start(self) -> None:
+        from tensorflow.python.framework import op_callbacks
+
+        if not self._active:
+            op_callbacks.add_op_callback(self._callback)
+            self._active = True
+
+    def stop(self) -> None:
+        from tensorflow.python.framework import op_callbacks
+
+        if self._active:
+            op_callbacks.remove_op_callback(self._callback)
+            self._active = False
+
+    def build(self, target: Any, catalog: VariableCatalog) -> tuple[GraphIR, int | None]:
+        """The IR of the recorded ops the target depends on, and the target's op index."""
+        producer: dict[int, int] = {}
+        for number, (_, _, outputs) in enumerate(self.records):
+            for tensor in outputs:
+                producer[id(tensor)] = number
+        ir = GraphIR(variables=catalog.variables)
+        index_of: dict[int, int] = {}  # record number -> op index
+        external: dict[int, int] = {}  # id(tensor) -> op index for values from outside
+
+        def node_for(tensor: Any) -> int:
+            number = producer.get(id(tensor))
+            if number is not None:
+                return index_of[number]
+            if id(tensor) not in external:
+                kind, var, value = catalog.classify_external(tensor)
+                external[id(tensor)] = ir.add(Op(type="External", inputs=[], kind=kind, var=var, value=value))
+            return external[id(tensor)]
+
+        root = producer.get(id(target))
+        if root is None:
+            return ir, None
+        needed: set[int] = set()
+        stack = [root]
+        while stack:
+            number = stack.pop()
+            if number in needed:
+                continue
+            needed.add(number)
+            stack.extend(producer[id(t)] for t in self.records[number][1] if id(t) in producer)
+        for number in sorted(needed):  # execution order is a topological order
+            op_type, inputs, _ = self.records[number]
+            index_of[number] = ir.add(Op(type=op_type, inputs=[node_for(t) for t in inputs], name=f"{op_type}_{number}"))
+        return ir, index_of[root]

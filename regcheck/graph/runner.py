@@ -1,0 +1,96 @@
+"""The child process: install hooks, run the user's entry point, report the first training step.
+
+Run as ``python -m regcheck.graph.runner RESULT_FILE ENTRY [ARGS...]``. The
+result file gets one JSON object: ``{"status": "ok", "findings": [...],
+"coverage": [...], "notes": [...]}``, or status ``error`` (the user's code
+raised), ``no-training`` (it ended without reaching training), ``internal``
+(regcheck failed). At a capture the process ends with ``os._exit`` so nothing
+more of the user's code runs: no training step, no checkpoint, no atexit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import traceback
+from typing import Any
+
+from regcheck.graph.locate import format_user_error
+
+
+def _write(path: str, payload: dict[str, Any]) -> None:
+    tmp = path + ".part"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle)
+    os.replace(tmp, path)  # the parent never reads half a result
+
+
+def _finish(path: str, payload: dict[str, Any]) -> None:
+    _write(path, payload)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    os._exit(0)
+
+
+def _sink(path: str) -> Any:
+    def sink(ir: Any) -> None:
+        try:
+            from regcheck.graph.analyse import analyse
+
+            if ir.loss is None:
+                _finish(path, {"status": "no-loss", "hook": ir.hook, "notes": ir.notes})
+            result = analyse(ir)
+            _finish(path, {"status": "ok", "hook": ir.hook, "notes": result.notes,
+                           "findings": [f.to_json() for f in result.findings],
+                           "coverage": [row.to_json() for row in result.coverage]})
+        except BaseException:  # noqa: BLE001 - must never fall back into the user's code
+            _finish(path, {"status": "internal", "error": traceback.format_exc()})
+    return sink
+
+
+def _run_entry(entry: str, args: list[str]) -> None:
+    if ":" in entry and not entry.endswith(".py"):
+        module_name, _, attr = entry.partition(":")
+        sys.argv = [entry, *args]
+        sys.path.insert(0, os.getcwd())
+        import importlib
+
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            target = getattr(target, part)
+        target()
+    else:
+        sys.argv = [entry, *args]
+        sys.path.insert(0, os.path.dirname(os.path.abspath(entry)))
+        runpy.run_path(entry, run_name="__main__")
+
+
+def main(argv: list[str]) -> None:
+    path, entry, args = argv[0], argv[1], argv[2:]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        from regcheck.graph.hooks import TrainingHooks
+        from regcheck.graph.registry import Registry
+
+        registry = Registry()
+        registry.install()
+        TrainingHooks(registry.catalog, _sink(path)).install()
+    except BaseException:  # noqa: BLE001
+        _finish(path, {"status": "internal", "error": traceback.format_exc()})
+    try:
+        _run_entry(entry, args)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            _finish(path, {"status": "error", "error": f"the script exited with status {exc.code}"})
+    except BaseException as exc:  # noqa: BLE001 - the user's error, reported as theirs
+        _finish(path, {"status": "error", "error": format_user_error(exc)})
+    _finish(path, {"status": "no-training"})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
