@@ -1,0 +1,3 @@
+from regcheck.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""All checks. One module per rule, named by its code; add new ones to ALL_CHECKS."""
+
+from __future__ import annotations
+
+from regcheck.checks.base import Check
+from regcheck.checks.rc101_unregularized_weight import UnregularizedWeight
+from regcheck.checks.rc102_regularized_bias import RegularizedBias
+from regcheck.checks.rc201_regularization_collection_unused import RegularizationCollectionUnused
+from regcheck.checks.rc204_loss_list_added import LossListAdded
+from regcheck.checks.rc205_scope_regularizer_on_plain_variable import ScopeRegularizerOnPlainVariable
+from regcheck.checks.rc207_update_ops_not_run import UpdateOpsNotRun
+from regcheck.checks.rc406_positional_logits_labels import PositionalLogitsLabels
+from regcheck.checks.rc601_legacy_l2_regularizer import LegacyL2Regularizer
+
+ALL_CHECKS: list[type[Check]] = [
+    UnregularizedWeight,
+    RegularizedBias,
+    RegularizationCollectionUnused,
+    LossListAdded,
+    ScopeRegularizerOnPlainVariable,
+    UpdateOpsNotRun,
+    PositionalLogitsLabels,
+    LegacyL2Regularizer,
+]
+
+
+def checks_for(codes: frozenset[str]) -> list[type[Check]]:
+    return [check for check in ALL_CHECKS if check.code in codes]

@@ -1,0 +1,170 @@
+"""RC101 unregularized-weight: some weights of a model are penalized and others are not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import libcst as cst
+
+from regcheck.checks import edits
+from regcheck.checks.base import Check, unsafe_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.penalties import PenaltyTerm, penalty_terms
+from regcheck.facts.roles import Role
+from regcheck.facts.tf1_layers import LayerCall, layer_calls
+from regcheck.facts.variables import VariableFact, variables
+from regcheck.findings import Edit, Finding, Fix
+
+
+@dataclass(eq=False)
+class _Weight:
+    symbol: str
+    anchor: cst.CSTNode
+    variable: VariableFact | None = None
+    layer: LayerCall | None = None
+
+
+class UnregularizedWeight(Check):
+    code = "RC101"
+    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm")
+
+    VALID = [
+        # Every weight is penalized; biases are not.
+        """
+import tensorflow as tf
+w1 = tf.Variable(tf.random_normal([784, 256]))
+w2 = tf.Variable(tf.random_normal([256, 10]))
+b2 = tf.Variable(tf.zeros([10]))
+loss = tf.reduce_mean(tf.square(y - tf.matmul(tf.matmul(x, w1), w2) - b2))
+loss += 0.01 * (tf.nn.l2_loss(w1) + tf.nn.l2_loss(w2))
+""",
+        # A zero coefficient is a deliberate choice.
+        """
+import tensorflow.compat.v1 as tf
+w1 = tf.get_variable("w1", [784, 256])
+w2 = tf.get_variable("w2", [256, 10])
+loss = data_loss + 0.01 * tf.nn.l2_loss(w2) + 0.0 * tf.nn.l2_loss(w1)
+""",
+        # All trainable variables, filtered: covers every weight.
+        """
+import tensorflow as tf
+w1 = tf.Variable(tf.random_normal([784, 256]))
+w2 = tf.Variable(tf.random_normal([256, 10]))
+l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not in v.name])
+""",
+        # tf.layers with a kernel_regularizer on every layer.
+        """
+import tensorflow as tf
+reg = tf.contrib.layers.l2_regularizer(0.1)
+h = tf.layers.dense(x, 256, kernel_regularizer=reg)
+out = tf.layers.dense(h, 10, kernel_regularizer=reg)
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow as tf
+w_hidden = tf.Variable(tf.random_normal([784, 256]))
+w_out = tf.Variable(tf.random_normal([256, 10]))
+loss = cross_entropy + 0.01 * tf.nn.l2_loss(w_out)
+""",
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.dense(x, 256)
+out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        terms = penalty_terms(facts)
+        if any(t.all_variables for t in terms):
+            return  # every weight is in the penalty (biases are RC102's business)
+        weights, penalized, active = _coverage(facts, terms)
+        if not active:
+            return  # nothing penalized with a non-zero coefficient: a consistent choice
+        for weight in weights:
+            if weight.symbol in penalized:
+                continue
+            yield self.finding(
+                facts,
+                weight.anchor,
+                f"weight `{weight.symbol}` is not regularized while other weights of this model are",
+                symbol=weight.symbol,
+                fix=_fix(facts, weight, terms),
+            )
+
+
+def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], set[str], bool]:
+    """The model's weights, the symbols that carry a penalty, and whether any penalty is non-zero."""
+    weights: list[_Weight] = []
+    penalized: set[str] = set()
+    active = False
+    for variable in variables(facts):
+        if variable.role is not Role.WEIGHT or _not_trainable(variable):
+            continue
+        weights.append(_Weight(variable.symbol, variable.call.node, variable=variable))
+        if variable.collection_penalized:
+            penalized.add(variable.symbol)
+            active = True
+    for layer in layer_calls(facts):
+        weights.append(_Weight(layer.symbol, layer.call.node, layer=layer))
+        if layer.kernel_regularizer is not None or layer.kernel_from_arg_scope:
+            penalized.add(layer.symbol)
+            active = active or layer.kernel_regularizer is not None
+    for term in terms:
+        for variable in term.covers:
+            penalized.add(variable.symbol)
+            if variable.role is Role.WEIGHT and not term.zero:
+                active = True
+    return weights, penalized, active
+
+
+def _not_trainable(variable: VariableFact) -> bool:
+    trainable = variable.call.value("trainable")
+    return isinstance(trainable, cst.Name) and trainable.value == "False"
+
+
+def _fix(facts: ModuleFacts, weight: _Weight, terms: list[PenaltyTerm]) -> Fix | None:
+    if weight.layer is not None:
+        return _layer_fix(facts, weight.layer)
+    variable = weight.variable
+    assert variable is not None
+    if variable.via_get_variable:
+        template = next((v.regularizer for v in variables(facts) if v.regularizer is not None and v.role is Role.WEIGHT), None)
+        if template is not None:
+            code = facts.code(template)
+            return unsafe_fix(
+                f"Add `regularizer={code}` to `{variable.symbol}`",
+                edits.add_keyword(facts, variable.call.node, "regularizer", code),
+            )
+    if "(" in variable.symbol:
+        return None  # not bound to a name the penalty could refer to
+    for term in terms:
+        if term.zero or not any(v.role is Role.WEIGHT for v in term.covers):
+            continue
+        if term.source_list is not None:
+            return unsafe_fix(
+                f"Add `{variable.symbol}` to the list of penalized weights",
+                edits.insert_after(facts, term.source_list.elements[-1].value, f", {variable.symbol}"),
+            )
+        if term.loop is None:
+            return _term_fix(facts, term, variable)
+    return None
+
+
+def _term_fix(facts: ModuleFacts, term: PenaltyTerm, variable: VariableFact) -> Fix:
+    new_term = facts.code(term.term.deep_replace(term.subject, cst.parse_expression(variable.symbol)))
+    separator = ", " if isinstance(facts.parent(term.term), cst.Element) else " + "
+    edit: Edit = edits.insert_after(facts, term.term, f"{separator}{new_term.strip()}")
+    return unsafe_fix(f"Add `{new_term.strip()}` to the penalty", edit)
+
+
+def _layer_fix(facts: ModuleFacts, layer: LayerCall) -> Fix | None:
+    template = next((other.kernel_regularizer for other in layer_calls(facts) if other.kernel_regularizer is not None), None)
+    if template is None:
+        return None
+    code = facts.code(template.value)
+    keyword = template.keyword.value if template.keyword is not None else layer.kernel_keyword
+    if layer.call.name and layer.call.name.startswith("tf.layers.") != (keyword == "kernel_regularizer"):
+        keyword = layer.kernel_keyword
+    return unsafe_fix(f"Add `{keyword}={code}`", edits.add_keyword(facts, layer.call.node, keyword, code))

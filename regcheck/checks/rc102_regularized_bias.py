@@ -1,0 +1,136 @@
+"""RC102 regularized-bias: a bias is penalized."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from regcheck.checks import edits
+from regcheck.checks.base import Check, unsafe_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.penalties import PenaltyTerm, penalty_terms
+from regcheck.facts.roles import Role
+from regcheck.facts.tf1_layers import layer_calls
+from regcheck.facts.variables import variables
+from regcheck.findings import Finding, Fix
+
+
+class RegularizedBias(Check):
+    code = "RC102"
+    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm")
+
+    VALID = [
+        """
+import tensorflow as tf
+w = tf.Variable(tf.random_normal([784, 10]))
+b = tf.Variable(tf.zeros([10]))
+loss = data_loss + 0.01 * tf.nn.l2_loss(w)
+""",
+        """
+import tensorflow as tf
+l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not in v.name])
+""",
+        """
+import tensorflow.compat.v1 as tf
+w = tf.get_variable("w", [784, 10], regularizer=tf.keras.regularizers.l2(0.01))
+b = tf.get_variable("b", [10])
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow as tf
+w = tf.Variable(tf.random_normal([784, 10]))
+b = tf.Variable(tf.zeros([10]))
+loss = data_loss + 0.01 * (tf.nn.l2_loss(w) + tf.nn.l2_loss(b))
+""",
+        """
+import tensorflow as tf
+l2 = 0.001 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+""",
+        """
+import tensorflow.compat.v1 as tf
+out = tf.layers.dense(x, 10, bias_regularizer=tf.keras.regularizers.l2(0.01))
+""",
+        """
+import tensorflow.compat.v1 as tf
+with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
+    w = tf.get_variable("w", [784, 10])
+    b = tf.get_variable("b", [10])
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for term in penalty_terms(facts):
+            if term.zero:
+                continue
+            if term.all_variables and not term.filtered:
+                yield self.finding(
+                    facts,
+                    term.call,
+                    "the penalty sums over all trainable variables, biases included",
+                    fix=_filter_fix(facts, term),
+                )
+                continue
+            for variable in term.covers:
+                if variable.role is Role.BIAS:
+                    yield self.finding(
+                        facts,
+                        term.call if term.loop is None else variable.call.node,
+                        f"bias `{variable.symbol}` is penalized",
+                        symbol=variable.symbol,
+                        fix=_drop_term_fix(facts, term, variable.symbol),
+                    )
+        reported_scopes: set[cst.CSTNode] = set()
+        for variable in variables(facts):
+            if variable.role is not Role.BIAS or not variable.collection_penalized:
+                continue
+            if variable.regularizer is not None:
+                arg = variable.call.arg("regularizer")
+                assert arg is not None
+                yield self.finding(
+                    facts,
+                    arg,
+                    f"bias `{variable.symbol}` is created with a regularizer",
+                    symbol=variable.symbol,
+                    fix=unsafe_fix("Remove the bias regularizer", edits.remove_argument(facts, variable.call.node, arg)),
+                )
+            elif variable.scope_regularizer is not None and variable.scope_regularizer not in reported_scopes:
+                reported_scopes.add(variable.scope_regularizer)
+                yield self.finding(
+                    facts,
+                    variable.scope_regularizer,
+                    f"the variable_scope regularizer also penalizes bias `{variable.symbol}`; "
+                    "pass `regularizer=` to the weights' get_variable calls instead",
+                    symbol=variable.symbol,
+                )
+        for layer in layer_calls(facts):
+            if layer.bias_regularizer is not None:
+                keyword = layer.bias_regularizer.keyword.value if layer.bias_regularizer.keyword else "bias_regularizer"
+                yield self.finding(
+                    facts,
+                    layer.bias_regularizer,
+                    f"`{keyword}` penalizes the bias of `{layer.symbol}`",
+                    symbol=layer.symbol,
+                    fix=unsafe_fix(
+                        f"Remove `{keyword}`", edits.remove_argument(facts, layer.call.node, layer.bias_regularizer)
+                    ),
+                )
+
+
+def _drop_term_fix(facts: ModuleFacts, term: PenaltyTerm, symbol: str) -> Fix | None:
+    if term.loop is not None or len(term.covers) != 1:
+        return None
+    edit = edits.remove_operand(facts, term.term)
+    if edit is None:
+        return None
+    return unsafe_fix(f"Remove the penalty on `{symbol}`", edit)
+
+
+def _filter_fix(facts: ModuleFacts, term: PenaltyTerm) -> Fix | None:
+    loop = term.loop
+    if loop is None or not isinstance(loop.owner, cst.CompFor) or not isinstance(term.subject, cst.Name):
+        return None
+    name = term.subject.value
+    condition = f' if "bias" not in {name}.name'
+    return unsafe_fix("Leave biases out of the penalty", edits.insert_after(facts, loop.owner.iter, condition))

@@ -1,0 +1,113 @@
+"""RC204 loss-list-added: a Python list of losses added to a scalar loss broadcasts."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from regcheck import tf_api
+from regcheck.checks import edits
+from regcheck.checks.base import Check, safe_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.dataflow import resolve_expr
+from regcheck.facts.training import collection_registrations
+from regcheck.findings import Finding, Fix
+
+
+class LossListAdded(Check):
+    code = "RC204"
+    triggers = (b"get_collection", b"get_regularization_losses", b".losses")
+
+    VALID = [
+        """
+import tensorflow.compat.v1 as tf
+loss = data_loss + tf.add_n(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES))
+""",
+        """
+import tensorflow as tf
+losses = model.losses + [extra_penalty]
+loss = data_loss + sum(model.losses)
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow.compat.v1 as tf
+loss = data_loss + tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+""",
+        """
+import tensorflow as tf
+reg_losses = tf.losses.get_regularization_losses()
+loss = data_loss + reg_losses
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for node in _additions(facts):
+            if isinstance(node, cst.AugAssign):
+                pairs = [(node.value, node.target)]
+            else:
+                pairs = [(node.left, node.right), (node.right, node.left)]
+            for operand, other in pairs:
+                kind = _list_kind(facts, operand)
+                if kind is None or _list_kind(facts, other, exclude=operand) is not None or _is_list_literal(other):
+                    continue
+                yield self.finding(
+                    facts,
+                    operand,
+                    f"`{facts.code(operand).strip()}` is a list of losses; adding it to a scalar loss "
+                    "broadcasts into a vector loss instead of summing the penalties",
+                    fix=_fix(facts, operand, kind),
+                )
+
+
+def _additions(facts: ModuleFacts) -> list[cst.CSTNode]:
+    def collect(f: ModuleFacts) -> list[cst.CSTNode]:
+        found: list[cst.CSTNode] = []
+        for node in f.parents:
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+                found.append(node)
+            elif isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+                found.append(node)
+        return found
+
+    return facts.cached("additions", collect)
+
+
+def _list_kind(facts: ModuleFacts, node: cst.BaseExpression, exclude: cst.CSTNode | None = None) -> str | None:
+    """"collection" or "model" when the expression is a list of loss tensors, else None."""
+    # `loss += reg_list` binds `loss` to the list too; that binding says nothing about `loss`.
+    values = [v for v in resolve_expr(facts, node) if v is not exclude]
+    if not values:
+        return None
+    kinds = {_direct_kind(facts, value) for value in values}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return None
+
+
+def _direct_kind(facts: ModuleFacts, node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Call):
+        fact = facts.call(node)
+        if fact is not None and (fact.name in tf_api.LOSS_LIST_FUNCS or fact.name == "tf.get_collection"):
+            return "collection"
+    if isinstance(node, cst.Attribute) and node.attr.value == "losses" and facts.canonical(node) is None:
+        return "model"
+    return None
+
+
+def _is_list_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.List, cst.ListComp, cst.Tuple))
+
+
+def _fix(facts: ModuleFacts, operand: cst.BaseExpression, kind: str) -> Fix:
+    prefix = facts.tf_prefix()
+    if kind == "collection" and prefix is not None and collection_registrations(facts):
+        wrapper = f"{prefix}.add_n"
+    else:
+        wrapper = "sum"  # also right for an empty list, where tf.add_n raises
+    return safe_fix(
+        f"Sum the list with `{wrapper}(...)`",
+        edits.insert_before(facts, operand, f"{wrapper}("),
+        edits.insert_after(facts, operand, ")"),
+    )

@@ -1,0 +1,93 @@
+"""RC207 update-ops-not-run: TF1 batch norm statistics never update."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from regcheck import tf_api
+from regcheck.checks import edits
+from regcheck.checks.base import Check, safe_fix
+from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts.training import is_update_ops_key, minimize_calls
+from regcheck.findings import Finding, Fix
+
+
+class UpdateOpsNotRun(Check):
+    code = "RC207"
+    triggers = (b"batch_norm",)
+
+    VALID = [
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+with tf.control_dependencies(update_ops):
+    train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.dense(x, 64)
+train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        norms = [c for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)]
+        if not norms or _handles_update_ops(facts):
+            return
+        first = facts.span(norms[0].node).line
+        for fact in minimize_calls(facts):
+            if fact.kind != "minimize":
+                continue
+            yield self.finding(
+                facts,
+                fact.call.node,
+                f"batch normalization (line {first}) puts its moving-average updates in UPDATE_OPS, "
+                "but this train op does not depend on them, so the statistics used at inference never update",
+                fix=_fix(facts, fact.call),
+            )
+
+
+def _updates_in_place(call: CallFact) -> bool:
+    value = call.value("updates_collections")
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def _handles_update_ops(facts: ModuleFacts) -> bool:
+    for call in facts.calls:
+        if call.name in tf_api.UPDATE_AWARE_TRAIN_OPS:
+            return True
+        if call.name == "tf.get_collection" and is_update_ops_key(facts, call.value("key", 0)):
+            return True
+    return False
+
+
+def _fix(facts: ModuleFacts, call: CallFact) -> Fix | None:
+    prefix = facts.tf_prefix(compat_v1=True)
+    statement = next((a for a in facts.ancestors(call.node) if isinstance(a, cst.SimpleStatementLine)), None)
+    if prefix is None or statement is None or len(statement.body) != 1:
+        return None
+    if not isinstance(facts.parent(statement), (cst.IndentedBlock, cst.Module)):
+        return None
+    span = facts.span(statement.body[0])
+    text = facts.text(span)
+    if '"""' in text or "'''" in text:
+        return None  # re-indenting would change a multi-line string
+    indent = facts.lines[span.line - 1][: span.column - 1]
+    step = facts.module.default_indent
+    newline = facts.module.default_newline
+    body = text.replace(newline, newline + step)
+    replacement = (
+        f"with {prefix}.control_dependencies({prefix}.get_collection({prefix}.GraphKeys.UPDATE_OPS)):"
+        f"{newline}{indent}{step}{body}"
+    )
+    return safe_fix("Run UPDATE_OPS before the train step", edits.replace(facts, statement.body[0], replacement))

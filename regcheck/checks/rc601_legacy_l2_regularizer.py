@@ -1,0 +1,89 @@
+"""RC601 legacy-l2-regularizer: TF1 regularizer factories, converted with identical numbers."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from regcheck.checks import edits
+from regcheck.checks.base import Check, safe_fix
+from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts.dataflow import literal_value
+from regcheck.findings import Finding, Fix
+
+# name -> (Keras class, halve the scale?): tf.nn.l2_loss is sum(w**2) / 2, Keras L2 is sum(w**2).
+_LEGACY = {
+    "tf.contrib.layers.l2_regularizer": ("L2", True),
+    "slim.l2_regularizer": ("L2", True),
+    "tf.contrib.layers.l1_regularizer": ("L1", False),
+    "slim.l1_regularizer": ("L1", False),
+    "keras.regularizers.l2": ("L2", False),
+    "keras.regularizers.l1": ("L1", False),
+}
+
+
+class LegacyL2Regularizer(Check):
+    code = "RC601"
+    triggers = (b"l2_regularizer", b"l1_regularizer", b"regularizers.l2", b"regularizers.l1", b"l2(")
+
+    VALID = [
+        """
+import tensorflow as tf
+reg = tf.keras.regularizers.L2(0.005)
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow as tf
+reg = tf.contrib.layers.l2_regularizer(0.01)
+""",
+        """
+import keras
+reg = keras.regularizers.l2(0.01)
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for call in facts.calls_named(_LEGACY):
+            assert call.name is not None
+            target, halve = _LEGACY[call.name]
+            note = " (tf.nn.l2_loss halves the square sum, Keras L2 does not, so the scale is halved)" if halve else ""
+            yield self.finding(
+                facts,
+                call.node,
+                f"`{call.name}` is a legacy spelling; use `keras.regularizers.{target}`{note}",
+                fix=_fix(facts, call, target, halve),
+            )
+
+
+def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | None:
+    scale = call.value("scale", 0) if call.name and not call.name.startswith("keras.") else call.value(target.lower(), 0)
+    if scale is None or len(call.node.args) != 1:
+        return None
+    keras_alias = next((n for n, m in facts.module_aliases.items() if m == "keras"), None)
+    tf_alias = next((n for n, m in facts.module_aliases.items() if m == "tf"), None)
+    imports: tuple[str, ...] = ()
+    if keras_alias:
+        prefix = f"{keras_alias}.regularizers"
+    elif tf_alias and not facts.uses_compat_v1 and call.name and call.name.startswith("keras."):
+        prefix = f"{tf_alias}.keras.regularizers"
+    else:
+        prefix, imports = "keras.regularizers", ("import keras",)
+    value = literal_value(scale)
+    if halve:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            argument = repr(value / 2)  # dividing by two is exact in binary floating point
+        else:
+            argument = f"{_parenthesized(facts, scale)} / 2"
+    else:
+        argument = facts.code(scale)
+    replacement = f"{prefix}.{target}({argument})"
+    return safe_fix(f"Replace with `{replacement}`", edits.replace(facts, call.node, replacement), imports=imports)
+
+
+def _parenthesized(facts: ModuleFacts, node: cst.BaseExpression) -> str:
+    code = facts.code(node)
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        return code
+    return f"({code})"

@@ -1,0 +1,173 @@
+"""Settings from ``[tool.regcheck]`` in pyproject.toml or ``regcheck.toml``, with CLI overrides."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pathspec
+
+from regcheck.catalog import BY_NAME, RULES
+from regcheck.findings import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+KNOWN_KEYS = frozenset({"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "fail-on"})
+DEFAULT_SELECT = frozenset(code for code, info in RULES.items() if info.severity >= Severity.WARNING)
+
+
+class ConfigError(Exception):
+    """A problem with settings: reported as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: frozenset[str] = DEFAULT_SELECT
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.WARNING
+    root: Path = field(default_factory=Path.cwd)
+    config_file: Path | None = None
+
+    def codes_for(self, path: str) -> frozenset[str]:
+        """The selected codes for one file, after per-file-ignores."""
+        if not self.per_file_ignores:
+            return self.select
+        relative = _relative(path, self.root)
+        codes = set(self.select)
+        for pattern, ignored in self.per_file_ignores:
+            if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(relative):
+                codes -= ignored
+        return frozenset(codes)
+
+    def fingerprint(self) -> str:
+        """What the cache must key on: everything that changes findings."""
+        return repr((sorted(self.select), self.per_file_ignores))
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def resolve_selectors(selectors: Iterable[str], where: str) -> set[str]:
+    """Codes for selectors: exact codes, prefixes (RC1, RC), kebab-case names, or ALL."""
+    codes: set[str] = set()
+    for raw in selectors:
+        token = raw.strip()
+        if not token:
+            continue
+        if token.upper() == "ALL":
+            codes |= set(RULES)
+            continue
+        if token in BY_NAME:
+            codes.add(BY_NAME[token].code)
+            continue
+        matched = {code for code in RULES if code.startswith(token.upper())}
+        if not matched:
+            raise ConfigError(f"{where}: unknown rule selector {token!r}")
+        codes |= matched
+    return codes
+
+
+@dataclass
+class Overrides:
+    """Selection and behaviour given on the command line; they win over the config file."""
+
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest regcheck.toml, or pyproject.toml with a [tool.regcheck] table, walking up."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for directory in [current, *current.parents]:
+        candidate = directory / "regcheck.toml"
+        if candidate.is_file():
+            return candidate, _load(candidate, toplevel=True)
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            table = _load(pyproject, toplevel=False)
+            if table is not None:
+                return pyproject, table
+    return None
+
+
+def _load(path: Path, toplevel: bool) -> Any:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if toplevel:
+        return data.get("tool", {}).get("regcheck", data) if "tool" in data else data
+    return data.get("tool", {}).get("regcheck")
+
+
+def load_settings(start: Path, config_file: Path | None = None, overrides: Overrides | None = None) -> Settings:
+    overrides = overrides or Overrides()
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: config file not found")
+        table = _load(config_file, toplevel=config_file.name != "pyproject.toml") or {}
+        found: tuple[Path, dict[str, Any]] | None = (config_file, table)
+    else:
+        found = find_config(start)
+    path, table = found if found else (None, {})
+    where = str(path) if path else "settings"
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.regcheck] (known: {', '.join(sorted(KNOWN_KEYS))})")
+    root = path.parent if path else Path.cwd()
+
+    select = set(DEFAULT_SELECT)
+    if "select" in table:
+        select = resolve_selectors(_list(table, "select", where), f"{where}: select")
+    select |= resolve_selectors(_list(table, "extend-select", where), f"{where}: extend-select")
+    if overrides.select is not None:
+        select = resolve_selectors(overrides.select, "--select")
+    select |= resolve_selectors(overrides.extend_select, "--extend-select")
+    select -= resolve_selectors(_list(table, "ignore", where), f"{where}: ignore")
+    select -= resolve_selectors(overrides.ignore, "--ignore")
+
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [codes]")
+    per_file_ignores = tuple(
+        (pattern, frozenset(resolve_selectors(_as_list(codes, f"{where}: per-file-ignores"), f"{where}: per-file-ignores")))
+        for pattern, codes in per_file.items()
+    )
+    exclude = _list(table, "exclude", where) if overrides.exclude is None else overrides.exclude
+    exclude = [*exclude, *_list(table, "extend-exclude", where), *overrides.extend_exclude]
+    fail_on_text = overrides.fail_on or table.get("fail-on", "warning")
+    try:
+        fail_on = Severity.parse(str(fail_on_text))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: fail-on: {exc}") from None
+    return Settings(frozenset(select), per_file_ignores, tuple(exclude), fail_on, root, path)
+
+
+def _list(table: dict[str, Any], key: str, where: str) -> list[str]:
+    return _as_list(table.get(key, []), f"{where}: {key}")
+
+
+def _as_list(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return value

@@ -1,0 +1,218 @@
+"""ModuleFacts: one parsed module with its libcst metadata and everything the facts pass recorded.
+
+Checks only read a ModuleFacts; they never walk the tree themselves. The
+metadata maps come straight from libcst's providers (positions, parents,
+scopes, qualified names); nothing here re-implements name resolution.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, TypeVar
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from regcheck import tf_api
+
+T = TypeVar("T")
+
+# Keep each line's ending attached: split after \r\n, \r or \n.
+_LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+
+
+def _strip_end(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    column: int  # 1-based
+    end_line: int
+    end_column: int  # 1-based, exclusive
+
+
+@dataclass(eq=False)
+class CallFact:
+    """One call expression with what checks ask of it."""
+
+    node: cst.Call
+    name: str | None  # canonical TF/Keras name of the callee (tf.nn.l2_loss), None if not TF/Keras
+    method: str | None  # last attribute of the callee, for `obj.method(...)` whatever obj is
+    receiver: cst.BaseExpression | None  # obj in `obj.method(...)`
+    function: cst.FunctionDef | None  # innermost enclosing def
+    class_def: cst.ClassDef | None  # innermost enclosing class
+    withs: tuple[cst.WithItem, ...]  # enclosing with-items, outermost first
+
+    def arg(self, keyword: str, position: int | None = None) -> cst.Arg | None:
+        """The argument passed as ``keyword=`` or, failing that, at ``position``."""
+        positional = 0
+        found: cst.Arg | None = None
+        for arg in self.node.args:
+            if arg.keyword is not None:
+                if arg.keyword.value == keyword:
+                    return arg
+            elif arg.star:
+                continue
+            else:
+                if position is not None and positional == position:
+                    found = arg
+                positional += 1
+        return found
+
+    def value(self, keyword: str, position: int | None = None) -> cst.BaseExpression | None:
+        arg = self.arg(keyword, position)
+        return arg.value if arg is not None else None
+
+    @property
+    def positional(self) -> list[cst.Arg]:
+        return [a for a in self.node.args if a.keyword is None and not a.star]
+
+    @property
+    def keywords(self) -> dict[str, cst.Arg]:
+        return {a.keyword.value: a for a in self.node.args if a.keyword is not None}
+
+
+@dataclass
+class ModuleFacts:
+    """Facts about one module. Collectors fill the public fields in one batched pass."""
+
+    path: str
+    source: str
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    parents: Mapping[cst.CSTNode, cst.CSTNode]
+    scopes: Mapping[cst.CSTNode, Scope | None]
+    _qualified: Mapping[cst.CSTNode, Any]
+
+    calls: list[CallFact] = field(default_factory=list)
+    calls_by_node: dict[cst.Call, CallFact] = field(default_factory=dict)
+    # Name target node -> the expression assigned to it (augmented assignments included).
+    bound_values: dict[cst.CSTNode, list[cst.BaseExpression]] = field(default_factory=dict)
+    # Loop / comprehension target Name node -> the iterable it ranges over (+ comprehension filters).
+    loop_sources: dict[cst.CSTNode, "LoopSource"] = field(default_factory=dict)
+    functions: list[cst.FunctionDef] = field(default_factory=list)
+    returns: dict[cst.FunctionDef, list[cst.BaseExpression]] = field(default_factory=dict)
+    # tf/keras module aliases in this file: local name -> canonical module ("tf", "keras", "slim").
+    module_aliases: dict[str, str] = field(default_factory=dict)
+    uses_compat_v1: bool = False
+    # The ProjectIndex of the run (regcheck.project), for facts about other modules; None alone.
+    project: Any = None
+    # Derived facts, filled lazily by facts.* modules and cached here.
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    # --- metadata helpers -------------------------------------------------
+
+    @classmethod
+    def from_wrapper(cls, path: str, source: str, wrapper: MetadataWrapper) -> "ModuleFacts":
+        return cls(
+            path=path,
+            source=source,
+            module=wrapper.module,
+            positions=wrapper.resolve(PositionProvider),
+            parents=wrapper.resolve(ParentNodeProvider),
+            scopes=wrapper.resolve(ScopeProvider),
+            _qualified=wrapper.resolve(QualifiedNameProvider),
+        )
+
+    def span(self, node: cst.CSTNode) -> Span:
+        rng = self.positions[node]
+        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    @property
+    def lines(self) -> list[str]:
+        """Source lines with their endings, split the way Python's tokenizer splits them."""
+        if "lines" not in self.derived:
+            self.derived["lines"] = _LINE_END.split(self.source)
+        return self.derived["lines"]
+
+    def text(self, span: Span) -> str:
+        """The exact source text a span covers."""
+        lines = self.lines
+        if span.line == span.end_line:
+            return _strip_end(lines[span.line - 1])[span.column - 1 : span.end_column - 1]
+        parts = [lines[span.line - 1][span.column - 1 :]]
+        parts.extend(lines[span.line : span.end_line - 1])
+        parts.append(lines[span.end_line - 1][: span.end_column - 1])
+        return "".join(parts)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        return self.scopes.get(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        value = self._qualified.get(node)
+        if value is None:
+            return set()
+        if callable(value):  # libcst computes qualified names lazily
+            value = value()
+        return {q.name for q in value}
+
+    def canonical(self, node: cst.CSTNode) -> str | None:
+        """Canonical TF/Keras name of a Name/Attribute expression, if it is one."""
+        for name in sorted(self.qualified_names(node)):
+            if "(" in name:  # `tf.train.Adam().minimize`: a method of a returned object
+                continue
+            canon = tf_api.canonical(name)
+            if canon is not None:
+                return canon
+        return None
+
+    def call(self, node: cst.CSTNode) -> CallFact | None:
+        return self.calls_by_node.get(node) if isinstance(node, cst.Call) else None
+
+    def calls_named(self, names: Iterable[str] | str) -> list[CallFact]:
+        wanted = {names} if isinstance(names, str) else set(names)
+        return [c for c in self.calls if c.name in wanted]
+
+    def calls_with_method(self, *methods: str) -> list[CallFact]:
+        return [c for c in self.calls if c.method in methods]
+
+    def cached(self, key: str, compute: "Any") -> Any:
+        if key not in self.derived:
+            self.derived[key] = compute(self)
+        return self.derived[key]
+
+    # --- alias helpers for fixes -------------------------------------------
+
+    def tf_prefix(self, compat_v1: bool = False) -> str | None:
+        """How this file spells ``tensorflow`` (or its v1 API when ``compat_v1``), or None."""
+        v1_alias = next((n for n, m in self.module_aliases.items() if m == "tf.compat.v1"), None)
+        tf_alias = next((n for n, m in self.module_aliases.items() if m == "tf"), None)
+        if compat_v1:
+            if v1_alias:
+                return v1_alias
+            if tf_alias:
+                return f"{tf_alias}.compat.v1" if self.uses_compat_v1 else tf_alias
+            return None
+        return tf_alias or v1_alias
+
+
+@dataclass(frozen=True)
+class LoopSource:
+    """What a loop or comprehension variable ranges over."""
+
+    iterable: cst.BaseExpression
+    filters: tuple[cst.BaseExpression, ...]  # comprehension `if` clauses
+    owner: cst.CSTNode  # the For statement or the comprehension node

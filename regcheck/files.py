@@ -1,0 +1,286 @@
+"""Files: discovery (ignore files, excludes) and reading/writing source exactly as it is on disk."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pathspec
+
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+# Never worth descending into (ruff's defaults, plus our cache).
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".mypy_cache",
+    ".nox",
+    ".tox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    ".regcheck_cache",
+    ".ipynb_checkpoints",
+)
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that is not a finding but stops a file from being checked: one line for the user."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class SourceError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Decoded text plus what it takes to write it back byte-for-byte the same way."""
+
+    path: str
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    raw: bytes = field(default=b"", repr=False)
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom and self.encoding == "utf-8" else data
+
+
+def decode_source(path: str, data: bytes) -> SourceFile:
+    """Decode like Python does (PEP 263 cookie, BOM) without translating line endings."""
+    if b"\x00" in data[:8192]:
+        raise SourceError(Problem(path, "not a text file (contains NUL bytes)"))
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(Problem(path, f"cannot read: {exc.msg if hasattr(exc, 'msg') else exc}", 1, 1)) from None
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line, column = _position_of_byte(body, getattr(exc, "start", 0))
+        reason = f"cannot decode as {codec}" if isinstance(exc, UnicodeDecodeError) else f"unknown encoding {codec!r}"
+        raise SourceError(Problem(path, reason, line, column)) from None
+    return SourceFile(path, text, codec, bom, data)
+
+
+def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+def read_source(path: str) -> SourceFile:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise SourceError(Problem(path, f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit"))
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except SourceError:
+        raise
+    except FileNotFoundError:
+        raise SourceError(Problem(path, "no such file or directory")) from None
+    except IsADirectoryError:
+        raise SourceError(Problem(path, "is a directory")) from None
+    except OSError as exc:
+        raise SourceError(Problem(path, f"cannot read: {exc.strerror or exc}")) from None
+    return decode_source(path, data)
+
+
+def write_source_atomic(source: SourceFile, new_text: str) -> None:
+    """Write through a temp file in the same directory and rename, keeping mode and encoding.
+
+    A crash at any point leaves either the old file or the new one, never a mix.
+    """
+    target = Path(source.path)
+    data = source.encode(new_text)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".regcheck-tmp", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        raise
+
+
+# --- discovery -------------------------------------------------------------
+
+
+@dataclass
+class Discovery:
+    files: list[str]
+    problems: list[Problem]
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def discover(paths: Iterable[str], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True) -> Discovery:
+    """Expand paths into source files. Explicit files are always taken, as in ruff."""
+    excluded = _spec(list(DEFAULT_EXCLUDES) + list(exclude))
+    found: list[str] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_symlink() and not path.exists():
+            problems.append(Problem(raw, "broken symbolic link"))
+            continue
+        if not path.exists():
+            problems.append(Problem(raw, "no such file or directory"))
+            continue
+        if path.is_file():
+            _add(found, seen, raw)
+            continue
+        for file in _walk(path, root, excluded, respect_gitignore, problems):
+            _add(found, seen, file)
+    return Discovery(found, problems)
+
+
+def _add(found: list[str], seen: set[str], path: str) -> None:
+    key = os.path.normpath(path)
+    if key not in seen:
+        seen.add(key)
+        found.append(path)
+
+
+def _relative_to(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _walk(top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore: bool, problems: list[Problem]) -> Iterator[str]:
+    ignores: list[tuple[Path, pathspec.PathSpec]] = []
+    if respect_gitignore:
+        ignores = _parent_gitignores(top)
+    visited: set[tuple[int, int]] = set()
+    yield from _walk_dir(top, root, excluded, ignores, problems, visited)
+
+
+def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    """.gitignore files above the walked directory, up to the repository root."""
+    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    current = top.resolve()
+    for parent in [current, *current.parents][1:]:
+        gitignore = parent / ".gitignore"
+        if gitignore.is_file():
+            specs.append((parent, _load_gitignore(gitignore)))
+        if (parent / ".git").exists():
+            break
+    return specs
+
+
+def _load_gitignore(path: Path) -> pathspec.PathSpec:
+    try:
+        return _spec(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    except OSError:
+        return _spec([])
+
+
+def _ignored(path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+    suffix = "/" if is_dir else ""
+    if excluded.match_file(path.name + suffix):
+        return True
+    relative = _relative_to(path, root)
+    if relative is not None and excluded.match_file(relative + suffix):
+        return True
+    resolved = path.resolve()
+    for base, spec in ignores:
+        try:
+            rel = resolved.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(rel + suffix):
+            return True
+    return False
+
+
+def _walk_dir(
+    directory: Path,
+    root: Path,
+    excluded: pathspec.PathSpec,
+    ignores: list[tuple[Path, pathspec.PathSpec]],
+    problems: list[Problem],
+    visited: set[tuple[int, int]],
+) -> Iterator[str]:
+    try:
+        info = directory.stat()
+    except OSError as exc:
+        problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
+        return
+    key = (info.st_dev, info.st_ino)
+    if key in visited:
+        problems.append(Problem(str(directory), "symbolic link loop, skipped"))
+        return
+    visited.add(key)
+    gitignore = directory / ".gitignore"
+    if ignores is not None and gitignore.is_file():
+        ignores = ignores + [(directory.resolve(), _load_gitignore(gitignore))]
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError:
+            continue
+        if entry.is_symlink() and not path.exists():
+            if entry.name.endswith(SOURCE_SUFFIXES):
+                problems.append(Problem(entry.path, "broken symbolic link"))
+            continue
+        if _ignored(path, is_dir, root, excluded, ignores):
+            continue
+        if is_dir:
+            yield from _walk_dir(path, root, excluded, ignores, problems, visited)
+        elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
+            yield entry.path

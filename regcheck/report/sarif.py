@@ -1,0 +1,92 @@
+"""``--output-format sarif``: SARIF 2.1.0 for GitHub code scanning."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from regcheck import __version__
+from regcheck.catalog import RULES
+from regcheck.findings import Finding, Severity
+
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+HELP_URI = "https://github.com/regcheck/regcheck/blob/main/rules/{code}.md"
+
+
+def _uri(path: str) -> str:
+    """Repository-relative URI when the file is under the working directory."""
+    candidate = Path(path)
+    try:
+        relative = candidate.resolve().relative_to(Path(os.getcwd()).resolve())
+        return relative.as_posix()
+    except ValueError:
+        return candidate.resolve().as_uri()
+
+
+def _rule_descriptor(code: str) -> dict[str, Any]:
+    from regcheck.rule_docs import rule_doc
+
+    info = RULES[code]
+    doc = rule_doc(code)
+    return {
+        "id": code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.summary},
+        "help": {"text": doc or info.summary, "markdown": doc or info.summary},
+        "helpUri": HELP_URI.format(code=code),
+        "defaultConfiguration": {"level": _LEVEL[info.severity]},
+        "properties": {"tags": [info.name]},
+    }
+
+
+def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    region: dict[str, Any] = {
+        "startLine": finding.line,
+        "startColumn": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": finding.end_column,
+    }
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index[finding.code],
+        "level": _LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}
+        ],
+        "properties": {"source": finding.source},
+    }
+    if finding.cell is not None:
+        result["properties"]["cell"] = finding.cell
+    if finding.symbol:
+        result["properties"]["symbol"] = finding.symbol
+    return result
+
+
+def write_sarif(findings: list[Finding], stream: TextIO) -> None:
+    codes = sorted({f.code for f in findings})
+    rule_index = {code: index for index, code in enumerate(codes)}
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "regcheck",
+                        "version": __version__,
+                        "informationUri": "https://github.com/regcheck/regcheck",
+                        "rules": [_rule_descriptor(code) for code in codes],
+                    }
+                },
+                "results": [_result(f, rule_index) for f in findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    json.dump(document, stream, indent=2)
+    stream.write("\n")

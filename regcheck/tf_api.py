@@ -1,0 +1,175 @@
+"""Canonical TensorFlow / Keras names.
+
+libcst's QualifiedNameProvider tells us that ``tf.nn.l2_loss`` in a file with
+``import tensorflow.compat.v1 as tf`` is ``tensorflow.compat.v1.nn.l2_loss``.
+Checks should not care about the import style, so every qualified name is
+mapped here to one canonical spelling:
+
+* TensorFlow APIs become ``tf.<path>`` (``compat.v1``/``compat.v2`` dropped,
+  ``tf.compat.v1.layers.dense`` and ``tf.layers.dense`` are the same API);
+* Keras APIs from ``keras``, ``tensorflow.keras``, ``tf_keras``,
+  ``tensorflow.python.keras`` and ``tf.compat.v1.keras`` become ``keras.<path>``;
+* slim from ``tensorflow.contrib.slim``, ``tf_slim`` or ``slim`` becomes ``slim.<path>``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# Longest prefixes first: the first match wins.
+_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("tensorflow.compat.v1.keras.", "keras."),
+    ("tensorflow.compat.v2.keras.", "keras."),
+    ("tensorflow.python.keras.", "keras."),
+    ("tensorflow.keras.", "keras."),
+    ("tensorflow.contrib.slim.", "slim."),
+    ("tensorflow.contrib.framework.arg_scope", "slim.arg_scope"),
+    ("tensorflow.compat.v1.", "tf."),
+    ("tensorflow.compat.v2.", "tf."),
+    ("tensorflow.", "tf."),
+    ("tf_keras.", "keras."),
+    ("keras.src.", "keras."),
+    ("keras.api.", "keras."),
+    ("tf_slim.", "slim."),
+)
+
+# Keras 2 module paths that Keras 3 flattened: keras.layers.core.Dense -> keras.layers.Dense.
+_KERAS_SUBMODULES = frozenset(
+    {"core", "convolutional", "normalization", "merge", "recurrent", "embeddings", "pooling", "advanced_activations"}
+)
+
+# Module names whose presence in a file makes it worth parsing at all.
+ROOT_MODULES = ("tensorflow", "keras", "tf_keras", "tf_slim", "slim")
+
+
+@lru_cache(maxsize=8192)
+def canonical(qualified_name: str) -> str | None:
+    """Map a libcst qualified name to its canonical TF/Keras spelling, or None."""
+    name = qualified_name
+    if name in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2"):
+        return "tf"
+    if name in ("keras", "tensorflow.keras", "tf_keras"):
+        return "keras"
+    if name in ("tensorflow.contrib.slim", "tf_slim", "slim"):
+        return "slim"
+    for prefix, replacement in _PREFIXES:
+        if name.startswith(prefix):
+            name = replacement + name[len(prefix):]
+            break
+    else:
+        if not name.startswith(("keras.", "slim.")):
+            return None
+    if name.startswith("keras."):
+        parts = name.split(".")
+        if len(parts) > 3 and parts[1] == "layers" and parts[2] in _KERAS_SUBMODULES:
+            name = ".".join(parts[:2] + parts[3:])
+    if name.startswith("tf.contrib.slim."):
+        name = "slim." + name[len("tf.contrib.slim."):]
+    return name
+
+
+def is_tf_module_alias(qualified_name: str) -> bool:
+    return qualified_name in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")
+
+
+# --- name families the checks ask about -------------------------------------
+
+L2_PENALTY_FUNCS = frozenset({"tf.nn.l2_loss"})
+# Functions that build a regularizer callable with a coefficient: scale * l2_loss(w) etc.
+REGULARIZER_FACTORIES = frozenset(
+    {
+        "tf.contrib.layers.l2_regularizer",
+        "tf.contrib.layers.l1_regularizer",
+        "tf.contrib.layers.l1_l2_regularizer",
+        "slim.l2_regularizer",
+        "slim.l1_regularizer",
+        "slim.l1_l2_regularizer",
+        "tf.keras.regularizers.l2",
+        "keras.regularizers.l2",
+        "keras.regularizers.L2",
+        "keras.regularizers.l1",
+        "keras.regularizers.L1",
+        "keras.regularizers.l1_l2",
+        "keras.regularizers.L1L2",
+        "keras.regularizers.OrthogonalRegularizer",
+        "keras.regularizers.orthogonal_regularizer",
+    }
+)
+
+VARIABLE_CONSTRUCTORS = frozenset({"tf.Variable", "tf.get_variable", "tf.get_local_variable"})
+
+MINIMIZE_METHODS = frozenset({"minimize", "compute_gradients"})
+GRADIENT_FUNCS = frozenset({"tf.gradients"})
+
+# Readers of the REGULARIZATION_LOSSES collection (directly or through a total).
+COLLECTION_READERS = frozenset(
+    {
+        "tf.losses.get_regularization_loss",
+        "tf.losses.get_regularization_losses",
+        "tf.losses.get_total_loss",
+        "tf.contrib.losses.get_regularization_losses",
+        "tf.contrib.losses.get_total_loss",
+        "slim.losses.get_regularization_losses",
+        "slim.losses.get_total_loss",
+        "tf.compat.v1.losses.get_regularization_loss",
+    }
+)
+REGULARIZATION_COLLECTION_KEYS = frozenset({"tf.GraphKeys.REGULARIZATION_LOSSES"})
+UPDATE_OPS_KEYS = frozenset({"tf.GraphKeys.UPDATE_OPS"})
+
+# Functions returning a Python list of loss tensors (adding one to a scalar broadcasts).
+LOSS_LIST_FUNCS = frozenset(
+    {
+        "tf.losses.get_regularization_losses",
+        "tf.contrib.losses.get_regularization_losses",
+        "slim.losses.get_regularization_losses",
+    }
+)
+
+# TF1 layer functions and their regularizer keyword arguments: kwarg -> role.
+TF1_LAYER_FUNCS = frozenset(
+    {
+        "tf.layers.dense",
+        "tf.layers.conv1d",
+        "tf.layers.conv2d",
+        "tf.layers.conv3d",
+        "tf.layers.conv2d_transpose",
+        "tf.layers.conv3d_transpose",
+        "tf.layers.separable_conv1d",
+        "tf.layers.separable_conv2d",
+        "tf.contrib.layers.fully_connected",
+        "tf.contrib.layers.conv2d",
+        "tf.contrib.layers.convolution2d",
+        "tf.contrib.layers.conv2d_transpose",
+        "slim.fully_connected",
+        "slim.conv2d",
+        "slim.conv2d_transpose",
+        "slim.separable_conv2d",
+        "slim.convolution2d",
+    }
+)
+KERNEL_REGULARIZER_KWARGS = ("kernel_regularizer", "weights_regularizer", "depthwise_regularizer", "pointwise_regularizer")
+BIAS_REGULARIZER_KWARGS = ("bias_regularizer", "biases_regularizer")
+
+BATCH_NORM_FUNCS = frozenset(
+    {
+        "tf.layers.batch_normalization",
+        "tf.contrib.layers.batch_norm",
+        "slim.batch_norm",
+        "tf.nn.fused_batch_norm",
+    }
+)
+# Train-op builders that already run UPDATE_OPS.
+UPDATE_AWARE_TRAIN_OPS = frozenset(
+    {"slim.learning.create_train_op", "tf.contrib.training.create_train_op", "tf.contrib.layers.optimize_loss"}
+)
+
+CROSS_ENTROPY_WITH_LOGITS = frozenset(
+    {
+        "tf.nn.softmax_cross_entropy_with_logits",
+        "tf.nn.softmax_cross_entropy_with_logits_v2",
+        "tf.nn.sparse_softmax_cross_entropy_with_logits",
+        "tf.nn.sigmoid_cross_entropy_with_logits",
+        "tf.nn.weighted_cross_entropy_with_logits",
+    }
+)
