@@ -39,6 +39,8 @@ def wants_parse(data: bytes, codes: frozenset[str]) -> bool:
     """The bytes prefilter: TF/Keras is named and some selected rule's trigger word occurs."""
     if not any(marker in data for marker in TF_MARKERS):
         return False
+    if "RC000" in codes:
+        return True  # syntax errors are reported in every TF/Keras file
     from regcheck.checks import checks_for
 
     for check in checks_for(codes):

@@ -66,7 +66,7 @@ def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | 
     imports: tuple[str, ...] = ()
     if keras_alias:
         prefix = f"{keras_alias}.regularizers"
-    elif tf_alias and not facts.uses_compat_v1 and call.name and call.name.startswith("keras."):
+    elif tf_alias:
         prefix = f"{tf_alias}.keras.regularizers"
     else:
         prefix, imports = "keras.regularizers", ("import keras",)

@@ -57,7 +57,7 @@ class CallCollector(FactCollector):
         receiver = func.value if isinstance(func, cst.Attribute) else None
         fact = CallFact(
             node=node,
-            name=self.facts.canonical(func) if isinstance(func, (cst.Name, cst.Attribute)) else None,
+            name=self.facts.canonical(func) if _is_dotted_name(func) else None,
             method=method,
             receiver=receiver,
             function=self._functions[-1] if self._functions else None,
@@ -66,6 +66,13 @@ class CallCollector(FactCollector):
         )
         self.facts.calls.append(fact)
         self.facts.calls_by_node[node] = fact
+
+
+def _is_dotted_name(node: cst.BaseExpression) -> bool:
+    """`a.b.c`, not `a().b`: libcst names `tf.train.Adam(0.1).minimize` as if the call were not there."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 class BindingCollector(FactCollector):

@@ -25,6 +25,7 @@ class Resolved:
     functions: list[cst.FunctionDef] = field(default_factory=list)
     params: list[tuple[cst.Param, cst.FunctionDef | None]] = field(default_factory=list)
     external: bool = False  # imported from outside, or not bound anywhere we can see
+    imported: bool = False  # bound by an import: its value lives in another module
 
     @property
     def known(self) -> bool:
@@ -59,8 +60,11 @@ def values_of(facts: ModuleFacts, node: cst.BaseExpression) -> Resolved:
                 param = facts.parent(target)
                 assert isinstance(param, cst.Param)
                 result.params.append((param, _enclosing_function(facts, param)))
+            elif isinstance(target, (cst.Import, cst.ImportFrom)):
+                result.external = True
+                result.imported = True
             else:
-                # Imports, class definitions, with-as targets, global statements ...
+                # Class definitions, with-as targets, global statements ...
                 result.external = True
     elif isinstance(node, cst.Attribute):
         key = facts.code(node)
@@ -178,8 +182,8 @@ def closure(facts: ModuleFacts, root: cst.BaseExpression, limit: int = 20000) ->
                 for _param, owner in resolved.params:
                     if owner not in entered:
                         result.unknown = True
-                if resolved.external and isinstance(node, cst.Name):
-                    result.unknown = True
+                if resolved.imported and isinstance(node, cst.Name) and facts.canonical(node) is None:
+                    result.unknown = True  # computed in another module: we cannot see what it reads
         if isinstance(node, cst.Call):
             stack.append(node.func)
             stack.extend(arg.value for arg in node.args)

@@ -41,7 +41,7 @@ def _collect_minimize(facts: ModuleFacts) -> list[MinimizeFact]:
 def _is_optimizer(facts: ModuleFacts, call: CallFact) -> bool:
     """The receiver is a TF/Keras optimizer, or something we cannot see that is not another library."""
     assert call.receiver is not None
-    receiver_name = facts.canonical(call.receiver)
+    receiver_name = facts.canonical(call.receiver) if isinstance(call.receiver, (cst.Name, cst.Attribute)) else None
     if receiver_name is not None:
         return False  # `tf.something.minimize`: a module function, not an optimizer method
     if facts.qualified_names(call.receiver) and isinstance(call.receiver, (cst.Name, cst.Attribute)):
