@@ -93,11 +93,14 @@ def analyse(ir: GraphIR) -> Analysis:
             add("RC102" if roles[i] == BIAS else "RC103", var.site,
                 f"{labels[roles[i]]} '{var.name}' {format_shape(var.shape)} is penalized ({what})", i)
 
-    missing = [r for r in ir.regularization_losses if r not in dec.loss_ancestors]
+    # TF2's variable_scope keeps lazy collection entries that build fresh ops on every read,
+    # so an entry also counts as used when the loss penalizes all the variables it reads.
+    missing = [r for r in ir.regularization_losses if r not in dec.loss_ancestors
+               and not all(by_var.get(v) for v in _vars_under(ir, [r]))]
     if missing and ir.loss is not None:
         variables = _vars_under(ir, missing)
         add("RC201", ir.call_site, f"{len(missing)} penalt{'y' if len(missing) == 1 else 'ies'} in "
-            f"REGULARIZATION_LOSSES (on {_names(ir, variables) or 'no variable'}) never reach the loss given to "
+            f"REGULARIZATION_LOSSES (on {_names(ir, variables) or 'no variable'}) never reach{'es' if len(missing) == 1 else ''} the loss given to "
             f"{ir.hook or 'the optimizer'}", variables[0] if variables else None, variables)
 
     declared = [i for i in trained if ir.variables[i].declared_regularizer and not by_var.get(i) and i not in late]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
-from regcheck.graph.ir import GraphIR, Op
+from regcheck.graph.ir import DATA, DATA_OP_PREFIXES, OP, GraphIR, Op
 
 
 class EagerRecorder:
@@ -74,5 +74,7 @@ class EagerRecorder:
             stack.extend(producer[id(t)] for t in self.records[number][1] if id(t) in producer)
         for number in sorted(needed):  # execution order is a topological order
             op_type, inputs, _ = self.records[number]
-            index_of[number] = ir.add(Op(type=op_type, inputs=[node_for(t) for t in inputs], name=f"{op_type}_{number}"))
+            kind = DATA if op_type.startswith(DATA_OP_PREFIXES) else OP
+            index_of[number] = ir.add(Op(type=op_type, inputs=[node_for(t) for t in inputs], kind=kind,
+                                         name=f"{op_type}_{number}"))
         return ir, index_of[root]

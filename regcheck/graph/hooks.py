@@ -23,6 +23,7 @@ from regcheck.graph.tfgraph import graph_ir
 
 _UPDATE_TYPES = re.compile(r"^(Resource)?(Apply|SparseApply)|^Assign(Sub|Add)?(VariableOp)?$")
 _GRAD_YS = re.compile(r"(^|/)gradients(_\d+)?/grad_ys_\d+$")
+_GRAD_OF = re.compile(r"(^|/)gradients(_\d+)?/(.+)_grad/")
 
 
 def flatten(value: Any) -> list[Any]:
@@ -63,12 +64,16 @@ def _combine(ir: GraphIR, roots: list[int]) -> int:
 
 
 def find_loss_in_graph(graph: Any) -> Any | None:
-    """The loss of a TF1 graph that already holds gradients: the ys of `gradients/grad_ys_0`."""
+    """The loss of a TF1 graph that holds gradients: grad_ys feed `gradients/<loss op>_grad/...`."""
     for op in graph.get_operations():
         if op.type == "Fill" and _GRAD_YS.search(op.name):
-            shape = op.inputs[0].op
-            if shape.type == "Shape":
-                return shape.inputs[0]
+            for consumer in op.outputs[0].consumers():
+                match = _GRAD_OF.search(consumer.name)
+                if match:
+                    try:
+                        return graph.get_operation_by_name(match.group(3)).outputs[0]
+                    except (KeyError, IndexError):
+                        continue
     return None
 
 

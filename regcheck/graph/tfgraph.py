@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from regcheck.graph.catalog import VariableCatalog
-from regcheck.graph.ir import CONST, DATA, OP, VAR, GraphIR, Op
+from regcheck.graph.ir import CONST, DATA, DATA_OP_PREFIXES, OP, VAR, GraphIR, Op
 from regcheck.graph.locate import op_site
 
 _VAR_OPS = {"VarHandleOp", "VariableV2", "Variable", "VarHandle", "AutoReloadVariable"}
-_DATA_PREFIXES = ("Placeholder", "IteratorGetNext", "QueueDequeue", "ReaderRead", "ParseExample",
-                  "ParseSingleExample", "DecodeRaw", "DecodeCSV", "OptionalGetValue", "MultiDeviceIteratorGetNext")
 
 
 def _capture_map(graph: Any, cache: dict[int, dict[int, Any]]) -> dict[int, Any]:
@@ -69,7 +67,7 @@ def _classify(op: Any, catalog: VariableCatalog, cache: dict[int, dict[int, Any]
     if t == "Const":
         kind, value = _const_value(op)
         return kind, None, value
-    if t.startswith(_DATA_PREFIXES):
+    if t.startswith(DATA_OP_PREFIXES):
         return DATA, None, None
     return OP, None, None
 

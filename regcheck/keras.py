@@ -1,0 +1,40 @@
+"""``RegularizationAudit``: a Keras callback that audits the model when ``fit`` starts.
+
+    model.fit(x, y, callbacks=[regcheck.keras.RegularizationAudit(strict=True)])
+
+It warns (``RegularizationWarning``) or, with ``strict=True``, raises
+``RegularizationError`` when the model's penalties miss kernels, hit biases,
+normalization or embeddings, or were set after the layers were built.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import keras
+
+
+class RegularizationWarning(UserWarning):
+    pass
+
+
+class RegularizationError(AssertionError):
+    pass
+
+
+class RegularizationAudit(keras.callbacks.Callback):
+    def __init__(self, strict: bool = False) -> None:
+        super().__init__()
+        self.strict = strict
+        self.report: Any = None  # the last AuditReport, for inspection after fit
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        from regcheck.graph.audit import audit
+
+        self.report = audit(model=self.model)
+        if self.report.ok:
+            return
+        if self.strict:
+            raise RegularizationError(str(self.report))
+        warnings.warn(str(self.report), RegularizationWarning, stacklevel=2)
