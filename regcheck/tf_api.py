@@ -173,3 +173,44 @@ CROSS_ENTROPY_WITH_LOGITS = frozenset(
         "tf.nn.weighted_cross_entropy_with_logits",
     }
 )
+
+# --- constraints, custom regularizers and model heads (RC3xx, RC4xx) ---------
+
+# Norm constraints that take an `axis` over a kernel (keras.constraints).
+NORM_CONSTRAINTS = frozenset(
+    {
+        "keras.constraints.MaxNorm",
+        "keras.constraints.max_norm",
+        "keras.constraints.maxnorm",
+        "keras.constraints.MinMaxNorm",
+        "keras.constraints.min_max_norm",
+        "keras.constraints.UnitNorm",
+        "keras.constraints.unit_norm",
+        "keras.constraints.unitnorm",
+    }
+)
+CLIP_BY_NORM = frozenset({"tf.clip_by_norm", "tf.math.clip_by_norm"})
+DROPOUT_FUNCS = frozenset(
+    {
+        "keras.layers.Dropout",
+        "keras.layers.SpatialDropout1D",
+        "keras.layers.SpatialDropout2D",
+        "keras.layers.SpatialDropout3D",
+        "tf.nn.dropout",
+        "tf.layers.dropout",
+        "tf.contrib.layers.dropout",
+        "slim.dropout",
+    }
+)
+SOFTMAX_FUNCS = frozenset(
+    {
+        "tf.nn.softmax",
+        "tf.math.softmax",
+        "keras.activations.softmax",
+        "keras.backend.softmax",
+        "keras.ops.softmax",
+        "tf.contrib.layers.softmax",
+        "slim.softmax",
+    }
+)
+EYE_FUNCS = frozenset({"tf.eye", "tf.linalg.eye", "keras.backend.eye", "keras.ops.eye", "tf.experimental.numpy.eye"})

@@ -9,6 +9,10 @@ from regcheck.checks.rc201_regularization_collection_unused import Regularizatio
 from regcheck.checks.rc204_loss_list_added import LossListAdded
 from regcheck.checks.rc205_scope_regularizer_on_plain_variable import ScopeRegularizerOnPlainVariable
 from regcheck.checks.rc207_update_ops_not_run import UpdateOpsNotRun
+from regcheck.checks.rc301_gradient_clip_as_max_norm import GradientClipAsMaxNorm
+from regcheck.checks.rc302_clip_axes_mixed_rank import ClipAxesMixedRank
+from regcheck.checks.rc303_max_norm_axis_mismatch import MaxNormAxisMismatch
+from regcheck.checks.rc304_dropout_without_max_norm import DropoutWithoutMaxNorm
 from regcheck.checks.rc406_positional_logits_labels import PositionalLogitsLabels
 from regcheck.checks.rc601_legacy_l2_regularizer import LegacyL2Regularizer
 
@@ -19,6 +23,11 @@ ALL_CHECKS: list[type[Check]] = [
     LossListAdded,
     ScopeRegularizerOnPlainVariable,
     UpdateOpsNotRun,
+    # Constraints, custom regularizers and heads (issue 4)
+    GradientClipAsMaxNorm,
+    ClipAxesMixedRank,
+    MaxNormAxisMismatch,
+    DropoutWithoutMaxNorm,
     PositionalLogitsLabels,
     LegacyL2Regularizer,
 ]
