@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from regcheck.facts import ModuleFacts
 
 _MAX_CACHED = 64  # parsed modules kept in memory at once
@@ -55,9 +57,71 @@ class ProjectIndex:
             self._facts.popitem(last=False)
         return facts
 
+    def resolve_symbol(self, qualified: str, from_path: str) -> tuple[str, str] | None:
+        """Split a qualified name (``core.common.conv_block``, ``.models.build``) into a project
+        file and the attribute path inside it, trying the longest module prefix first."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = [p for p in qualified[level:].split(".") if p]
+        lowest = 0 if level else 1  # `from . import x`: the package itself may hold x
+        for cut in range(len(parts) - 1, lowest - 1, -1):
+            file = self.resolve_module(".".join(parts[:cut]), from_path, level)
+            if file is not None and (cut or level):
+                return file, ".".join(parts[cut:])
+        return None
+
+    def definition(self, qualified: str, from_path: str, depth: int = 3) -> "tuple[ModuleFacts, cst.CSTNode] | None":
+        """The module-level ``def`` / ``class`` a qualified name refers to, following re-exports."""
+        target = self.resolve_symbol(qualified, from_path)
+        if target is None:
+            return None
+        file, attr = target
+        facts = self.facts_for(file, requested_by=from_path)
+        if facts is None or not attr:
+            return None
+        import libcst as cst
+
+        head, _, rest = attr.partition(".")
+        for statement in facts.module.body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == head:
+                return (facts, statement) if not rest else _member(facts, statement, rest)
+        if depth <= 0:
+            return None
+        imported = _reexport(facts, head)
+        if imported is None:
+            return None
+        return self.definition(imported + (f".{rest}" if rest else ""), file, depth - 1)
+
     def dependencies(self, path: str) -> set[str]:
         """Files whose facts were consulted while checking ``path``."""
         return set(self._dependencies.get(path, ()))
+
+
+def _member(facts: "ModuleFacts", cls: cst.CSTNode, name: str) -> "tuple[ModuleFacts, cst.CSTNode] | None":
+    import libcst as cst
+
+    assert isinstance(cls, cst.ClassDef)
+    for statement in cls.body.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
+            return facts, statement
+    return None
+
+
+def _reexport(facts: "ModuleFacts", name: str) -> str | None:
+    """``from .models import build_model`` in a package ``__init__``: the name it re-exports."""
+    import libcst as cst
+    import libcst.helpers
+
+    for statement in facts.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                module = cst.helpers.get_full_name_for_node(small.module) if small.module else ""
+                dots = "." * len(small.relative)
+                for alias in small.names:
+                    if (alias.evaluated_alias or alias.evaluated_name) == name:
+                        return f"{dots}{module}.{alias.evaluated_name}" if module else f"{dots}{alias.evaluated_name}"
+    return None
 
 
 def _module_names(path: Path, root: Path) -> list[str]:

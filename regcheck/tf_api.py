@@ -174,6 +174,61 @@ CROSS_ENTROPY_WITH_LOGITS = frozenset(
     }
 )
 
+# --- Keras layers, regularizers and optimizers (issue 3) ----------------------
+
+# Layer classes (last name part) whose main weight is a kernel that weight penalties are meant for.
+KERAS_KERNEL_LAYERS = frozenset(
+    {
+        "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+        "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution2DTranspose", "Deconvolution2D",
+        "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
+        "DepthwiseConv1D", "DepthwiseConv2D", "LocallyConnected1D", "LocallyConnected2D",
+        "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention",
+        "SimpleRNNCell", "LSTMCell", "GRUCell",
+    }
+)
+KERAS_NORM_LAYERS = frozenset(
+    {"BatchNormalization", "LayerNormalization", "GroupNormalization", "SyncBatchNormalization"}
+)
+KERAS_EMBEDDING_LAYERS = frozenset({"Embedding"})
+# Layer keyword -> what it penalizes. Keras 1 spelled the kernel `W_` and the bias `b_`.
+KERAS_REGULARIZER_KWARGS = {
+    "kernel_regularizer": "kernel",
+    "W_regularizer": "kernel",
+    "depthwise_regularizer": "kernel",
+    "pointwise_regularizer": "kernel",
+    "recurrent_regularizer": "recurrent",
+    "U_regularizer": "recurrent",
+    "bias_regularizer": "bias",
+    "b_regularizer": "bias",
+    "gamma_regularizer": "norm",
+    "beta_regularizer": "norm",
+    "embeddings_regularizer": "embedding",
+    "activity_regularizer": "activity",
+}
+# Layer attributes assigned after construction (RC104).
+KERAS_REGULARIZER_ATTRIBUTES = frozenset(
+    {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "W_regularizer", "b_regularizer",
+     "depthwise_regularizer", "pointwise_regularizer", "gamma_regularizer", "beta_regularizer",
+     "embeddings_regularizer", "recurrent_regularizer"}
+)
+KERAS_MODEL_CONSTRUCTORS = frozenset({"keras.Sequential", "keras.models.Sequential", "keras.Model", "keras.models.Model"})
+# Regularizer factories by what they add: L2 (weight-decay-like) or something else.
+KERAS_L2_REGULARIZERS = frozenset(
+    {"keras.regularizers.l2", "keras.regularizers.L2", "tf.contrib.layers.l2_regularizer", "slim.l2_regularizer"}
+)
+KERAS_L1L2_REGULARIZERS = frozenset(
+    {"keras.regularizers.l1_l2", "keras.regularizers.L1L2", "tf.contrib.layers.l1_l2_regularizer", "slim.l1_l2_regularizer"}
+)
+
+# Optimizers with decoupled weight decay whatever their arguments (keras and tensorflow_addons).
+DECOUPLED_DECAY_OPTIMIZERS = frozenset({"AdamW", "SGDW"})
+ADAPTIVE_OPTIMIZERS = frozenset({"Adam", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Adafactor", "AdamOptimizer",
+                                 "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer"})
+# compile(optimizer="...") strings.
+DECOUPLED_DECAY_OPTIMIZER_STRINGS = frozenset({"adamw"})
+ADAPTIVE_OPTIMIZER_STRINGS = frozenset({"adam", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "adafactor"})
+
 # --- constraints, custom regularizers and model heads (RC3xx, RC4xx) ---------
 
 # Norm constraints that take an `axis` over a kernel (keras.constraints).

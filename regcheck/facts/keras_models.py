@@ -1,0 +1,278 @@
+"""Keras models: which layers (and ``add_loss`` penalties) make up one model, across helpers and modules.
+
+A model is built by a *builder*: a function (functional API, ``Sequential``,
+``model.add``), a class (subclassed ``Model``/``Layer`` creating layers in
+``__init__``/``build``), or module-level code. A builder's layers are the ones
+it constructs plus those of every helper it calls (``conv_block(...)`` called
+many times, a custom block class, a function imported from ``core/common.py``),
+each judged with the arguments of that call. ``model_of`` answers "what is this
+expression's model?" for the training code; it returns None (unknown) when the
+definition is not visible: third-party code, ``load_model``, parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import libcst as cst
+from libcst.metadata import Assignment
+
+from regcheck import tf_api
+from regcheck.facts.dataflow import resolve_expr
+from regcheck.facts.keras_layers import EMPTY, Env, KerasLayer, Reg, bind_call, layer_for_call, regularizer_kind
+from regcheck.facts.module import CallFact, ModuleFacts
+
+Scope = cst.FunctionDef | cst.ClassDef | cst.Module
+_MAX_DEPTH = 6
+PENALTY_TARGETS = ("kernel", "recurrent", "bias", "norm", "embedding", "activity")
+
+
+@dataclass(eq=False)
+class LayerUse:
+    """One layer of a model, reached with some parameter bindings."""
+
+    layer: KerasLayer
+    facts: ModuleFacts  # the module holding the layer call
+    env: Env
+    via: cst.Call | None  # the call in the model's own module that leads to the layer (None: built there)
+
+    def reg(self, target: str) -> Reg:
+        kinds = [regularizer_kind(self.facts, arg.value, self.env) for arg in self.layer.regularizer_args(target)]
+        for wanted in (Reg.L2, Reg.OTHER, Reg.UNKNOWN, Reg.ZERO):
+            if wanted in kinds:
+                return wanted
+        return Reg.NONE
+
+    def depends_on_call_site(self, target: str) -> bool:
+        """True when a regularizer argument is present but its value comes from the call path."""
+        return bool(self.layer.regularizer_args(target)) and self.via is not None
+
+
+@dataclass(eq=False)
+class ModelInfo:
+    label: str  # builder name for messages
+    facts: ModuleFacts  # the builder's module
+    scope: Scope
+    uses: list[LayerUse] = field(default_factory=list)
+    add_losses: list[tuple[ModuleFacts, CallFact]] = field(default_factory=list)
+    applications: list[CallFact] = field(default_factory=list)
+
+    @property
+    def penalized(self) -> bool:
+        """Some penalty reaches ``model.losses``: an active regularizer or an ``add_loss`` call."""
+        if self.add_losses:
+            return True
+        return any(use.reg(target).active for use in self.uses for target in PENALTY_TARGETS)
+
+    def weight_l2(self) -> list[LayerUse]:
+        """Layers whose weights get an L2 penalty (what decoupled weight decay duplicates)."""
+        return [u for u in self.uses if any(u.reg(t) is Reg.L2 for t in ("kernel", "recurrent", "bias", "norm", "embedding"))]
+
+    def merge(self, other: "ModelInfo") -> None:
+        self.uses.extend(other.uses)
+        self.add_losses.extend(other.add_losses)
+        self.applications.extend(other.applications)
+
+
+# --- scopes ------------------------------------------------------------------
+
+
+def _calls_by_scope(facts: ModuleFacts) -> dict[cst.CSTNode, list[CallFact]]:
+    """Every def/class (and the module) -> the calls lexically inside it, nested defs included."""
+
+    def build(f: ModuleFacts) -> dict[cst.CSTNode, list[CallFact]]:
+        table: dict[cst.CSTNode, list[CallFact]] = {f.module: []}
+        for call in f.calls:
+            owners = [a for a in f.ancestors(call.node) if isinstance(a, (cst.FunctionDef, cst.ClassDef))]
+            if not owners:
+                table[f.module].append(call)
+            for owner in owners:
+                table.setdefault(owner, []).append(call)
+        return table
+
+    return facts.cached("keras_calls_by_scope", build)
+
+
+def enclosing_scope(facts: ModuleFacts, node: cst.CSTNode) -> Scope:
+    """The outermost def/class holding ``node`` (a model builder), or the module."""
+    outer: Scope = facts.module
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            outer = ancestor
+    return outer
+
+
+def callee_definitions(facts: ModuleFacts, call: cst.Call) -> list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]]:
+    """The project functions/classes a call runs: same module by scope, other modules via the project."""
+    func = call.func
+    found: list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]] = []
+    if isinstance(func, cst.Name):
+        scope = facts.scope(func)
+        assignments = scope[func.value] if scope is not None else ()
+        for assignment in assignments:
+            if isinstance(assignment, Assignment) and isinstance(assignment.node, (cst.FunctionDef, cst.ClassDef)):
+                found.append((facts, assignment.node))
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        cls = facts.call(call).class_def if facts.call(call) else None
+        if cls is not None:
+            for statement in cls.body.body:
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value:
+                    found.append((facts, statement))
+    if found or facts.project is None or not isinstance(func, (cst.Name, cst.Attribute)):
+        return found
+    if facts.canonical(func) is not None:
+        return found  # a TF/Keras API, not project code
+    for qualified in sorted(facts.qualified_names(func)):
+        if "<locals>" in qualified or qualified.startswith("builtins."):
+            continue
+        definition = facts.project.definition(qualified, facts.path)
+        if definition is not None and isinstance(definition[1], (cst.FunctionDef, cst.ClassDef)):
+            found.append((definition[0], definition[1]))
+            break
+    return found
+
+
+# --- expansion ---------------------------------------------------------------
+
+
+def _label(scope: Scope) -> str:
+    return scope.name.value if isinstance(scope, (cst.FunctionDef, cst.ClassDef)) else "<module>"
+
+
+def expand(facts: ModuleFacts, scope: Scope, env: Env = EMPTY) -> ModelInfo:
+    info = ModelInfo(_label(scope), facts, scope)
+    _expand(info, facts, scope, env, None, 0, {scope})
+    return info
+
+
+def _expand(
+    info: ModelInfo, facts: ModuleFacts, scope: Scope, env: Env, via: cst.Call | None, depth: int, seen: set[cst.CSTNode]
+) -> None:
+    for call in _calls_by_scope(facts).get(scope, []):
+        layer = layer_for_call(facts, call.node)
+        if layer is not None:
+            info.uses.append(LayerUse(layer, facts, env, via))
+            continue
+        if call.method == "add_loss":
+            info.add_losses.append((facts, call))
+            continue
+        if call.name is not None:
+            if call.name.startswith("keras.applications."):
+                info.applications.append(call)
+            continue
+        if depth >= _MAX_DEPTH:
+            continue
+        for callee_facts, definition in callee_definitions(facts, call.node):
+            if definition in seen or (callee_facts is facts and _inside(facts, definition, scope)):
+                continue
+            callee_env = _callee_env(facts, call.node, definition, callee_facts, env)
+            _expand(info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition})
+
+
+def _inside(facts: ModuleFacts, node: cst.CSTNode, scope: Scope) -> bool:
+    """A def nested in the scope: its calls are already the scope's own."""
+    return any(a is scope for a in facts.ancestors(node))
+
+
+def _callee_env(facts: ModuleFacts, call: cst.Call, definition: cst.CSTNode, callee_facts: ModuleFacts, env: Env) -> Env:
+    if isinstance(definition, cst.FunctionDef):
+        return bind_call(facts, call, definition, callee_facts, env)
+    assert isinstance(definition, cst.ClassDef)
+    for statement in definition.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            return bind_call(facts, call, statement, callee_facts, env)
+    return EMPTY
+
+
+# --- models of a module and of an expression ---------------------------------
+
+
+def module_models(facts: ModuleFacts) -> list[ModelInfo]:
+    """One ModelInfo per builder of this module that is not itself a helper of another builder."""
+    return facts.cached("keras_module_models", _module_models)
+
+
+def _module_models(facts: ModuleFacts) -> list[ModelInfo]:
+    table = _calls_by_scope(facts)
+    builders: list[Scope] = [facts.module]
+    helpers: set[cst.CSTNode] = set()
+    for scope in table:
+        if isinstance(scope, (cst.FunctionDef, cst.ClassDef)) and enclosing_scope(facts, scope) is facts.module:
+            builders.append(scope)
+    for call in facts.calls:
+        if call.name is None:
+            owner = enclosing_scope(facts, call.node)
+            for callee_facts, definition in callee_definitions(facts, call.node):
+                if callee_facts is facts and definition is not owner:
+                    helpers.add(definition)
+    models = []
+    for scope in builders:
+        if scope in helpers:
+            continue
+        info = expand(facts, scope)
+        if info.uses or info.add_losses:
+            models.append(info)
+    return models
+
+
+def model_of(facts: ModuleFacts, expr: cst.BaseExpression) -> ModelInfo | None:
+    """The model an expression holds (``model``, ``self``, ``self.model``), or None when it is not visible."""
+    if isinstance(expr, cst.Name) and expr.value == "self":
+        return class_model(facts, expr)
+    values = resolve_expr(facts, expr)
+    if not values:
+        return None
+    merged: ModelInfo | None = None
+    for value in values:
+        info = _model_of_value(facts, value)
+        if info is None:
+            return None
+        if merged is None:
+            merged = info
+        else:
+            merged.merge(info)
+    return merged
+
+
+def _model_of_value(facts: ModuleFacts, value: cst.BaseExpression) -> ModelInfo | None:
+    fact = facts.call(value)
+    if fact is None:
+        return None
+    if fact.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
+        return expand(facts, enclosing_scope(facts, value))
+    if fact.name is not None:
+        if fact.name.startswith("keras.applications."):
+            info = ModelInfo(fact.name, facts, facts.module)
+            info.applications.append(fact)
+            return info
+        return None  # load_model, clone_model, hub layers ...: not visible
+    definitions = callee_definitions(facts, value)
+    if not definitions:
+        return None
+    callee_facts, definition = definitions[0]
+    if isinstance(definition, cst.ClassDef):
+        return _class_model(callee_facts, definition)
+    env = bind_call(facts, value, definition, callee_facts, EMPTY)
+    info = ModelInfo(definition.name.value, callee_facts, definition)
+    _expand(info, callee_facts, definition, env, value if callee_facts is not facts else None, 1, {definition})
+    return info
+
+
+def class_model(facts: ModuleFacts, node: cst.CSTNode) -> ModelInfo | None:
+    """The model ``self`` is inside a class's methods."""
+    cls = next((a for a in facts.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+    return _class_model(facts, cls) if cls is not None else None
+
+
+def _class_model(facts: ModuleFacts, cls: cst.ClassDef) -> ModelInfo:
+    info = expand(facts, cls)
+    if info.uses or info.add_losses:
+        return info
+    # `class CustomModel(keras.Model)` that only overrides train_step: the layers come from where
+    # it is instantiated (`CustomModel(inputs, outputs)`).
+    for call in facts.calls:
+        if call.name is None and any(d is cls for _f, d in callee_definitions(facts, call.node)):
+            scope = enclosing_scope(facts, call.node)
+            if scope is not cls:
+                info.merge(expand(facts, scope))
+    return info
+
