@@ -83,7 +83,7 @@ out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
         if not active:
             return  # nothing penalized with a non-zero coefficient: a consistent choice
         for weight in weights:
-            if weight.symbol in penalized:
+            if weight.anchor in penalized:
                 continue
             yield self.finding(
                 facts,
@@ -94,26 +94,26 @@ out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
             )
 
 
-def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], set[str], bool]:
-    """The model's weights, the symbols that carry a penalty, and whether any penalty is non-zero."""
+def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], set[cst.CSTNode], bool]:
+    """The model's weights, the ones that carry a penalty (by creating call), and whether any penalty is non-zero."""
     weights: list[_Weight] = []
-    penalized: set[str] = set()
+    penalized: set[cst.CSTNode] = set()
     active = False
     for variable in variables(facts):
         if variable.role is not Role.WEIGHT or _not_trainable(variable):
             continue
         weights.append(_Weight(variable.symbol, variable.call.node, variable=variable))
         if variable.collection_penalized:
-            penalized.add(variable.symbol)
+            penalized.add(variable.call.node)
             active = True
     for layer in layer_calls(facts):
         weights.append(_Weight(layer.symbol, layer.call.node, layer=layer))
         if layer.kernel_regularizer is not None or layer.kernel_from_arg_scope:
-            penalized.add(layer.symbol)
+            penalized.add(layer.call.node)
             active = active or layer.kernel_regularizer is not None
     for term in terms:
         for variable in term.covers:
-            penalized.add(variable.symbol)
+            penalized.add(variable.call.node)
             if variable.role is Role.WEIGHT and not term.zero:
                 active = True
     return weights, penalized, active

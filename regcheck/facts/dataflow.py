@@ -160,13 +160,29 @@ class Closure:
                 yield node
 
 
+# Calls whose result is (a sum of) their arguments: a term added in an argument reaches the loss.
+_ADDITIVE_CALLS = frozenset(
+    {
+        "tf.add", "tf.add_n", "tf.math.add", "tf.math.add_n", "tf.identity", "tf.cast",
+        "tf.reduce_sum", "tf.reduce_mean", "tf.math.reduce_sum", "tf.math.reduce_mean",
+    }
+)
+
+
 def closure(facts: ModuleFacts, root: cst.BaseExpression, limit: int = 20000) -> Closure:
+    """Everything ``root`` is computed from.
+
+    ``unknown`` is set only when a value that is *added into* the root (not an
+    argument of some other op, like the data fed to a matmul) comes from another
+    module or from a parameter we cannot follow: only such a value could carry
+    a term we do not see.
+    """
     result = Closure()
     seen: set[int] = set()
     entered: set[cst.FunctionDef] = set()
-    stack: list[cst.CSTNode] = [root]
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, True)]
     while stack and len(result.nodes) < limit:
-        node = stack.pop()
+        node, additive = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
@@ -174,27 +190,38 @@ def closure(facts: ModuleFacts, root: cst.BaseExpression, limit: int = 20000) ->
         if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)) and _is_value_position(facts, node):
             if not _is_module_attribute(facts, node):
                 resolved = values_of(facts, node)
-                stack.extend(resolved.values)
-                stack.extend(loop.iterable for loop in resolved.loops)
+                stack.extend((value, additive) for value in resolved.values)
+                stack.extend((loop.iterable, False) for loop in resolved.loops)
                 for function in resolved.functions:
                     entered.add(function)
-                    stack.extend(facts.returns.get(function, []))
-                for _param, owner in resolved.params:
-                    if owner not in entered:
+                    stack.extend((value, additive) for value in facts.returns.get(function, []))
+                if additive:
+                    if any(owner not in entered for _param, owner in resolved.params):
                         result.unknown = True
-                if resolved.imported and isinstance(node, cst.Name) and facts.canonical(node) is None:
-                    result.unknown = True  # computed in another module: we cannot see what it reads
+                    if resolved.imported and isinstance(node, cst.Name):
+                        result.unknown = True  # computed in another module: we cannot see what it reads
         if isinstance(node, cst.Call):
-            stack.append(node.func)
-            stack.extend(arg.value for arg in node.args)
+            fact = facts.call(node)
+            passes_through = fact is not None and (fact.name in _ADDITIVE_CALLS or _calls_local_function(facts, node))
+            stack.append((node.func, additive))
+            stack.extend((arg.value, additive and passes_through) for arg in node.args)
             continue
         if isinstance(node, cst.Attribute):
-            stack.append(node.value)
+            stack.append((node.value, False))
             continue
         if isinstance(node, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(child for child in node.children if isinstance(child, cst.BaseExpression) or _holds_expressions(child))
+        keeps = additive and isinstance(node, (cst.BinaryOperation, cst.UnaryOperation, cst.IfExp))
+        stack.extend(
+            (child, keeps)
+            for child in node.children
+            if isinstance(child, cst.BaseExpression) or _holds_expressions(child)
+        )
     return result
+
+
+def _calls_local_function(facts: ModuleFacts, node: cst.Call) -> bool:
+    return isinstance(node.func, cst.Name) and bool(values_of(facts, node.func).functions)
 
 
 def _holds_expressions(node: cst.CSTNode) -> bool:
