@@ -13,6 +13,12 @@ from regcheck.checks.rc301_gradient_clip_as_max_norm import GradientClipAsMaxNor
 from regcheck.checks.rc302_clip_axes_mixed_rank import ClipAxesMixedRank
 from regcheck.checks.rc303_max_norm_axis_mismatch import MaxNormAxisMismatch
 from regcheck.checks.rc304_dropout_without_max_norm import DropoutWithoutMaxNorm
+from regcheck.checks.rc401_numpy_in_regularizer import NumpyInRegularizer
+from regcheck.checks.rc402_eye_from_shape import EyeFromShape
+from regcheck.checks.rc403_weight_penalty_as_activity_regularizer import WeightPenaltyAsActivityRegularizer
+from regcheck.checks.rc404_handwritten_orthogonal_regularizer import HandwrittenOrthogonalRegularizer
+from regcheck.checks.rc405_softmax_single_unit import SoftmaxSingleUnit
+from regcheck.checks.rc407_regularizer_result_discarded import RegularizerResultDiscarded
 from regcheck.checks.rc406_positional_logits_labels import PositionalLogitsLabels
 from regcheck.checks.rc601_legacy_l2_regularizer import LegacyL2Regularizer
 
@@ -28,6 +34,12 @@ ALL_CHECKS: list[type[Check]] = [
     ClipAxesMixedRank,
     MaxNormAxisMismatch,
     DropoutWithoutMaxNorm,
+    NumpyInRegularizer,
+    EyeFromShape,
+    WeightPenaltyAsActivityRegularizer,
+    HandwrittenOrthogonalRegularizer,
+    SoftmaxSingleUnit,
+    RegularizerResultDiscarded,
     PositionalLogitsLabels,
     LegacyL2Regularizer,
 ]

@@ -1,0 +1,117 @@
+"""RC407 regularizer-result-discarded: a regularizer returns nothing or throws its penalty away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from regcheck.checks.base import Check
+from regcheck.facts import ModuleFacts
+from regcheck.facts.regularizer_functions import RegularizerFunction, calls_in, regularizer_functions
+from regcheck.findings import Finding
+
+# TF / Keras calls that do something besides returning a value.
+_EFFECTS = ("print", "summary", "debugging", "assert", "add_to_collection", "assign", "scatter", "control_dependencies",
+            "set_value", "print_tensor", "update", "py_function", "numpy_function", "Variable", "get_variable")
+
+
+def _pure(name: str | None) -> bool:
+    if name is None or not name.startswith(("tf.", "keras.")):
+        return False
+    return not any(part.startswith(_EFFECTS) for part in name.split(".")[1:])
+
+
+def discarded(function: RegularizerFunction) -> list[cst.CSTNode]:
+    """Expression statements that compute a tensor and drop it: `tf.add(a, b)`, `penalty + term`."""
+    facts, found = function.facts, []
+    for call in calls_in(facts, function.node):
+        if isinstance(facts.parent(call.node), cst.Expr) and _pure(call.name):
+            found.append(call.node)
+    if isinstance(function.node, cst.FunctionDef):
+        collector = _DiscardedArithmetic()
+        function.node.body.visit(collector)
+        found.extend(collector.found)
+    return found
+
+
+class _DiscardedArithmetic(cst.CSTVisitor):
+    """A local look at one function body: `a + b` as a statement."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.BinaryOperation):
+            self.found.append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # nested functions are not the regularizer's body
+
+
+def returns_nothing(function: RegularizerFunction) -> bool:
+    node = function.node
+    if not isinstance(node, cst.FunctionDef):
+        return False
+    values = function.facts.returns.get(node, [])
+    if any(not (isinstance(v, cst.Name) and v.value == "None") for v in values):
+        return False
+    return not _is_generator_or_abstract(node)
+
+
+def _is_generator_or_abstract(node: cst.FunctionDef) -> bool:
+    code = cst.Module([]).code_for_node(node.body)
+    return "yield" in code or "raise NotImplementedError" in code
+
+
+class RegularizerResultDiscarded(Check):
+    code = "RC407"
+    triggers = (b"regularizer", b"Regularizer", b"add_loss")
+
+    VALID = [
+        """
+import tensorflow as tf
+def l1(w):
+    penalty = tf.reduce_sum(tf.abs(w))
+    return 0.01 * penalty
+layer = tf.keras.layers.Dense(64, kernel_regularizer=l1)
+""",
+        """
+import tensorflow as tf
+def l1(w):
+    tf.print("norm", tf.norm(w))
+    return 0.01 * tf.reduce_sum(tf.abs(w))
+layer = tf.keras.layers.Dense(64, kernel_regularizer=l1)
+""",
+    ]
+    INVALID = [
+        """
+import tensorflow as tf
+def l1(w):
+    penalty = 0.01 * tf.reduce_sum(tf.abs(w))
+layer = tf.keras.layers.Dense(64, kernel_regularizer=l1)
+""",
+        """
+import tensorflow as tf
+def ortho(w):
+    penalty = tf.zeros([])
+    tf.add(penalty, tf.reduce_sum(tf.square(tf.matmul(w, w, transpose_a=True) - tf.eye(w.shape[-1]))))
+    return penalty
+layer = tf.keras.layers.Dense(64, kernel_regularizer=ortho)
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for function in regularizer_functions(facts):
+            problems: list[tuple[cst.CSTNode, str]] = []
+            if returns_nothing(function):
+                assert isinstance(function.node, cst.FunctionDef)
+                problems.append((function.node.name, f"regularizer {function.where} returns nothing, so its penalty is None"))
+            for node in discarded(function):
+                code = function.facts.code(node)
+                short = code if len(code) <= 40 else code[:37] + "..."
+                problems.append((node, f"in regularizer {function.where}, the result of `{short}` is thrown away"))
+            # Defined in another module: one finding per use is enough.
+            for node, message in problems if function.local else problems[:1]:
+                for where in function.report_at(node):
+                    yield self.finding(facts, where, message, symbol=function.name)
