@@ -8,6 +8,8 @@ variable belongs to a layer. TensorFlow is imported lazily by the callers.
 
 from __future__ import annotations
 
+import linecache
+import re
 from typing import Any, Hashable
 
 from regcheck.graph.ir import CONST, DATA, OP, VAR, Site, Variable
@@ -43,6 +45,18 @@ def variable_keys(value: Any) -> list[Hashable]:
     return keys
 
 
+_AUTO_NAME = re.compile(r"(.*/)?Variable(_\d+)?")
+_ASSIGNED = re.compile(r"\s*(?:self\.)?([A-Za-z_]\w*)\s*(?::[^=]*)?=[^=]")
+
+
+def _source_name(name: str, site: Site | None) -> str:
+    """`w_hidden = tf.Variable(...)` gets TF's automatic name 'Variable_2'; the source name is what users know."""
+    if site is None or not _AUTO_NAME.fullmatch(name):
+        return name
+    match = _ASSIGNED.match(linecache.getline(site.path, site.line))
+    return match.group(1) if match else name
+
+
 def _is_eager(tensor: Any) -> bool:
     return tensor is not None and type(tensor).__name__ == "EagerTensor"
 
@@ -63,7 +77,7 @@ class VariableCatalog:
         index = next((self._by_key[k] for k in keys if k in self._by_key), None)
         if index is None:
             var = tf_variable(value)
-            name = str(getattr(var, "name", "variable")).split(":")[0]
+            name = _source_name(str(getattr(var, "name", "variable")).split(":")[0], site)
             if site is None and getattr(var, "op", None) is not None and not _is_eager(getattr(var, "handle", None)):
                 site = op_site(var.op)
             self.variables.append(Variable(name=name, shape=_shape(var), trainable=bool(getattr(var, "trainable", True)),

@@ -164,6 +164,13 @@ def _kind(types: set[str], root_type: str) -> str:
     return f"custom({root_type})"
 
 
+def _bare_read(ir: GraphIR, index: int) -> bool:
+    op = ir.ops[index]
+    while op.kind != VAR and op.type in ("ReadVariableOp", "Identity", "Cast", "Reshape", "ExpandDims") and op.inputs:
+        op = ir.ops[op.inputs[0]]
+    return op.kind == VAR
+
+
 def decompose(ir: GraphIR) -> Decomposition:
     dec = Decomposition()
     if ir.loss is None:
@@ -174,6 +181,10 @@ def decompose(ir: GraphIR) -> Decomposition:
     for term in dec.terms:
         if dec.has_data[term.root]:
             dec.data_terms.append(term)
+            continue
+        if _bare_read(ir, term.root):
+            # `reduce_mean(x @ w + b)` splits into a data part and a bare `b`: a linear
+            # piece of the model's output, not a penalty on b.
             continue
         variables, types = _term_reads(ir, term.root)
         if variables:

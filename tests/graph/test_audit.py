@@ -1,0 +1,80 @@
+"""In-process: audit(), the Keras callback, and the promise that the static path never imports TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+from regcheck.graph.audit import audit  # noqa: E402
+from regcheck.keras import RegularizationAudit, RegularizationError, RegularizationWarning  # noqa: E402
+
+L2 = keras.regularizers.L2(1e-4)
+
+
+def model(**second):
+    layers = keras.layers
+    return keras.Sequential([keras.Input((4,)), layers.Dense(8, kernel_regularizer=L2), layers.Dense(2, **second)])
+
+
+def test_audit_model_ok_and_not_ok():
+    assert audit(model(kernel_regularizer=L2)).ok
+    report = audit(model(kernel_regularizer=L2, bias_regularizer=L2))
+    assert not report.ok
+    assert [f.code for f in report.findings] == ["RC102"]
+    assert "RC102" in str(report) and "kernel" in str(report)
+
+
+def test_audit_model_missing_kernel_penalty():
+    report = audit(model())
+    assert [(f.code, f.symbol.split("/")[-1]) for f in report.findings] == [("RC101", "kernel")]
+
+
+def test_audit_late_regularizer():
+    m = model(kernel_regularizer=L2)
+    m.layers[0].kernel_regularizer = L2  # already built: too late, but already regularized
+    m2 = model()
+    m2.layers[1].kernel_regularizer = L2
+    assert audit(m).ok
+    assert [f.code for f in audit(m2).findings] == ["RC104"]  # RC104 explains the gap; no RC101 twice
+
+
+def test_audit_tf1_graph_collection_unused():
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+        w = tf.compat.v1.get_variable("w", [4, 2], regularizer=lambda v: 0.1 * tf.nn.l2_loss(v))
+        loss = tf.reduce_mean(tf.matmul(x, w))
+        tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    report = audit(graph=graph)
+    assert [(f.code, f.symbol) for f in report.findings] == [("RC201", "w")]
+    assert report.findings[0].path.endswith("test_audit.py")
+
+
+def test_callback_warns_or_raises():
+    m = model(kernel_regularizer=L2, bias_regularizer=L2)
+    m.compile("sgd", "mse")
+    x, y = tf.ones((4, 4)), tf.ones((4, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[RegularizationAudit()])
+    assert any(issubclass(w.category, RegularizationWarning) for w in caught)
+    with pytest.raises(RegularizationError, match="RC102"):
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[RegularizationAudit(strict=True)])
+    good = model(kernel_regularizer=L2)
+    good.compile("sgd", "mse")
+    callback = RegularizationAudit(strict=True)
+    good.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    assert callback.report.ok
+
+
+def test_importing_the_graph_package_does_not_import_tensorflow():
+    code = ("import sys, regcheck.graph, regcheck.graph.cli, regcheck.graph.merge, regcheck.graph.trace; "
+            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
