@@ -24,6 +24,7 @@ class ProjectIndex:
     def __init__(self, files: list[str], root: Path) -> None:
         self.root = root.resolve()
         self._by_module: dict[str, str] = {}
+        self._files: dict[str, str] = {str(Path(f).resolve()): f for f in files if f.endswith(".py")}
         for file in files:
             if file.endswith(".py"):
                 for name in _module_names(Path(file).resolve(), self.root):
@@ -42,9 +43,17 @@ class ProjectIndex:
                 if option.is_file():
                     return str(option)
             return None
+        if from_path is not None and dotted:
+            # Python searches the script's own folder (and its package root) first: prefer those.
+            here = Path(from_path).resolve()
+            for base in (here.parent, _package_root(here)):
+                candidate = base.joinpath(*dotted.split("."))
+                for option in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+                    if str(option.resolve()) in self._files:
+                        return self._files[str(option.resolve())]
         return self._by_module.get(dotted)
 
-    def facts_for(self, path: str, requested_by: str | None = None) -> "ModuleFacts | None":
+    def facts_for(self, path: str, requested_by: str | None = None) -> ModuleFacts | None:
         """Parsed facts of another project file (None if it cannot be read or parsed)."""
         if requested_by is not None:
             self._dependencies.setdefault(requested_by, set()).add(path)
@@ -69,7 +78,7 @@ class ProjectIndex:
                 return file, ".".join(parts[cut:])
         return None
 
-    def definition(self, qualified: str, from_path: str, depth: int = 3) -> "tuple[ModuleFacts, cst.CSTNode] | None":
+    def definition(self, qualified: str, from_path: str, depth: int = 3) -> tuple[ModuleFacts, cst.CSTNode] | None:
         """The module-level ``def`` / ``class`` a qualified name refers to, following re-exports."""
         target = self.resolve_symbol(qualified, from_path)
         if target is None:
@@ -96,7 +105,7 @@ class ProjectIndex:
         return set(self._dependencies.get(path, ()))
 
 
-def _member(facts: "ModuleFacts", cls: cst.CSTNode, name: str) -> "tuple[ModuleFacts, cst.CSTNode] | None":
+def _member(facts: ModuleFacts, cls: cst.CSTNode, name: str) -> tuple[ModuleFacts, cst.CSTNode] | None:
     import libcst as cst
 
     assert isinstance(cls, cst.ClassDef)
@@ -106,7 +115,7 @@ def _member(facts: "ModuleFacts", cls: cst.CSTNode, name: str) -> "tuple[ModuleF
     return None
 
 
-def _reexport(facts: "ModuleFacts", name: str) -> str | None:
+def _reexport(facts: ModuleFacts, name: str) -> str | None:
     """``from .models import build_model`` in a package ``__init__``: the name it re-exports."""
     import libcst as cst
     import libcst.helpers
@@ -127,7 +136,7 @@ def _reexport(facts: "ModuleFacts", name: str) -> str | None:
 def _module_names(path: Path, root: Path) -> list[str]:
     """Dotted names a file can be imported as: from the project root and from its own folder."""
     names = []
-    for base in {root, path.parent}:
+    for base in (root, path.parent, _package_root(path)):
         try:
             relative = path.relative_to(base).with_suffix("")
         except ValueError:
@@ -135,12 +144,20 @@ def _module_names(path: Path, root: Path) -> list[str]:
         parts = list(relative.parts)
         if parts and parts[-1] == "__init__":
             parts = parts[:-1]
-        if parts:
+        if parts and ".".join(parts) not in names:
             names.append(".".join(parts))
     return names
 
 
-def _parse(path: str) -> "ModuleFacts | None":
+def _package_root(path: Path) -> Path:
+    """The folder above the outermost package holding ``path`` (where ``import pkg.mod`` starts)."""
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _parse(path: str) -> ModuleFacts | None:
     import libcst as cst
 
     from regcheck.facts import build_facts

@@ -18,9 +18,19 @@ from regcheck.checks.rc402_eye_from_shape import EyeFromShape
 from regcheck.checks.rc403_weight_penalty_as_activity_regularizer import WeightPenaltyAsActivityRegularizer
 from regcheck.checks.rc404_handwritten_orthogonal_regularizer import HandwrittenOrthogonalRegularizer
 from regcheck.checks.rc405_softmax_single_unit import SoftmaxSingleUnit
-from regcheck.checks.rc407_regularizer_result_discarded import RegularizerResultDiscarded
 from regcheck.checks.rc406_positional_logits_labels import PositionalLogitsLabels
+from regcheck.checks.rc407_regularizer_result_discarded import RegularizerResultDiscarded
 from regcheck.checks.rc601_legacy_l2_regularizer import LegacyL2Regularizer
+from regcheck.checks.keras_coverage import KerasRegularizedBias, KerasUnregularizedKernel
+from regcheck.checks.rc202_model_losses_unused import ModelLossesUnused
+from regcheck.checks.rc203_penalty_outside_tape import PenaltyOutsideTape
+from regcheck.checks.rc206_unscaled_replica_regularization import UnscaledReplicaRegularization
+from regcheck.checks.rc105_late_bound_add_loss import LateBoundAddLoss
+from regcheck.checks.rc104_regularizer_set_after_build import RegularizerSetAfterBuild
+from regcheck.checks.rc103_regularized_normalization_or_embedding import RegularizedNormalizationOrEmbedding
+from regcheck.checks.rc501_double_weight_decay import DoubleWeightDecay
+from regcheck.checks.rc502_l2_with_adaptive_optimizer import L2WithAdaptiveOptimizer
+from regcheck.checks.rc503_weight_decay_on_bias_and_norm import WeightDecayOnBiasAndNorm
 
 ALL_CHECKS: list[type[Check]] = [
     UnregularizedWeight,
@@ -39,9 +49,21 @@ ALL_CHECKS: list[type[Check]] = [
     WeightPenaltyAsActivityRegularizer,
     HandwrittenOrthogonalRegularizer,
     SoftmaxSingleUnit,
-    RegularizerResultDiscarded,
     PositionalLogitsLabels,
+    RegularizerResultDiscarded,
     LegacyL2Regularizer,
+    # Keras (issue 3)
+    KerasUnregularizedKernel,
+    KerasRegularizedBias,
+    ModelLossesUnused,
+    PenaltyOutsideTape,
+    UnscaledReplicaRegularization,
+    LateBoundAddLoss,
+    RegularizerSetAfterBuild,
+    RegularizedNormalizationOrEmbedding,
+    DoubleWeightDecay,
+    L2WithAdaptiveOptimizer,
+    WeightDecayOnBiasAndNorm,
 ]
 
 

@@ -14,8 +14,8 @@ Without a call site a parameter is UNKNOWN and no rule guesses about it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import libcst as cst
 
@@ -41,10 +41,10 @@ class Reg(str, enum.Enum):
 class Env:
     """Parameter bindings of one call path: param name -> (argument expression, its module, its env)."""
 
-    bindings: tuple[tuple[str, "Bound"], ...] = ()
+    bindings: tuple[tuple[str, Bound], ...] = ()
     open_params: frozenset[str] = frozenset()  # params with no binding (no call site): UNKNOWN
 
-    def get(self, name: str) -> "Bound | None":
+    def get(self, name: str) -> Bound | None:
         return next((bound for key, bound in self.bindings if key == name), None)
 
 
@@ -111,7 +111,7 @@ def _layer(facts: ModuleFacts, call: CallFact) -> KerasLayer | None:
         keywords = {**extra, **keywords}
     if name is not None and name.startswith("keras.layers."):
         cls = name.rsplit(".", 1)[1]
-        return KerasLayer(call, cls, _kind(cls), keywords)
+        return KerasLayer(call, cls, layer_kind(cls), keywords)
     if call.method == "add_weight" and call.class_def is not None:
         label = literal_value(call.value("name", 0))
         target = facts.parent(facts.parent(call.node) or call.node)
@@ -121,7 +121,7 @@ def _layer(facts: ModuleFacts, call: CallFact) -> KerasLayer | None:
     return None
 
 
-def _kind(cls: str) -> str:
+def layer_kind(cls: str) -> str:
     if cls in tf_api.KERAS_KERNEL_LAYERS:
         return "kernel"
     if cls in tf_api.KERAS_NORM_LAYERS:

@@ -1,0 +1,234 @@
+"""RC101 / RC102 for Keras layers: which kernels and biases of one model carry ``*_regularizer=``.
+
+The TF1 halves of these rules live in rc101_unregularized_weight.py and
+rc102_regularized_bias.py; these classes add the Keras view (models built by
+functions, classes, Sequential lists and helpers, across modules) under the
+same codes. RC103 reuses ``penalized_args`` for normalization and embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import libcst as cst
+from libcst.metadata import GlobalScope
+
+from regcheck.checks import edits
+from regcheck.checks.base import Check, unsafe_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.keras_layers import EMPTY, Reg, regularizer_kind
+from regcheck.facts.keras_models import LayerUse, ModelInfo, module_models
+from regcheck.facts.roles import Role
+from regcheck.findings import Finding, Fix
+
+
+def is_kernel_layer(use: LayerUse) -> bool:
+    layer = use.layer
+    return layer.kind == "kernel" or (layer.kind == "weight" and layer.role is Role.WEIGHT)
+
+
+def anchor(facts: ModuleFacts, use: LayerUse, node: cst.CSTNode, arg: cst.Arg | None = None) -> cst.CSTNode | None:
+    """Where to report about a layer: the layer itself when the verdict holds for every call of it,
+    else the call in this module that leads to it (None when neither is in this module)."""
+    local = use.facts is facts
+    if local and (use.via is None or arg is None or _same_without_env(use, arg)):
+        return node
+    return use.via
+
+
+def _same_without_env(use: LayerUse, arg: cst.Arg) -> bool:
+    return regularizer_kind(use.facts, arg.value, EMPTY) == regularizer_kind(use.facts, arg.value, use.env)
+
+
+def penalized_args(facts: ModuleFacts, targets: tuple[str, ...]) -> Iterator[tuple[LayerUse, cst.Arg, cst.CSTNode]]:
+    """Active regularizer arguments on ``targets`` of every model here, with their report anchor (deduplicated)."""
+    seen: set[cst.CSTNode] = set()
+    for model in module_models(facts):
+        for use in model.uses:
+            for target in targets:
+                if not use.reg(target).active:
+                    continue
+                for arg in use.layer.regularizer_args(target):
+                    if not regularizer_kind(use.facts, arg.value, use.env).active:
+                        continue
+                    where = anchor(facts, use, arg, arg)
+                    if where is not None and where not in seen:
+                        seen.add(where)
+                        yield use, arg, where
+
+
+def remove_arg_fix(facts: ModuleFacts, use: LayerUse, arg: cst.Arg, where: cst.CSTNode, what: str) -> Fix | None:
+    if where is not arg or arg.keyword is None:
+        return None
+    keyword = arg.keyword.value
+    return unsafe_fix(f"Remove `{keyword}` ({what})", edits.remove_argument(facts, use.layer.call.node, arg))
+
+
+class KerasUnregularizedKernel(Check):
+    code = "RC101"
+    triggers = (b"regularizer",)
+
+    VALID = [
+        # Every kernel is regularized (biases are not).
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([
+    layers.Dense(64, activation="relu", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dropout(0.5),
+    layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+])
+""",
+        # A deliberate zero on the head counts as a choice.
+        """
+import keras
+from keras.regularizers import l2
+inputs = keras.Input((784,))
+x = keras.layers.Dense(256, kernel_regularizer=l2(1e-4))(inputs)
+outputs = keras.layers.Dense(10, kernel_regularizer=l2(0.0))(x)
+""",
+        # Two models in one file: one regularized throughout, the other not at all.
+        """
+from tensorflow.keras import layers, models
+from tensorflow.keras.regularizers import L2
+def generator():
+    return models.Sequential([layers.Dense(128, kernel_regularizer=L2(1e-4)), layers.Dense(784, kernel_regularizer=L2(1e-4))])
+def discriminator():
+    return models.Sequential([layers.Dense(128), layers.Dense(1)])
+""",
+    ]
+    INVALID = [
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([
+    layers.Dense(64, activation="relu", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dense(10),
+])
+""",
+        # Keras 1 spelling and a helper block called many times.
+        """
+from keras.layers import Convolution2D, Dense
+from keras.regularizers import l2
+def block(x, n):
+    return Convolution2D(n, 3, 3, W_regularizer=l2(5e-4))(x)
+def build(x):
+    x = block(x, 32)
+    x = block(x, 64)
+    return Dense(10)(x)
+""",
+        # A subclassed model.
+        """
+import tensorflow as tf
+class Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = tf.keras.layers.Conv2D(32, 3, kernel_regularizer="l2")
+        self.head = tf.keras.layers.Dense(10)
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        seen: set[cst.CSTNode] = set()
+        for model in module_models(facts):
+            kernels = [u for u in model.uses if is_kernel_layer(u)]
+            active = [u for u in kernels if u.reg("kernel").active]
+            if not active:
+                continue
+            for use in kernels:
+                if use.reg("kernel") is not Reg.NONE:
+                    continue
+                where = anchor(facts, use, use.layer.call.node, next(iter(use.layer.regularizer_args("kernel")), None))
+                if where is None or where in seen:
+                    continue
+                seen.add(where)
+                yield self.finding(
+                    facts,
+                    where,
+                    f"`{use.layer.cls}` in `{model.label}` has no kernel regularizer while other layers of this model do",
+                    symbol=use.layer.cls,
+                    fix=_add_regularizer_fix(facts, use, active) if where is use.layer.call.node else None,
+                )
+
+
+def _add_regularizer_fix(facts: ModuleFacts, use: LayerUse, templates: list[LayerUse]) -> Fix | None:
+    if use.layer.kind != "kernel" or any(a.star for a in use.layer.call.node.args):
+        return None
+    for template in templates:
+        if template.facts is not facts:
+            continue
+        for arg in template.layer.regularizer_args("kernel"):
+            if arg.keyword is None or not _portable(facts, arg.value, template, use):
+                continue
+            keyword, code = arg.keyword.value, facts.code(arg.value)
+            return unsafe_fix(
+                f"Add `{keyword}={code}` like the other layers",
+                edits.add_keyword(facts, use.layer.call.node, keyword, code),
+            )
+    return None
+
+
+def _portable(facts: ModuleFacts, value: cst.BaseExpression, template: LayerUse, target: LayerUse) -> bool:
+    """The template's regularizer expression means the same where the target layer is built."""
+    same_function = template.layer.call.function is target.layer.call.function and template.env is target.env
+    for node in _names(value):
+        if facts.canonical(node) is not None or same_function:
+            continue
+        scope = facts.scope(node)
+        if not isinstance(scope, GlobalScope) or not scope.assignments[node.value]:
+            return False
+    return True
+
+
+def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(node, cst.Name):
+        yield node
+    elif isinstance(node, cst.Attribute):
+        yield from _names(node.value)
+    else:
+        for child in node.children:
+            if not isinstance(child, cst.Arg) or child.keyword is None:
+                yield from _names(child)
+            else:
+                yield from _names(child.value)
+
+
+class KerasRegularizedBias(Check):
+    code = "RC102"
+    triggers = (b"regularizer",)
+
+    VALID = [
+        """
+from tensorflow.keras import layers, regularizers
+out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+""",
+        """
+from keras import layers
+from keras.regularizers import l2
+out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
+""",
+    ]
+    INVALID = [
+        """
+from tensorflow.keras import layers, regularizers
+out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
+""",
+        """
+from keras.layers import Dense
+from keras.regularizers import l2
+out = Dense(10, W_regularizer=l2(0.01), b_regularizer=l2(0.01))
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for use, arg, where in penalized_args(facts, ("bias",)):
+            yield self.finding(
+                facts,
+                where,
+                f"the bias of `{use.layer.cls}` is penalized",
+                symbol=use.layer.cls,
+                fix=remove_arg_fix(facts, use, arg, where, "biases are usually left unregularized"),
+            )
+
+
+__all__ = ["KerasRegularizedBias", "KerasUnregularizedKernel", "ModelInfo", "anchor", "penalized_args"]

@@ -1,0 +1,131 @@
+"""Optimizers: which ones decay weights themselves, which are adaptive, and which model each one trains.
+
+An optimizer is a constructor call (``keras.optimizers.AdamW(...)``,
+``tf.train.AdamOptimizer(...)``, ``tfa.optimizers.SGDW(...)``) or a
+``compile(optimizer="adamw")`` string. It trains the models it is wired to:
+``model.compile(optimizer=opt)``, ``opt.apply_gradients(zip(g, model.trainable_variables))``,
+``opt.minimize(loss, var_list=model.trainable_variables)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from regcheck import tf_api
+from regcheck.facts.dataflow import literal_value, resolve_expr
+from regcheck.facts.module import CallFact, ModuleFacts
+
+_TFA_PREFIX = "tensorflow_addons.optimizers."
+_VARIABLE_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
+
+
+@dataclass(eq=False)
+class OptimizerFact:
+    node: cst.CSTNode  # the constructor call, or the string passed to compile
+    call: CallFact | None
+    cls: str  # "AdamW", "Adam", "adamw" ...
+    keras: bool  # a Keras optimizer (has exclude_from_weight_decay)
+    decoupled: bool  # decays weights itself (AdamW, weight_decay=...)
+    adaptive: bool  # Adam-like, without decoupled decay
+    models: list[cst.BaseExpression] = field(default_factory=list)  # expressions of the models it trains
+    minimize: list[CallFact] = field(default_factory=list)  # TF1-style opt.minimize(loss) calls
+    excluded: bool = False  # exclude_from_weight_decay / decay_var_list / exclude_from_weight_decay=
+
+
+def binding(facts: ModuleFacts, optimizer: OptimizerFact) -> cst.SimpleStatementLine | None:
+    """``opt = AdamW(...)`` as a statement of its own, for fixes that add a line after it."""
+    if optimizer.call is None:
+        return None
+    assign = facts.parent(optimizer.call.node)
+    statement = facts.parent(assign) if isinstance(assign, cst.Assign) else None
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        assert isinstance(assign, cst.Assign)
+        if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
+            return statement
+    return None
+
+
+def optimizers(facts: ModuleFacts) -> list[OptimizerFact]:
+    return facts.cached("optimizers", _collect)
+
+
+def _collect(facts: ModuleFacts) -> list[OptimizerFact]:
+    found: dict[cst.CSTNode, OptimizerFact] = {}
+    for call in facts.calls:
+        fact = _constructor(facts, call)
+        if fact is not None:
+            found[call.node] = fact
+    for call in facts.calls:
+        if call.method == "compile" and call.name is None:
+            value = call.value("optimizer", 0)
+            text = literal_value(value)
+            if isinstance(text, str) and value is not None:
+                lowered = text.lower()
+                found[value] = OptimizerFact(
+                    value, None, lowered, True,
+                    decoupled=lowered in tf_api.DECOUPLED_DECAY_OPTIMIZER_STRINGS,
+                    adaptive=lowered in tf_api.ADAPTIVE_OPTIMIZER_STRINGS,
+                )
+            for optimizer in _resolve(facts, found, value):
+                if call.receiver is not None:
+                    optimizer.models.append(call.receiver)
+        elif call.receiver is not None and call.method in ("apply_gradients", "minimize", "exclude_from_weight_decay"):
+            for optimizer in _resolve(facts, found, call.receiver):
+                _wire(facts, optimizer, call)
+    return list(found.values())
+
+
+def _resolve(facts: ModuleFacts, found: dict[cst.CSTNode, OptimizerFact], expr: cst.BaseExpression | None) -> list[OptimizerFact]:
+    if expr is None:
+        return []
+    return [found[v] for v in [expr, *resolve_expr(facts, expr)] if v in found]
+
+
+def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
+    if call.method == "exclude_from_weight_decay":
+        optimizer.excluded = True
+        return
+    if call.arg("decay_var_list") is not None:
+        optimizer.excluded = True  # tensorflow_addons: decay only the listed variables
+    if call.method == "minimize":
+        optimizer.minimize.append(call)
+        var_list = call.value("var_list", 1)
+        sources = [var_list] if var_list is not None else []
+    else:
+        pairs = call.value("grads_and_vars", 0)
+        sources = [a.value for a in pairs.args[1:2]] if isinstance(pairs, cst.Call) and pairs.args else []
+    for source in sources:
+        for value in [source, *resolve_expr(facts, source)]:
+            if isinstance(value, cst.Attribute) and value.attr.value in _VARIABLE_ATTRIBUTES:
+                optimizer.models.append(value.value)
+
+
+def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
+    name = call.name
+    tfa = next((q for q in facts.qualified_names(call.node.func) if q.startswith(_TFA_PREFIX)), None)
+    if tfa is not None:
+        cls = tfa.rsplit(".", 1)[1]
+        keras = False
+    elif name is not None and (name.startswith("keras.optimizers.") or (name.startswith("tf.train.") and name.endswith("Optimizer"))):
+        cls = name.rsplit(".", 1)[1]
+        keras = name.startswith("keras.")
+    else:
+        return None
+    if cls[:1].islower() or cls in ("Optimizer", "schedules", "LossScaleOptimizer"):
+        return None  # functions (get, serialize) and base classes
+    decay = call.arg("weight_decay")
+    decay_zero = decay is not None and (literal_value(decay.value) == 0 or _is_none(decay.value))
+    decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (decay is not None and not decay_zero)
+    fact = OptimizerFact(
+        call.node, call, cls, keras,
+        decoupled=decoupled,
+        adaptive=not decoupled and cls in tf_api.ADAPTIVE_OPTIMIZERS,
+        excluded=call.arg("exclude_from_weight_decay") is not None,
+    )
+    return fact
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

@@ -1,0 +1,145 @@
+"""Models that span files: layers in models.py / core/common.py, the loop and optimizer in train.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from helpers import run_cli
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def _findings(root: Path, select: str) -> list[dict]:
+    code, out, err = run_cli(str(root), "--select", select, "--output-format", "json", "--no-cache", "--exit-zero")
+    assert code == 0, err
+    return json.loads(out)["findings"]
+
+
+MODELS = """
+    import keras
+    from keras import layers, regularizers
+
+    def build_model():
+        return keras.Sequential([
+            keras.Input((784,)),
+            layers.Dense(256, activation="relu", kernel_regularizer=regularizers.L2(1e-4)),
+            layers.Dense(10, kernel_regularizer=regularizers.L2(1e-4)),
+        ])
+"""
+
+TRAIN = """
+    import tensorflow as tf
+    from models import build_model
+
+    model = build_model()
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        return tape.gradient(loss, model.trainable_variables)
+"""
+
+
+def test_rc202_two_file_project_through_the_cli_subprocess(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"models.py": MODELS, "train.py": TRAIN})
+    result = subprocess.run(
+        [sys.executable, "-m", "regcheck", str(root), "--select", "RC202", "--output-format", "json", "--no-cache"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [(Path(f["path"]).name, f["code"]) for f in findings] == [("train.py", "RC202")]
+    assert findings[0]["fix"]["applicability"] == "safe"
+
+
+def test_rc202_quiet_when_the_other_module_has_no_penalties(tmp_path: Path) -> None:
+    plain = MODELS.replace(', kernel_regularizer=regularizers.L2(1e-4)', "")
+    root = _write(tmp_path, {"models.py": plain, "train.py": TRAIN})
+    assert _findings(root, "RC202") == []
+
+
+def test_rc202_quiet_when_the_loop_adds_the_losses(tmp_path: Path) -> None:
+    fixed = TRAIN.replace("model(x, training=True))", "model(x, training=True)) + sum(model.losses)")
+    root = _write(tmp_path, {"models.py": MODELS, "train.py": fixed})
+    assert _findings(root, "RC202") == []
+
+
+def test_unresolvable_model_is_unknown(tmp_path: Path) -> None:
+    root = _write(tmp_path, {"train.py": TRAIN})  # models.py is not part of the project
+    assert _findings(root, "RC202") == []
+
+
+def test_package_relative_imports_and_subclassed_model(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "from .net import Net\n",
+        "pkg/net.py": """
+            import tensorflow as tf
+            class Net(tf.keras.Model):
+                def __init__(self, wd=1e-4):
+                    super().__init__()
+                    self.dense = tf.keras.layers.Dense(10, kernel_regularizer=tf.keras.regularizers.l2(wd))
+                def call(self, x):
+                    return self.dense(x)
+        """,
+        "pkg/train.py": """
+            import tensorflow as tf
+            from . import Net
+            model = Net()
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(model(x))
+            grads = tape.gradient(loss, model.trainable_variables)
+        """,
+    }
+    root = _write(tmp_path, files)
+    assert [Path(f["path"]).name for f in _findings(root, "RC202")] == ["train.py"]
+
+
+def test_rc101_helper_block_in_core_common(tmp_path: Path) -> None:
+    files = {
+        "core/__init__.py": "",
+        "core/common.py": """
+            from tensorflow.keras import layers
+            def conv_block(x, filters, reg=None):
+                x = layers.Conv2D(filters, 3, padding="same", kernel_regularizer=reg)(x)
+                return layers.BatchNormalization()(x)
+        """,
+        "models.py": """
+            import tensorflow as tf
+            from tensorflow.keras.regularizers import l2
+            from core.common import conv_block
+            def build(inputs):
+                x = conv_block(inputs, 32, reg=l2(5e-4))
+                x = conv_block(x, 64, reg=l2(5e-4))
+                x = conv_block(x, 128)
+                return tf.keras.Model(inputs, tf.keras.layers.Dense(10, kernel_regularizer=l2(5e-4))(x))
+        """,
+    }
+    root = _write(tmp_path, files)
+    findings = _findings(root, "RC101")
+    assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("models.py", 8)]
+    regularized = files | {"models.py": files["models.py"].replace("conv_block(x, 128)", "conv_block(x, 128, reg=l2(5e-4))")}
+    assert _findings(_write(tmp_path, regularized), "RC101") == []
+
+
+def test_rc501_optimizer_in_train_model_in_models(tmp_path: Path) -> None:
+    train = """
+        import keras
+        from models import build_model
+        model = build_model()
+        model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4), loss="mse")
+    """
+    root = _write(tmp_path, {"models.py": MODELS, "train.py": train})
+    assert [f["code"] for f in _findings(root, "RC501")] == ["RC501"]
+    plain = MODELS.replace(', kernel_regularizer=regularizers.L2(1e-4)', "")
+    assert _findings(_write(tmp_path, {"models.py": plain}), "RC501") == []
