@@ -13,6 +13,7 @@ definition is not visible: third-party code, ``load_model``, parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import libcst as cst
 from libcst.metadata import Assignment
 
@@ -67,7 +68,7 @@ class ModelInfo:
         """Layers whose weights get an L2 penalty (what decoupled weight decay duplicates)."""
         return [u for u in self.uses if any(u.reg(t) is Reg.L2 for t in ("kernel", "recurrent", "bias", "norm", "embedding"))]
 
-    def merge(self, other: "ModelInfo") -> None:
+    def merge(self, other: ModelInfo) -> None:
         self.uses.extend(other.uses)
         self.add_losses.extend(other.add_losses)
         self.applications.extend(other.applications)
