@@ -123,6 +123,8 @@ class RunState:
     diffs: list[str] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)
     internal_error: bool = False
+    # Static findings the graph (--graph) showed to be wrong, with the reason.
+    refuted: list[dict] = field(default_factory=list)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -251,10 +253,12 @@ def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
     if result.error:
         state.problems.append(f"{args.graph}: {result.error}")
         return
-    kept, dropped = merge_findings(state.findings, result.findings)
+    kept, dropped = merge_findings(state.findings, result)  # the result's coverage lets it refute
     state.findings = list(kept)
-    for finding, reason in dropped:
-        state.problems.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} dropped: {reason}")
+    state.refuted = [
+        {"code": f.code, "path": f.path, "line": f.line, "column": f.column, "symbol": f.symbol, "reason": reason}
+        for f, reason in dropped
+    ]
 
 
 def _finish(args: argparse.Namespace, settings, state: RunState) -> int:  # type: ignore[no-untyped-def]
@@ -271,8 +275,13 @@ def _finish(args: argparse.Namespace, settings, state: RunState) -> int:  # type
     }
     if state.fixed:
         summary["fixed"] = state.fixed
+    if state.refuted:
+        summary["refuted"] = state.refuted
     for problem in state.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
+    if args.output_format in ("full", "concise") and not args.quiet:
+        for item in state.refuted:
+            sys.stderr.write(f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n")
     stream: TextIO
     handle = None
     if args.output_file:
