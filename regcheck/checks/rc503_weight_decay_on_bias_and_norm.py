@@ -24,6 +24,12 @@ import keras
 optimizer = keras.optimizers.AdamW(1e-3, weight_decay=1e-2)
 optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
 """,
+        # Hand-made variables, no model.
+        """
+import keras
+opt = keras.optimizers.AdamW(1e-3, weight_decay=1e-2)
+opt.apply_gradients(zip([grad], [var]))
+""",
         # A model without biases or normalization layers has nothing to exclude.
         """
 import keras
@@ -47,6 +53,8 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
             if not optimizer.decoupled or optimizer.excluded:
                 continue
             models, unknown = trained_models(facts, optimizer)
+            if optimizer.raw_updates and not optimizer.models:
+                continue  # hand-made variables: no biases or normalization layers to speak of
             if not unknown and not any(use.layer.has_bias or use.layer.kind == "norm" for m in models for use in m.uses):
                 continue
             yield self.finding(

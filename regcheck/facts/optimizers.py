@@ -32,6 +32,7 @@ class OptimizerFact:
     models: list[cst.BaseExpression] = field(default_factory=list)  # expressions of the models it trains
     minimize: list[CallFact] = field(default_factory=list)  # TF1-style opt.minimize(loss) calls
     excluded: bool = False  # exclude_from_weight_decay / decay_var_list / exclude_from_weight_decay=
+    raw_updates: bool = False  # applied to variables that are not some model's (hand-made tf.Variables)
 
 
 def binding(facts: ModuleFacts, optimizer: OptimizerFact) -> cst.SimpleStatementLine | None:
@@ -96,10 +97,13 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
     else:
         pairs = call.value("grads_and_vars", 0)
         sources = [a.value for a in pairs.args[1:2]] if isinstance(pairs, cst.Call) and pairs.args else []
+    found = False
     for source in sources:
         for value in [source, *resolve_expr(facts, source)]:
             if isinstance(value, cst.Attribute) and value.attr.value in _VARIABLE_ATTRIBUTES:
                 optimizer.models.append(value.value)
+                found = True
+    optimizer.raw_updates = optimizer.raw_updates or (bool(sources) and not found)
 
 
 def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
