@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -105,38 +106,76 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def read_source(path: str) -> SourceFile:
+    """Read and decode one source file; every way this can fail is a SourceError with one line."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise SourceError(Problem(path, f"skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit"))
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError(Problem(path, "is a directory"))
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device would block or never end: never open it.
+            raise SourceError(Problem(path, "not a regular file, skipped"))
+        if info.st_size > MAX_FILE_BYTES:
+            raise SourceError(Problem(path, f"skipped: {info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit"))
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_FILE_BYTES + 1)
     except SourceError:
         raise
-    except FileNotFoundError:
-        raise SourceError(Problem(path, "no such file or directory")) from None
-    except IsADirectoryError:
-        raise SourceError(Problem(path, "is a directory")) from None
     except OSError as exc:
-        raise SourceError(Problem(path, f"cannot read: {exc.strerror or exc}")) from None
+        raise SourceError(Problem(path, describe_os_error(path, exc))) from None
+    if len(data) > MAX_FILE_BYTES:  # grew since stat
+        raise SourceError(Problem(path, f"skipped: over the {MAX_FILE_BYTES} byte limit"))
     return decode_source(path, data)
 
 
+def describe_os_error(path: str, exc: OSError) -> str:
+    """One line for an OSError on ``path``, naming symlink trouble precisely."""
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if isinstance(exc, FileNotFoundError):
+        return "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, PermissionError):
+        return "cannot read: permission denied"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+class WriteError(OSError):
+    """Fixes were not written; ``strerror`` says why in one line (the old file is untouched)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.EIO, message)
+
+
 def write_source_atomic(source: SourceFile, new_text: str) -> None:
-    """Write through a temp file in the same directory and rename, keeping mode and encoding.
+    """Write through a temp file in the same directory and rename, keeping mode, owner and encoding.
 
     A crash at any point leaves either the old file or the new one, never a mix.
+    A symlink is followed (the link stays a link), and a file that changed on disk
+    since it was read is not overwritten.
     """
-    target = Path(source.path)
-    data = source.encode(new_text)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    target = Path(os.path.realpath(source.path))
+    try:
+        data = source.encode(new_text)
+    except UnicodeEncodeError as exc:
+        raise WriteError(f"the fixed code cannot be encoded as {source.encoding} ({exc.reason})") from None
+    info = os.stat(target)
+    if source.raw:
+        with open(target, "rb") as handle:
+            if handle.read() != source.raw:
+                raise WriteError("the file changed on disk while regcheck was running; not overwritten")
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".regcheck-tmp", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
+        os.chmod(temp_name, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown") and (os.stat(temp_name).st_uid, os.stat(temp_name).st_gid) != (info.st_uid, info.st_gid):
+            try:
+                os.chown(temp_name, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not permitted for non-root users: the new file is theirs, as an editor would do
         os.replace(temp_name, target)
     except BaseException:
         try:
@@ -144,6 +183,21 @@ def write_source_atomic(source: SourceFile, new_text: str) -> None:
         except OSError:
             pass
         raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable; not every platform lets a directory be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 # --- discovery -------------------------------------------------------------
@@ -167,14 +221,13 @@ def discover(paths: Iterable[str], root: Path, exclude: Iterable[str] = (), resp
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_symlink() and not path.exists():
-            problems.append(Problem(raw, "broken symbolic link"))
+        try:
+            os.stat(path)
+        except OSError as exc:
+            problems.append(Problem(raw, describe_os_error(raw, exc)))
             continue
-        if not path.exists():
-            problems.append(Problem(raw, "no such file or directory"))
-            continue
-        if path.is_file():
-            _add(found, seen, raw)
+        if not path.is_dir():
+            _add(found, seen, raw)  # named explicitly: taken as is (read_source reports FIFOs etc.)
             continue
         for file in _walk(path, root, excluded, respect_gitignore, problems):
             _add(found, seen, file)
@@ -199,6 +252,9 @@ def _walk(top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore:
     ignores: list[tuple[Path, pathspec.PathSpec]] = []
     if respect_gitignore:
         ignores = _parent_gitignores(top)
+        if _ignored(top, True, root, pathspec.PathSpec([]), ignores):
+            # The user named an ignored directory explicitly: check it, as they asked.
+            ignores = []
     visited: set[tuple[int, int]] = set()
     yield from _walk_dir(top, root, excluded, ignores, problems, visited)
 
@@ -276,7 +332,10 @@ def _walk_dir(
             continue
         if entry.is_symlink() and not path.exists():
             if entry.name.endswith(SOURCE_SUFFIXES):
-                problems.append(Problem(entry.path, "broken symbolic link"))
+                try:
+                    os.stat(path)
+                except OSError as exc:
+                    problems.append(Problem(entry.path, describe_os_error(entry.path, exc)))
             continue
         if _ignored(path, is_dir, root, excluded, ignores):
             continue

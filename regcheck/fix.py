@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -10,6 +13,7 @@ from regcheck.findings import Applicability, Edit, Finding, Fix
 
 MAX_ROUNDS = 10
 _LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+_DIGITS = re.compile(r"\d+")
 
 
 def applicable(fix: Fix | None, unsafe: bool) -> bool:
@@ -29,16 +33,33 @@ def _offset(starts: list[int], text: str, line: int, column: int) -> int:
     return min(starts[line - 1] + column - 1, len(text))
 
 
+def _newline_at(text: str, offset: int) -> str:
+    """The line ending of the line holding ``offset`` (mixed files keep each line's own style)."""
+    end = text.find("\n", offset)
+    cr = text.find("\r", offset)
+    if cr != -1 and (end == -1 or cr < end):
+        return "\r\n" if text.startswith("\r\n", cr) else "\r"
+    if end != -1:
+        return "\n"
+    # The last line has no ending: use the one before it, or the file's dominant one.
+    before = text.rfind("\n", 0, offset)
+    if before > 0 and text[before - 1] == "\r":
+        return "\r\n"
+    if before == -1 and "\r" in text:
+        return "\r"
+    return "\n"
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions refer to ``text``), converting their newlines."""
-    newline = "\r\n" if "\r\n" in text else ("\r" if "\r" in text and "\n" not in text else "\n")
     starts = _line_starts(text)
     resolved = sorted(
         ((_offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column), e.content) for e in edits),
         reverse=True,
     )
     for start, end, content in resolved:
-        if newline != "\n":
+        newline = _newline_at(text, start)
+        if newline != "\n" and "\n" in content:
             content = content.replace("\r\n", "\n").replace("\n", newline)
         text = text[:start] + content + text[end:]
     return text
@@ -57,18 +78,23 @@ def _overlaps(a: Fix, b: Fix) -> bool:
     return False
 
 
-def choose_fixes(findings: Iterable[Finding], unsafe: bool) -> list[Fix]:
-    """A set of fixes with no overlapping edits, in file order; the rest wait for the next round."""
-    chosen: list[Fix] = []
+def _choose(findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], bool] = lambda fix: False) -> list[Finding]:
+    """Findings whose fixes do not overlap, in file order; the rest wait for the next round."""
+    chosen: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
         fix = finding.fix
-        if not applicable(fix, unsafe):
+        if not applicable(fix, unsafe) or skip(fix):  # type: ignore[arg-type]
             continue
         assert fix is not None
-        if fix in chosen or any(_overlaps(fix, other) for other in chosen):
+        if any(fix == other.fix or _overlaps(fix, other.fix) for other in chosen):  # type: ignore[arg-type]
             continue
-        chosen.append(fix)
+        chosen.append(finding)
     return chosen
+
+
+def choose_fixes(findings: Iterable[Finding], unsafe: bool) -> list[Fix]:
+    """A set of fixes with no overlapping edits, in file order; the rest wait for the next round."""
+    return [finding.fix for finding in _choose(findings, unsafe) if finding.fix is not None]
 
 
 def add_imports(text: str, imports: Iterable[str]) -> str:
@@ -96,27 +122,45 @@ def add_imports(text: str, imports: Iterable[str]) -> str:
     return AddImportsVisitor(context).transform_module(module).code
 
 
-def parses(text: str) -> bool:
+def parses(text: str, strict: bool = True) -> bool:
+    """libcst and CPython both accept ``text``; ``strict=False`` skips the compiler's checks.
+
+    The compiler also rejects code that parses (``return`` outside a function,
+    bad ``nonlocal``); a file that already had such code is held only to parsing,
+    so one odd line does not block every fix in it. Top-level ``await`` is
+    accepted: notebooks run it.
+    """
     import libcst as cst
 
     try:
         cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError):
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return False
-    try:
-        compile(text, "<regcheck-fix>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+        try:
+            if strict:
+                compile(text, "<regcheck-fix>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+            else:
+                ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
     return True
 
 
-def _apply(text: str, fixes: list[Fix]) -> str | None:
+def _apply(text: str, fixes: list[Fix], strict: bool = True) -> str | None:
     """The text with ``fixes`` applied, or None when the result would not parse."""
     candidate = apply_edits(text, [edit for fix in fixes for edit in fix.edits])
-    if not parses(candidate):
+    if not parses(candidate, strict):
         return None
     imports = [imp for fix in fixes for imp in fix.imports]
-    return add_imports(candidate, imports) if imports else candidate
+    if not imports:
+        return candidate
+    try:
+        candidate = add_imports(candidate, imports)
+    except Exception:  # libcst could not place the import: treat like a fix that breaks the file
+        return None
+    return candidate if parses(candidate, strict) else None
 
 
 @dataclass
@@ -124,30 +168,72 @@ class FixResult:
     text: str
     applied: int = 0
     remaining: list[Finding] = field(default_factory=list)
-    reverted: bool = False  # a round produced code that did not parse and was dropped
+    reverted: bool = False  # a round produced code that did not parse (or did not converge) and was dropped
+
+
+def _fix_key(fix: Fix) -> tuple[object, ...]:
+    """Identifies a fix across rounds, where its positions shift."""
+    return (fix.applicability, fix.message, tuple(edit.content for edit in fix.edits), fix.imports)
+
+
+def _finding_key(finding: Finding) -> tuple[object, ...]:
+    return (finding.code, finding.symbol, _DIGITS.sub("#", finding.message))
 
 
 def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, findings: list[Finding] | None = None) -> FixResult:
-    """Fix until nothing applicable is left (or MAX_ROUNDS), re-linting after every round."""
+    """Fix until nothing applicable is left (or MAX_ROUNDS), re-linting after every round.
+
+    Every round applies non-overlapping fixes together. A round whose result does
+    not parse is dropped: the fixes that break the file alone are set aside for
+    good, the others are retried one at a time. A round after which the findings
+    it fixed are all still there (a fix that does not converge) is dropped too, so
+    a second run never changes what the first one wrote.
+    """
     result = FixResult(text)
+    strict = parses(text)
     current = findings if findings is not None else lint(text)
-    broken: list[Fix] = []
+    broken: set[tuple[object, ...]] = set()
+    seen = {text}
     for _ in range(MAX_ROUNDS):
-        fixes = [fix for fix in choose_fixes(current, unsafe) if fix not in broken]
-        if not fixes:
+        chosen = _choose(current, unsafe, skip=lambda fix: _fix_key(fix) in broken)
+        if not chosen:
             break
-        candidate = _apply(result.text, fixes)
+        fixes = [finding.fix for finding in chosen if finding.fix is not None]
+        candidate = _apply(result.text, fixes, strict)
         if candidate is None:
-            # Some fix in this round breaks the file: fall back to the ones that work alone.
             result.reverted = True
-            fixes = [fix for fix in fixes if _apply(result.text, [fix]) is not None]
-            broken.extend(fix for fix in choose_fixes(current, unsafe) if fix not in fixes)
-            candidate = _apply(result.text, fixes[:1]) if fixes else None
-            fixes = fixes[:1]
-        if candidate is None or candidate == result.text:
-            break
+            alone = [fix for fix in fixes if _apply(result.text, [fix], strict) is not None]
+            broken.update(_fix_key(fix) for fix in fixes if fix not in alone)
+            if not alone:
+                continue
+            # Each works alone but not together: take one now, the rest after re-linting.
+            fixes = alone[:1]
+            candidate = _apply(result.text, fixes, strict)
+            if candidate is None:
+                broken.add(_fix_key(fixes[0]))
+                continue
+        if candidate in seen:
+            break  # back to a text we had: stop rather than cycle
+        after = lint(candidate)
+        stuck = _not_converging(chosen, fixes, current, after)
+        if stuck:
+            result.reverted = True
+            broken.update(_fix_key(fix) for fix in stuck)
+            continue
+        seen.add(candidate)
         result.text = candidate
         result.applied += len(fixes)
-        current = lint(candidate)
+        current = after
     result.remaining = current
     return result
+
+
+def _not_converging(chosen: list[Finding], fixes: list[Fix], before: list[Finding], after: list[Finding]) -> list[Fix]:
+    """Fixes whose finding is still reported as often as before they were applied."""
+    counts_before = Counter(_finding_key(f) for f in before)
+    counts_after = Counter(_finding_key(f) for f in after)
+    return [
+        finding.fix
+        for finding in chosen
+        if finding.fix in fixes and counts_after[_finding_key(finding)] >= counts_before[_finding_key(finding)]
+    ]
