@@ -1,0 +1,482 @@
+"""Jupyter notebooks: lint the code cells as one module, report per cell, write fixes back into cells.
+
+Code cells are concatenated in notebook order (so an import in cell 1 resolves
+in cell 5, as it does in the kernel), with a marker comment between cells. IPython
+syntax (``%magic``, ``!shell``, ``obj?``, ``x = !cmd``) is masked line by line with
+a ``pass`` placeholder that keeps indentation and line numbers; cells whose cell
+magic is not Python (``%%bash``, ``%%writefile``) and cells tagged with another
+VS Code language are left out.
+
+Cells are numbered 1-based among *all* cells (markdown and raw included), which
+is the position a user sees when scrolling a notebook and ``nb.cells[cell - 1]``
+in nbformat; lines and columns are relative to the cell.
+
+Reading and writing use plain :mod:`json` so notebooks work without nbformat
+(the pre-commit hook installs regcheck without extras). Everything except the
+fixed cells' ``source`` is written back as it was loaded: outputs, metadata,
+key order, indentation, ``ensure_ascii`` style, line endings and the trailing
+newline.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from regcheck.catalog import RULES
+from regcheck.files import Problem, SourceError, SourceFile, decode_source, write_source_atomic
+from regcheck.findings import Edit, Finding
+
+if TYPE_CHECKING:
+    import argparse
+
+    from regcheck.config import Settings
+    from regcheck.engine import FileReport
+
+# Cell magics whose body is Python run in the kernel; any other cell magic makes the cell foreign.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+_BOUNDARY = "# regcheck-cell-boundary {}"
+_BOUNDARY_LINE = re.compile(r"^# regcheck-cell-boundary (\d+)\r?\n?$")
+_MAGIC_TAG = re.compile(r"# regcheck-magic (\d+)\r?\n?$")
+# `obj?`, `obj??`, `?obj`, `??obj` (IPython help), `%psearch a*?`-style wildcards included.
+_HELP = re.compile(r"^\s*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
+# `files = !ls`, `out = %sx ls`, `a, b = %time f()`.
+_ASSIGNED_MAGIC = re.compile(r"^\s*[\w.\[\](), *]+?\s*=\s*[%!]")
+# Messages that point at another line ("..., line 5)") must point into cells too.
+_LINE_REF = re.compile(r"\bline (\d+)\b")
+
+
+class NotebookError(Exception):
+    """The file is not a notebook regcheck can read; the message is one line for the user."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Cell:
+    number: int  # 1-based among all cells
+    node: dict[str, Any]  # the cell's JSON object (edited in place when fixing)
+    key: str  # "source" (nbformat 4) or "input" (nbformat 3)
+    source: str
+    as_list: bool  # stored as a list of lines rather than one string
+
+
+@dataclass
+class Document:
+    """A notebook's Python cells as one module, with the way back to cells and lines."""
+
+    notebook: dict[str, Any]
+    cells: list[Cell]  # every code cell
+    included: list[Cell]  # the code cells that are Python and parse
+    text: str
+    # concatenated line (1-based) -> (cell number, line in cell); marker lines map to None.
+    line_map: list[tuple[int, int] | None]
+    masked: dict[int, str]  # placeholder id -> original line (without its newline)
+    masks: dict[int, range] = field(default_factory=dict)  # cell number -> its placeholder ids
+    syntax_errors: list[Finding] = field(default_factory=list)
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def load_notebook(text: str) -> tuple[dict[str, Any], list[Cell]]:
+    """Parse notebook JSON (nbformat 3 or 4) and return it with its code cells."""
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"invalid notebook: not JSON ({exc.msg})", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise NotebookError("invalid notebook: JSON nested too deeply") from None
+    if not isinstance(notebook, dict):
+        raise NotebookError("invalid notebook: the top level is not a JSON object")
+    major = notebook.get("nbformat", 4)
+    if isinstance(major, int) and major < 4 and isinstance(notebook.get("worksheets"), list):
+        raw_cells = [c for sheet in notebook["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells", [])]
+        key = "input"
+    elif isinstance(notebook.get("cells"), list):
+        raw_cells, key = notebook["cells"], "source"
+    else:
+        raise NotebookError("invalid notebook: no 'cells' list")
+    cells = []
+    for number, node in enumerate(raw_cells, start=1):
+        if not isinstance(node, dict):
+            raise NotebookError(f"invalid notebook: cell {number} is not a JSON object")
+        if node.get("cell_type") != "code":
+            continue
+        value = node.get(key, "")
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            cells.append(Cell(number, node, key, "".join(value), True))
+        elif isinstance(value, str):
+            cells.append(Cell(number, node, key, value, False))
+        else:
+            raise NotebookError(f"invalid notebook: cell {number} has a {key!r} that is not text")
+    return notebook, cells
+
+
+def is_python_notebook(notebook: dict[str, Any]) -> bool:
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return True
+    for value in (_get(metadata, "language_info", "name"), _get(metadata, "kernelspec", "language")):
+        if isinstance(value, str) and value:
+            return value.lower() == "python"
+    return True
+
+
+def _get(mapping: dict[str, Any], *keys: str) -> Any:
+    value: Any = mapping
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _foreign_language(cell: Cell) -> bool:
+    """VS Code stores a per-cell language for SQL/markdown cells in Python notebooks."""
+    language = _get(cell.node, "metadata", "vscode", "languageId")
+    return isinstance(language, str) and language.lower() != "python"
+
+
+# --- masking IPython syntax -----------------------------------------------------
+
+
+class _Scanner:
+    """Just enough tokenizing to know whether a line starts a new logical line."""
+
+    def __init__(self) -> None:
+        self.quote: str | None = None
+        self.depth = 0
+        self.continued = False
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.quote is None and self.depth == 0 and not self.continued
+
+    def feed(self, line: str) -> None:
+        i, n, comment = 0, len(line), False
+        while i < n:
+            char = line[i]
+            if self.quote is not None:
+                if char == "\\":
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i += len(self.quote)
+                    self.quote = None
+                    continue
+                if char in "\r\n" and len(self.quote) == 1:
+                    self.quote = None  # unterminated: Python reports it, we just resync
+                i += 1
+                continue
+            if char == "#":
+                comment = True
+                break
+            if char in "\"'":
+                self.quote = line[i : i + 3] if line[i : i + 3] in ('"""', "'''") else char
+                i += len(self.quote)
+                continue
+            if char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            i += 1
+        body = line.rstrip("\r\n")
+        self.continued = not comment and self.quote is None and body.endswith("\\")
+
+
+def _is_magic(line: str) -> bool:
+    stripped = line.lstrip()
+    return stripped[:1] in ("%", "!") or bool(_HELP.match(line)) or bool(_ASSIGNED_MAGIC.match(line))
+
+
+def _placeholder(indent: str, ident: int, line: str) -> str:
+    ending = line[len(line.rstrip("\r\n")) :]
+    return f"{indent}pass  # regcheck-magic {ident}{ending}"
+
+
+def mask_cell(source: str, masked: dict[int, str]) -> str | None:
+    """The cell with IPython-only lines replaced by placeholders, or None when it is not Python."""
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    start = 0
+    if lines and lines[0].startswith("%%"):
+        name = (lines[0][2:].split() or [""])[0]
+        if name not in PYTHON_CELL_MAGICS:
+            return None
+        out.append(_mask(lines[0], "", masked))
+        start = 1
+    scanner = _Scanner()
+    magic_indent: str | None = None  # set while a magic continues with a trailing backslash
+    for line in lines[start:]:
+        if magic_indent is not None or (scanner.at_statement_start and _is_magic(line)):
+            indent = magic_indent if magic_indent is not None else line[: len(line) - len(line.lstrip())]
+            out.append(_mask(line, indent, masked))
+            magic_indent = indent if line.rstrip("\r\n").endswith("\\") else None
+            continue
+        scanner.feed(line)
+        out.append(line)
+    return "".join(out)
+
+
+def _mask(line: str, indent: str, masked: dict[int, str]) -> str:
+    ident = len(masked)
+    masked[ident] = line.rstrip("\r\n")
+    return _placeholder(indent, ident, line)
+
+
+# --- the concatenated document ------------------------------------------------
+
+
+def build_document(path: str, text: str, codes: frozenset[str]) -> Document:
+    notebook, cells = load_notebook(text)
+    masked: dict[int, str] = {}
+    parts: list[str] = []
+    line_map: list[tuple[int, int] | None] = []
+    included: list[Cell] = []
+    errors: list[Finding] = []
+    masks: dict[int, range] = {}
+    for cell in cells:
+        if _foreign_language(cell):
+            continue
+        first_mask = len(masked)
+        body = mask_cell(cell.source, masked)
+        if body is None:
+            continue
+        error = _cell_syntax_error(path, cell.number, body)
+        if error is not None:
+            if "RC000" in codes:
+                errors.append(error)
+            continue
+        if included:
+            parts.append(_BOUNDARY.format(cell.number) + "\n")
+            line_map.append(None)
+        if body and not body.endswith(("\n", "\r")):
+            body += "\n"
+        parts.append(body)
+        line_map.extend((cell.number, n) for n in range(1, len(body.splitlines()) + 1))
+        included.append(cell)
+        masks[cell.number] = range(first_mask, len(masked))
+    return Document(notebook, cells, included, "".join(parts), line_map, masked, masks, errors)
+
+
+def _cell_syntax_error(path: str, number: int, body: str) -> Finding | None:
+    """A cell that does not parse is reported on its own and left out, so the other cells still count."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes etc. are not ours to print
+        try:
+            ast.parse(body)
+        except SyntaxError as exc:
+            line = exc.lineno or 1
+            column = exc.offset or 1
+            message = f"syntax error: {exc.msg}"
+        except (ValueError, RecursionError, MemoryError) as exc:
+            line, column, message = 1, 1, f"syntax error: {exc}"
+        else:
+            return None
+    info = RULES["RC000"]
+    return Finding(info.code, info.name, info.severity, path, line, column, line, column, message, cell=number)
+
+
+def _to_cell(document: Document, line: int) -> tuple[int, int]:
+    """(cell, line in cell) of a concatenated line; a marker line counts as the next cell's line 1."""
+    if not document.line_map:
+        return (document.included[0].number if document.included else 1), line
+    index = min(max(line, 1), len(document.line_map)) - 1
+    for probe in range(index, len(document.line_map)):
+        where = document.line_map[probe]
+        if where is not None:
+            if probe == index:
+                return where
+            return where[0], 1
+    last = document.line_map[-1]
+    assert last is not None
+    return last[0], last[1] + (line - len(document.line_map))
+
+
+def map_finding(document: Document, finding: Finding) -> Finding:
+    cell, line = _to_cell(document, finding.line)
+    end_cell, end_line = _to_cell(document, finding.end_line)
+    end_column = finding.end_column
+    if end_cell != cell:  # a span across cells is cut at the end of its first cell's line
+        end_line, end_column = line, max(finding.column, finding.end_column if end_line == line else finding.column)
+    fix = finding.fix
+    if fix is not None:
+        fix = type(fix)(fix.applicability, fix.message, tuple(_map_edit(document, e) for e in fix.edits), fix.imports)
+    message = _LINE_REF.sub(lambda m: "cell {}, line {}".format(*_to_cell(document, int(m.group(1)))), finding.message)
+    return finding.with_changes(
+        cell=cell, line=line, end_line=end_line, end_column=end_column, fix=fix, message=message
+    )
+
+
+def _map_edit(document: Document, edit: Edit) -> Edit:
+    _, line = _to_cell(document, edit.line)
+    _, end_line = _to_cell(document, edit.end_line)
+    return Edit(line, edit.column, max(line, end_line), edit.end_column, edit.content)
+
+
+# --- linting ------------------------------------------------------------------
+
+
+def lint_notebook(source: SourceFile, codes: frozenset[str]) -> "FileReport":
+    """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell."""
+    from regcheck.engine import FileReport
+
+    report = FileReport(source.path)
+    try:
+        document = build_document(source.path, source.text, codes)
+        if not is_python_notebook(document.notebook):
+            return report
+        if not document.cells:
+            report.problems.append(Problem(source.path, "notebook has no code cells"))
+            return report
+        report.source = source
+        report.cells = [cell.source for cell in document.cells]
+        _lint_document(source.path, document, codes, report)
+    except NotebookError as exc:
+        report.problems.append(Problem(source.path, str(exc), exc.line, exc.column))
+    except Exception as exc:  # one broken notebook must not cost the other files their findings
+        report.problems.append(Problem(source.path, f"internal error while reading the notebook: {type(exc).__name__}: {exc}"))
+        report.internal_error = True
+        report.cells = None
+    return report
+
+
+def _lint_document(path: str, document: Document, codes: frozenset[str], report: "FileReport") -> None:
+    from regcheck.engine import lint_text
+
+    report.parsed = bool(document.included) or bool(document.syntax_errors)
+    findings = list(document.syntax_errors)
+    if document.included:
+        module_report = lint_text(path, document.text, codes)
+        report.parsed = report.parsed and (module_report.parsed or bool(document.syntax_errors))
+        report.problems.extend(module_report.problems)
+        report.internal_error = report.internal_error or module_report.internal_error
+        findings.extend(map_finding(document, f) for f in module_report.findings)
+    report.findings = sorted(findings, key=Finding.sort_key)
+
+
+# --- fixing -------------------------------------------------------------------
+
+
+def split_cells(document: Document, fixed: str) -> dict[int, str] | None:
+    """The fixed text cut back into cell sources (magics restored), or None if the markers moved."""
+    numbers = [cell.number for cell in document.included]
+    pieces: list[list[str]] = [[]]
+    seen: list[int] = [numbers[0]] if numbers else []
+    for line in fixed.splitlines(keepends=True):
+        marker = _BOUNDARY_LINE.match(line)
+        if marker:
+            seen.append(int(marker.group(1)))
+            pieces.append([])
+        else:
+            pieces[-1].append(line)
+    if seen != numbers:
+        return None
+    restored: dict[int, str] = {}
+    used: set[int] = set()
+    for cell, lines in zip(document.included, pieces):
+        out = []
+        for line in lines:
+            tag = _MAGIC_TAG.search(line)
+            ident = int(tag.group(1)) if tag else -1
+            if ident in document.masks[cell.number] and ident not in used:
+                used.add(ident)
+                line = document.masked[ident] + line[len(line.rstrip("\r\n")) :]
+            out.append(line)
+        text = "".join(out)
+        if not cell.source.endswith(("\n", "\r")) and text.endswith("\n"):
+            text = text[:-2] if text.endswith("\r\n") else text[:-1]
+        restored[cell.number] = text
+    if used != {ident for ids in document.masks.values() for ident in ids}:
+        return None  # a fix removed or duplicated a masked magic line
+    return restored
+
+
+def dump_like(notebook: dict[str, Any], original: str) -> str:
+    """Serialize ``notebook`` in the original file's JSON style."""
+    head = re.match(r"\{(\r?\n)([ \t]*)", original)
+    indent: str | None = head.group(2) if head else None
+    ensure_ascii = original.isascii() and "\\u" in original
+    text = json.dumps(notebook, indent=indent, ensure_ascii=ensure_ascii)
+    if "\r\n" in original:
+        text = text.replace("\n", "\r\n")
+    trailing = original[len(original.rstrip("\r\n")) :]
+    return text + trailing
+
+
+def _store(cell: Cell, text: str) -> None:
+    cell.node[cell.key] = text.splitlines(keepends=True) if cell.as_list else text
+
+
+def fix_notebook(report: "FileReport", args: "argparse.Namespace", settings: "Settings", state: Any) -> list[Finding]:
+    """Apply fixes to a notebook's cells and write it back (or add a per-cell diff); return what remains."""
+    try:
+        return _fix_notebook(report, args, settings, state)
+    except Exception as exc:  # report, keep the file as it was, keep going
+        state.problems.append(f"{report.path}: internal error while fixing the notebook: {type(exc).__name__}: {exc}")
+        state.internal_error = True
+        return report.findings
+
+
+def _fix_notebook(report: "FileReport", args: "argparse.Namespace", settings: "Settings", state: Any) -> list[Finding]:
+    from regcheck.engine import lint_text
+    from regcheck.fix import fix_text
+
+    source = report.source
+    assert source is not None
+    codes = settings.codes_for(report.path)
+    document = build_document(report.path, source.text, codes)
+    if not document.included:
+        return report.findings
+    result = fix_text(document.text, lambda text: lint_text(report.path, text, codes).findings, args.unsafe_fixes)
+    if result.text == document.text:
+        return report.findings
+    cells = split_cells(document, result.text)
+    if cells is None:
+        state.problems.append(f"{report.path}: fixes not applied: they would move code across cells")
+        return report.findings
+    changed = [cell for cell in document.included if cells[cell.number] != cell.source]
+    if args.diff:
+        for cell in changed:
+            state.diffs.append(cell_diff(report.path, cell.number, cell.source, cells[cell.number]))
+        return report.findings
+    for cell in changed:
+        _store(cell, cells[cell.number])
+    new_text = dump_like(document.notebook, source.text)
+    try:
+        write_source_atomic(source, new_text)
+    except (OSError, UnicodeError) as exc:
+        state.problems.append(f"{report.path}: cannot write fixes: {getattr(exc, 'strerror', None) or exc}")
+        return report.findings
+    state.fixed += result.applied
+    try:
+        fixed_source = decode_source(source.path, source.encode(new_text))
+    except SourceError:
+        return report.findings
+    after = lint_notebook(fixed_source, codes)
+    state.problems.extend(str(p) for p in after.problems)
+    return after.findings
+
+
+def cell_diff(path: str, number: int, before: str, after: str) -> str:
+    label = f"{path}:cell {number}"
+    lines = difflib.unified_diff(
+        _lines_with_newline(before), _lines_with_newline(after), f"a/{label}", f"b/{label}"
+    )
+    return "".join(lines)
+
+
+def _lines_with_newline(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    return lines
