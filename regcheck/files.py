@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import io
 import os
 import stat
 import tempfile
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -85,7 +87,10 @@ def decode_source(path: str, data: bytes) -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(Problem(path, f"cannot read: {exc.msg if hasattr(exc, 'msg') else exc}", 1, 1)) from None
+        reason = exc.msg if hasattr(exc, "msg") else str(exc)
+        if data.startswith(b"\xef\xbb\xbf") and "encoding problem" in reason:
+            reason = "a UTF-8 byte order mark and a coding cookie for another encoding"
+        raise SourceError(Problem(path, f"cannot read: {reason}", 1, 1)) from None
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -103,6 +108,23 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     line = before.count(b"\n") + 1
     column = offset - (before.rfind(b"\n") + 1) + 1
     return line, column
+
+
+def python_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """CPython's own (line, column, message) for source that does not parse, else None.
+
+    Its messages ("'(' was never closed", "invalid syntax") and positions are the
+    ones users know from running their code, clearer than the parser we lint with.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+        try:
+            ast.parse(text)
+        except SyntaxError as exc:
+            return exc.lineno or 1, exc.offset or 1, exc.msg
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return 1, 1, str(exc) or type(exc).__name__
+    return None
 
 
 def read_source(path: str) -> SourceFile:
@@ -241,9 +263,18 @@ def _add(found: list[str], seen: set[str], path: str) -> None:
         found.append(path)
 
 
+def _resolve_parent(path: Path) -> Path:
+    """The absolute path with the directories resolved but not the entry itself.
+
+    Ignore patterns match the name a link has (as git does), and resolving the
+    entry would raise on a symlink loop.
+    """
+    return path.absolute().parent.resolve() / path.name
+
+
 def _relative_to(path: Path, root: Path) -> str | None:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return _resolve_parent(path).relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
 
@@ -286,7 +317,7 @@ def _ignored(path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, 
     relative = _relative_to(path, root)
     if relative is not None and excluded.match_file(relative + suffix):
         return True
-    resolved = path.resolve()
+    resolved = _resolve_parent(path)
     for base, spec in ignores:
         try:
             rel = resolved.relative_to(base).as_posix()
@@ -304,6 +335,7 @@ def _walk_dir(
     ignores: list[tuple[Path, pathspec.PathSpec]],
     problems: list[Problem],
     visited: set[tuple[int, int]],
+    ancestors: tuple[tuple[int, int], ...] = (),
 ) -> Iterator[str]:
     try:
         info = directory.stat()
@@ -311,15 +343,18 @@ def _walk_dir(
         problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
         return
     key = (info.st_dev, info.st_ino)
-    if key in visited:
+    if key in ancestors:
         problems.append(Problem(str(directory), "symbolic link loop, skipped"))
         return
+    if key in visited:
+        return  # a second name (symlink) for a directory already checked
     visited.add(key)
     gitignore = directory / ".gitignore"
     if ignores is not None and gitignore.is_file():
         ignores = ignores + [(directory.resolve(), _load_gitignore(gitignore))]
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        # Real directories before symlinks, so a file reached both ways is reported under its real path.
+        entries = sorted(os.scandir(directory), key=lambda e: (e.is_symlink(), e.name))
     except OSError as exc:
         problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
         return
@@ -328,18 +363,18 @@ def _walk_dir(
         try:
             is_dir = entry.is_dir()
             is_file = entry.is_file()
-        except OSError:
+        except OSError:  # e.g. ELOOP: a link that cannot be followed
+            is_dir = is_file = False
+        if _ignored(path, is_dir, root, excluded, ignores):
             continue
-        if entry.is_symlink() and not path.exists():
+        if not (is_dir or is_file) and entry.is_symlink():
             if entry.name.endswith(SOURCE_SUFFIXES):
                 try:
                     os.stat(path)
                 except OSError as exc:
                     problems.append(Problem(entry.path, describe_os_error(entry.path, exc)))
             continue
-        if _ignored(path, is_dir, root, excluded, ignores):
-            continue
         if is_dir:
-            yield from _walk_dir(path, root, excluded, ignores, problems, visited)
+            yield from _walk_dir(path, root, excluded, ignores, problems, visited, ancestors + (key,))
         elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
             yield entry.path

@@ -20,16 +20,14 @@ newline.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import json
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from regcheck.catalog import RULES
-from regcheck.files import Problem, SourceError, SourceFile, decode_source, write_source_atomic
+from regcheck.files import Problem, SourceError, SourceFile, decode_source, python_syntax_error, write_source_atomic
 from regcheck.findings import Edit, Finding
 
 if TYPE_CHECKING:
@@ -270,20 +268,12 @@ def build_document(path: str, text: str, codes: frozenset[str]) -> Document:
 
 def _cell_syntax_error(path: str, number: int, body: str) -> Finding | None:
     """A cell that does not parse is reported on its own and left out, so the other cells still count."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # invalid escapes etc. are not ours to print
-        try:
-            ast.parse(body)
-        except SyntaxError as exc:
-            line = exc.lineno or 1
-            column = exc.offset or 1
-            message = f"syntax error: {exc.msg}"
-        except (ValueError, RecursionError, MemoryError) as exc:
-            line, column, message = 1, 1, f"syntax error: {exc}"
-        else:
-            return None
+    error = python_syntax_error(body)
+    if error is None:
+        return None
+    line, column, message = error
     info = RULES["RC000"]
-    return Finding(info.code, info.name, info.severity, path, line, column, line, column, message, cell=number)
+    return Finding(info.code, info.name, info.severity, path, line, column, line, column, f"syntax error: {message}", cell=number)
 
 
 def _to_cell(document: Document, line: int) -> tuple[int, int]:
