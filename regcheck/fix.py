@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -186,16 +185,17 @@ def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, find
     Every round applies non-overlapping fixes together. A round whose result does
     not parse is dropped: the fixes that break the file alone are set aside for
     good, the others are retried one at a time. A round after which the findings
-    it fixed are all still there (a fix that does not converge) is dropped too, so
-    a second run never changes what the first one wrote.
+    fixed is still there, unchanged and in the same place (a fix that does not
+    converge), is dropped too, so a second run never changes what the first one wrote.
     """
     result = FixResult(text)
     strict = parses(text)
     current = findings if findings is not None else lint(text)
-    broken: set[tuple[object, ...]] = set()
+    broken: set[tuple[object, ...]] = set()  # break the current text; retried once it changes
+    stuck: set[tuple[object, ...]] = set()  # never converge: dropped for good
     seen = {text}
     for _ in range(MAX_ROUNDS):
-        chosen = _choose(current, unsafe, skip=lambda fix: _fix_key(fix) in broken)
+        chosen = _choose(current, unsafe, skip=lambda fix: _fix_key(fix) in broken or _fix_key(fix) in stuck)
         if not chosen:
             break
         fixes = [finding.fix for finding in chosen if finding.fix is not None]
@@ -215,11 +215,13 @@ def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, find
         if candidate in seen:
             break  # back to a text we had: stop rather than cycle
         after = lint(candidate)
-        stuck = _not_converging(chosen, fixes, current, after)
-        if stuck:
+        not_converging = _not_converging(chosen, fixes, after)
+        if not_converging:
             result.reverted = True
-            broken.update(_fix_key(fix) for fix in stuck)
+            stuck.update(_fix_key(fix) for fix in not_converging)
             continue
+        # A fix that broke the old text may fit the new one: a second run would try it, so this one does.
+        broken.clear()
         seen.add(candidate)
         result.text = candidate
         result.applied += len(fixes)
@@ -228,12 +230,15 @@ def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, find
     return result
 
 
-def _not_converging(chosen: list[Finding], fixes: list[Fix], before: list[Finding], after: list[Finding]) -> list[Fix]:
-    """Fixes whose finding is still reported as often as before they were applied."""
-    counts_before = Counter(_finding_key(f) for f in before)
-    counts_after = Counter(_finding_key(f) for f in after)
+def _not_converging(chosen: list[Finding], fixes: list[Fix], after: list[Finding]) -> list[Fix]:
+    """Fixes whose finding is reported again, unchanged, at the same place once they are applied.
+
+    Counting would be wrong: another fix in the round may add new instances elsewhere
+    (a copied legacy spelling), which the next round fixes.
+    """
+    still_there = {(_finding_key(f), f.line, f.column) for f in after}
     return [
         finding.fix
         for finding in chosen
-        if finding.fix in fixes and counts_after[_finding_key(finding)] >= counts_before[_finding_key(finding)]
+        if finding.fix in fixes and (_finding_key(finding), finding.line, finding.column) in still_there
     ]

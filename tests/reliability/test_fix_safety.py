@@ -268,7 +268,7 @@ def test_rounds_are_capped() -> None:
     def lint(current: str) -> list[Finding]:
         # Every finding inserts at the same point, so only one applies per round.
         count = current.count("#")
-        return [_finding(1, 6, _insert(1, 6, f" #{i}"), message=f"n{i}") for i in range(count, MAX_ROUNDS + 5)]
+        return [_finding(1, 6, _insert(1, 6, f" #{i}"), message="finding " + chr(97 + i)) for i in range(count, MAX_ROUNDS + 5)]
 
     result = fix_text("a = 1\n", lint, unsafe=False)
 
