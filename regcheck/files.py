@@ -39,6 +39,8 @@ DEFAULT_EXCLUDES = (
     ".ipynb_checkpoints",
 )
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# Notebooks carry their outputs (plots as base64): the code is a small part of the bytes.
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -136,16 +138,17 @@ def read_source(path: str) -> SourceFile:
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or device would block or never end: never open it.
             raise SourceError(Problem(path, "not a regular file, skipped"))
-        if info.st_size > MAX_FILE_BYTES:
-            raise SourceError(Problem(path, f"skipped: {info.st_size} bytes is over the {MAX_FILE_BYTES} byte limit"))
+        limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else MAX_FILE_BYTES
+        if info.st_size > limit:
+            raise SourceError(Problem(path, f"skipped: {info.st_size} bytes is over the {limit} byte limit"))
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
     except SourceError:
         raise
     except OSError as exc:
         raise SourceError(Problem(path, describe_os_error(path, exc))) from None
-    if len(data) > MAX_FILE_BYTES:  # grew since stat
-        raise SourceError(Problem(path, f"skipped: over the {MAX_FILE_BYTES} byte limit"))
+    if len(data) > limit:  # grew since stat
+        raise SourceError(Problem(path, f"skipped: over the {limit} byte limit"))
     return decode_source(path, data)
 
 

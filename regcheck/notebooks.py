@@ -348,6 +348,7 @@ def _lint_document(path: str, document: Document, codes: frozenset[str], report:
     if document.included:
         module_report = lint_text(path, document.text, codes)
         report.parsed = report.parsed and (module_report.parsed or bool(document.syntax_errors))
+        report.analysed = module_report.analysed
         report.problems.extend(module_report.problems)
         report.internal_error = report.internal_error or module_report.internal_error
         findings.extend(map_finding(document, f) for f in module_report.findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,20 @@ def test_huge_file_is_skipped_with_a_message(tmp_path: Path, good: Path, monkeyp
     assert code == 2
     _only_problem(err, huge, "byte limit")
     assert "RC201" in out
+
+
+def test_notebooks_have_their_own_larger_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_NOTEBOOK_BYTES", 100_000)
+    cell = {"cell_type": "code", "source": "import tensorflow as tf\n", "outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 5000}]}
+    notebook = tmp_path / "plots.ipynb"
+    notebook.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    code, _, err = _run(notebook)
+    assert code == 0 and not error_lines(err)
+    monkeypatch.setattr(files, "MAX_NOTEBOOK_BYTES", 1000)
+    code, _, err = _run(notebook)
+    assert code == 2
+    _only_problem(err, notebook, "byte limit")
 
 
 def test_unreadable_file(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
