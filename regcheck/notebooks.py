@@ -236,6 +236,10 @@ def _mask(line: str, indent: str, masked: dict[int, str]) -> str:
 
 def build_document(path: str, text: str, codes: frozenset[str]) -> Document:
     notebook, cells = load_notebook(text)
+    return _build(path, notebook, cells, codes)
+
+
+def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozenset[str]) -> Document:
     masked: dict[int, str] = {}
     parts: list[str] = []
     line_map: list[tuple[int, int] | None] = []
@@ -296,8 +300,8 @@ def map_finding(document: Document, finding: Finding) -> Finding:
     cell, line = _to_cell(document, finding.line)
     end_cell, end_line = _to_cell(document, finding.end_line)
     end_column = finding.end_column
-    if end_cell != cell:  # a span across cells is cut at the end of its first cell's line
-        end_line, end_column = line, max(finding.column, finding.end_column if end_line == line else finding.column)
+    if end_cell != cell:  # a span across cells is cut to its start: editors show one cell at a time
+        end_line, end_column = line, finding.column
     fix = finding.fix
     if fix is not None:
         fix = type(fix)(fix.applicability, fix.message, tuple(_map_edit(document, e) for e in fix.edits), fix.imports)
@@ -318,19 +322,21 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
 
 def lint_notebook(source: SourceFile, codes: frozenset[str]) -> "FileReport":
     """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell."""
-    from regcheck.engine import FileReport
+    from regcheck.engine import FileReport, names_tf
 
     report = FileReport(source.path)
     try:
-        document = build_document(source.path, source.text, codes)
-        if not is_python_notebook(document.notebook):
+        notebook, cells = load_notebook(source.text)
+        if not is_python_notebook(notebook):
             return report
-        if not document.cells:
+        if not cells:
             report.problems.append(Problem(source.path, "notebook has no code cells"))
             return report
         report.source = source
-        report.cells = [cell.source for cell in document.cells]
-        _lint_document(source.path, document, codes, report)
+        report.cells = [cell.source for cell in cells]
+        if not names_tf("".join(report.cells).encode("utf-8", "surrogatepass")):
+            return report  # like a module that names no TF/Keras API: nothing to parse
+        _lint_document(source.path, _build(source.path, notebook, cells, codes), codes, report)
     except NotebookError as exc:
         report.problems.append(Problem(source.path, str(exc), exc.line, exc.column))
     except Exception as exc:  # one broken notebook must not cost the other files their findings
