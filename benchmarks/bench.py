@@ -1,0 +1,342 @@
+"""Speed of regcheck against its peers on one tree, in one run (run by hand; never in tests).
+
+    python benchmarks/bench.py                  # keras + tensorflow sources, everything
+    python benchmarks/bench.py --skip-fixit     # Fixit takes minutes
+    python benchmarks/bench.py --paths DIR ...  # another tree (fixit runs on the first path)
+
+It copies the Python sources of the installed ``keras`` and ``tensorflow``
+packages into a temporary folder (so every tool sees the same files and no
+``site-packages`` exclusion applies), snapshots the regcheck package (so the
+cold and warm runs use the same code), then times, each as a fresh process:
+
+- regcheck cold (``--no-cache``) on keras, and Fixit (``fixit lint``) on keras;
+- regcheck cold filling the cache, then warm (second run), and
+  ``ruff check --no-cache`` on keras + tensorflow;
+- two floors in this process: reading + prefiltering the bytes, and
+  ``ast.parse`` of the files that pass the prefilter;
+- ``regcheck one_file.py`` on a generated 500-line model file, interpreter
+  start-up included.
+
+Prints a table and writes it as JSON to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+@dataclass
+class Timing:
+    name: str
+    tree: str
+    seconds: float | None
+    peak_rss_mb: float | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+# --- running things -----------------------------------------------------------
+
+
+def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[float | None, float | None, int | None, str]:
+    """Wall time, peak RSS (largest single process, in MB) and exit code of one command."""
+    with tempfile.TemporaryFile() as out_file:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out_file, stderr=subprocess.DEVNULL)
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - start > timeout:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return None, None, None, ""
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out_file.seek(0)
+        output = out_file.read().decode("utf-8", "replace")
+    return elapsed, usage.ru_maxrss / 1024, process.returncode, output
+
+
+def package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)  # finds, never imports, the package
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"bench: package {name!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def copy_sources(source: Path, target: Path) -> int:
+    count = 0
+    for folder, _dirs, names in os.walk(source):
+        for name in names:
+            if name.endswith(".py"):
+                relative = Path(folder, name).relative_to(source)
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(Path(folder, name), target / relative)
+                count += 1
+    return count
+
+
+def python_files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+# --- floors -----------------------------------------------------------------
+
+
+def floors(paths: list[Path]) -> tuple[Timing, Timing, dict]:
+    sys.path.insert(0, str(REPO))
+    from regcheck.config import DEFAULT_SELECT
+    from regcheck.engine import names_tf, wants_parse
+
+    files = python_files(paths)
+    wants_parse(b"keras", DEFAULT_SELECT)  # import the checks outside the timing
+    start = time.perf_counter()
+    passing: list[Path] = []
+    named = 0
+    for path in files:
+        data = path.read_bytes()
+        if names_tf(data):
+            named += 1
+            if wants_parse(data, DEFAULT_SELECT):
+                passing.append(path)
+    read_time = time.perf_counter() - start
+    start = time.perf_counter()
+    for path in passing:
+        try:
+            ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            pass
+    parse_time = time.perf_counter() - start
+    counts = {"files": len(files), "names_tf": named, "pass_prefilter": len(passing)}
+    tree = "+".join(p.name for p in paths)
+    return (
+        Timing("floor: read + prefilter bytes", tree, read_time, note=f"{named} name TF/Keras, {len(passing)} pass"),
+        Timing("floor: ast.parse of prefiltered files", tree, parse_time, note=f"{len(passing)} files"),
+        counts,
+    )
+
+
+# --- the one-file start-up case ----------------------------------------------------
+
+
+def model_file(lines: int = 500) -> str:
+    """A Keras model file of ``lines`` lines: blocks of regularized layers and a custom training loop."""
+    head = [
+        "import numpy as np",
+        "import tensorflow as tf",
+        "from tensorflow import keras",
+        "from tensorflow.keras import layers, regularizers",
+        "",
+        "L2 = 1e-4",
+        "",
+    ]
+
+    def block(number: int) -> list[str]:
+        return [
+            f"def block_{number}(x, filters={32 + number}):",
+            f'    """Residual block {number}."""',
+            "    shortcut = x",
+            "    x = layers.Conv2D(filters, 3, padding='same', kernel_regularizer=regularizers.l2(L2))(x)",
+            "    x = layers.BatchNormalization()(x)",
+            "    x = layers.Activation('relu')(x)",
+            "    x = layers.Conv2D(filters, 3, padding='same', kernel_regularizer=regularizers.l2(L2))(x)",
+            "    x = layers.BatchNormalization()(x)",
+            "    if shortcut.shape[-1] != filters:",
+            "        shortcut = layers.Conv2D(filters, 1, kernel_regularizer=regularizers.l2(L2))(shortcut)",
+            "    x = layers.Add()([x, shortcut])",
+            "    return layers.Activation('relu')(x)",
+            "",
+            "",
+        ]
+
+    def tail(blocks: int) -> list[str]:
+        return [
+            "def build_model(num_classes=10):",
+            "    inputs = keras.Input((32, 32, 3))",
+            "    x = inputs",
+            *[f"    x = block_{i}(x)" for i in range(blocks)],
+            "    x = layers.GlobalAveragePooling2D()(x)",
+            "    x = layers.Dropout(0.5)(x)",
+            "    outputs = layers.Dense(num_classes, kernel_regularizer=regularizers.l2(L2))(x)",
+            "    return keras.Model(inputs, outputs)",
+            "",
+            "",
+            "model = build_model()",
+            "optimizer = keras.optimizers.Adam(1e-3)",
+            "loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+            "",
+            "",
+            "@tf.function",
+            "def train_step(x, y):",
+            "    with tf.GradientTape() as tape:",
+            "        logits = model(x, training=True)",
+            "        loss = loss_fn(y, logits) + tf.add_n(model.losses)",
+            "    grads = tape.gradient(loss, model.trainable_variables)",
+            "    optimizer.apply_gradients(zip(grads, model.trainable_variables))",
+            "    return loss",
+            "",
+            "",
+            "def train(dataset, epochs=1):",
+            "    for _ in range(epochs):",
+            "        for x, y in dataset:",
+            "            train_step(x, y)",
+        ]
+
+    blocks = 0
+    while len(head) + sum(len(block(i)) for i in range(blocks + 1)) + len(tail(blocks + 1)) <= lines:
+        blocks += 1
+    out = head + [line for i in range(blocks) for line in block(i)] + tail(blocks)
+    out += [f"# padding line {n}" for n in range(lines - len(out))]
+    return "\n".join(out) + "\n"
+
+
+def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int = 5) -> list[Timing]:
+    folder = workdir / "one_file"
+    folder.mkdir()
+    target = folder / "model.py"
+    target.write_text(model_file(500))
+    timings = []
+    for label, extra in (("regcheck one_file.py (--no-cache)", ["--no-cache"]), ("regcheck one_file.py (cached)", [])):
+        samples = []
+        for _ in range(repeat):
+            seconds, rss, _code, _out = run_timed([*python, "model.py", *extra], folder, env)
+            samples.append((seconds or 0.0, rss))
+        best = min(samples)
+        timings.append(Timing(label, "500-line model.py", statistics.median(s for s, _ in samples), best[1], f"best {best[0]:.3f} s of {repeat}"))
+    start_only, _rss, _c, _o = run_timed([sys.executable, "-c", "pass"], folder, env)
+    timings.append(Timing("python -c pass (interpreter start-up)", "-", start_only))
+    return timings
+
+
+# --- main ---------------------------------------------------------------------------
+
+
+def summary_of(output: str) -> dict:
+    try:
+        return json.loads(output)["summary"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", nargs="*", type=Path, help="trees to use instead of the installed keras + tensorflow")
+    parser.add_argument("--skip-fixit", action="store_true", help="do not run fixit (it takes minutes)")
+    parser.add_argument("--fixit-timeout", type=float, default=3600, help="seconds before fixit is stopped")
+    parser.add_argument("--jobs", type=int, default=0, help="regcheck -j (default: one per core)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="regcheck-bench-"))
+    tree = workdir / "tree"
+    if args.paths:
+        subtrees = []
+        for path in args.paths:
+            copy_sources(path.resolve(), tree / path.resolve().name)
+            subtrees.append(tree / path.resolve().name)
+    else:
+        subtrees = [tree / "keras", tree / "tensorflow"]
+        for name, target in zip(("keras", "tensorflow"), subtrees):
+            copy_sources(package_dir(name), target)
+    first = subtrees[0]
+    # A snapshot of the code, so a concurrent edit cannot turn the warm run cold.
+    snapshot = workdir / "code"
+    shutil.copytree(REPO / "regcheck", snapshot / "regcheck", ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(snapshot))
+    regcheck = [sys.executable, "-m", "regcheck"]
+    jobs = ["-j", str(args.jobs)] if args.jobs else []
+    names = [p.name for p in subtrees]
+
+    results: list[Timing] = []
+
+    def timed(name: str, where: str, cmd: list[str], timeout: float | None = None, cwd: Path = tree) -> Timing:
+        print(f"... {name} on {where}", file=sys.stderr, flush=True)
+        seconds, rss, code, output = run_timed(cmd, cwd, env, timeout)
+        timing = Timing(name, where, seconds, rss, "timed out" if seconds is None else f"exit {code}", summary_of(output))
+        results.append(timing)
+        return timing
+
+    read_first, parse_first, counts_first = floors([first])
+    read_all, parse_all, counts_all = floors(subtrees)
+    results += [read_first, parse_first, read_all, parse_all]
+    everything = "+".join(names)
+
+    cold_first = timed("regcheck cold (--no-cache)", first.name, [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name])
+    fill = timed("regcheck cold, filling the cache", everything, [*regcheck, "--output-format", "json", *jobs, *names])
+    warm = timed("regcheck warm (cache)", everything, [*regcheck, "--output-format", "json", *jobs, *names])
+    ruff_first = timed("ruff check --no-cache", first.name, ["ruff", "check", "--no-cache", first.name])
+    ruff_all = timed("ruff check --no-cache", everything, ["ruff", "check", "--no-cache", *names])
+    fixit = None
+    if not args.skip_fixit and shutil.which("fixit"):
+        fixit = timed("fixit lint", first.name, ["fixit", "lint", first.name], timeout=args.fixit_timeout)
+    results += startup(regcheck, env, workdir)
+
+    ratios = {}
+    if fixit and fixit.seconds and cold_first.seconds:
+        ratios["fixit / regcheck cold (keras)"] = fixit.seconds / cold_first.seconds
+    elif fixit:
+        ratios["fixit / regcheck cold (keras)"] = f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
+    if warm.seconds and ruff_all.seconds:
+        ratios["regcheck warm / ruff (all)"] = warm.seconds / ruff_all.seconds
+    if fill.seconds and ruff_all.seconds:
+        ratios["regcheck cold / ruff (all)"] = fill.seconds / ruff_all.seconds
+    if cold_first.seconds and ruff_first.seconds:
+        ratios["regcheck cold / ruff (keras)"] = cold_first.seconds / ruff_first.seconds
+
+    report = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
+        "counts": {first.name: counts_first, everything: counts_all},
+        "timings": [asdict(t) for t in results],
+        "ratios": ratios,
+    }
+    print(table(results, ratios, report))
+    out_dir = HERE / "results"
+    out_dir.mkdir(exist_ok=True)
+    out_file = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out_file.write_text(json.dumps(report, indent=2))
+    print(f"\nwritten: {out_file}")
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def table(results: list[Timing], ratios: dict, report: dict) -> str:
+    lines = ["| what | tree | seconds | peak RSS MB | notes |", "| --- | --- | ---: | ---: | --- |"]
+    for t in results:
+        seconds = f"{t.seconds:.2f}" if t.seconds is not None else "-"
+        rss = f"{t.peak_rss_mb:.0f}" if t.peak_rss_mb is not None else "-"
+        note = t.note
+        if t.extra:
+            note += f"; files {t.extra.get('files')}, checked {t.extra.get('checked')}, findings {t.extra.get('findings')}"
+        lines.append(f"| {t.name} | {t.tree} | {seconds} | {rss} | {note} |")
+    lines.append("")
+    for name, value in ratios.items():
+        lines.append(f"- {name}: {value:.2f}" if isinstance(value, float) else f"- {name}: {value}")
+    lines.append(f"- file counts: {json.dumps(report['counts'])}")
+    lines.append(f"- machine: {json.dumps(report['machine'])}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The result cache: a file whose bytes, settings and dependencies are unchanged is never parsed twice.
+
+Entries live under ``.regcheck_cache/`` at the settings root, one JSON file per
+checked path, in a folder named after what changes findings without changing
+the file: regcheck's code (version plus the package's own sources, so an
+editable install never serves stale results), the Python and libcst in use,
+and the settings fingerprint. An entry records the content hash of the file it
+describes, the hashes of the other project files whose facts it consulted, and
+the module-name resolutions it asked the project index for; a lookup is a hit
+only when all of them still hold. Writes are atomic (temp file + rename) and an
+unreadable entry is simply a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from regcheck.files import Problem
+from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
+
+CACHE_DIR = ".regcheck_cache"
+_FORMAT = 1  # bump when the entry layout changes
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# One resolution the project index gave: (dotted module, from_path, level) -> file or None.
+Resolution = tuple[str, "str | None", int, "str | None"]
+
+
+@dataclass
+class CachedResult:
+    """What a lint of one file produced, plus what it depended on."""
+
+    findings: list[Finding]
+    problems: list[Problem]
+    parsed: bool
+    analysed: bool
+    cells: list[str] | None = None
+    dependencies: dict[str, str] = field(default_factory=dict)  # project file -> content hash
+    resolutions: list[Resolution] = field(default_factory=list)
+
+
+class ResultCache:
+    def __init__(self, root: Path, settings_fingerprint: str) -> None:
+        self.base = Path(root) / CACHE_DIR
+        self.directory = self.base / _namespace(settings_fingerprint)
+
+    def _entry(self, path: str, codes: frozenset[str]) -> Path:
+        key = hashlib.blake2b(f"{path}\0{','.join(sorted(codes))}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, path: str, codes: frozenset[str], digest: str) -> CachedResult | None:
+        """The stored result for this path's current bytes, or None (missing, stale or corrupt)."""
+        try:
+            with open(self._entry(path, codes), "rb") as handle:
+                data = json.loads(handle.read())
+            if data["format"] != _FORMAT or data["path"] != path or data["hash"] != digest:
+                return None
+            return _result_from_data(data)
+        except Exception:  # a corrupt or foreign entry is a miss, never an error
+            return None
+
+    def put(self, path: str, codes: frozenset[str], digest: str, result: CachedResult) -> None:
+        target = self._entry(path, codes)
+        data = {"format": _FORMAT, "path": path, "hash": digest, **_result_to_data(result)}
+        try:
+            _ensure_dir(self.base, target.parent)
+            _write_atomic(target, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        except (OSError, ValueError, TypeError):
+            pass  # a cache that cannot be written costs speed, never findings
+
+
+def _namespace(settings_fingerprint: str) -> str:
+    from regcheck import __version__
+
+    parts = [__version__, str(_FORMAT), sys.version, settings_fingerprint, _code_fingerprint()]
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=10).hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """Sizes and mtimes of regcheck's own sources and libcst's marker file: a changed
+    check or parser invalidates the cache even without a version bump."""
+    package = Path(__file__).resolve().parent
+    stamps: list[str] = []
+    for folder, _dirs, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(folder, name))
+                stamps.append(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}")
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("libcst")
+        if spec is not None and spec.origin:
+            info = os.stat(spec.origin)
+            stamps.append(f"libcst:{spec.origin}:{info.st_mtime_ns}")
+    except (ImportError, OSError, ValueError):
+        pass
+    return hashlib.blake2b("\n".join(stamps).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _ensure_dir(base: Path, directory: Path) -> None:
+    if not base.is_dir():
+        base.mkdir(parents=True, exist_ok=True)
+        # As ruff does: the cache never shows up in git status, and backup tools skip it.
+        (base / ".gitignore").write_text("# Automatically created by regcheck.\n*\n")
+        (base / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def _write_atomic(target: Path, payload: bytes) -> None:
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(payload)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+# --- (de)serialization: compact lists, positions first -----------------------
+
+
+def _finding_to_data(finding: Finding) -> list[Any]:
+    fix = finding.fix
+    fix_data = None
+    if fix is not None:
+        edits = [[e.line, e.column, e.end_line, e.end_column, e.content] for e in fix.edits]
+        fix_data = [fix.applicability.value, fix.message, edits, list(fix.imports)]
+    return [
+        finding.code, finding.name, int(finding.severity), finding.path, finding.line, finding.column,
+        finding.end_line, finding.end_column, finding.message, finding.symbol, finding.source,
+        finding.cell, fix_data, finding.extra,
+    ]  # fmt: skip
+
+
+def _finding_from_data(data: list[Any]) -> Finding:
+    code, name, severity, path, line, column, end_line, end_column, message, symbol, source, cell, fix_data, extra = data
+    fix = None
+    if fix_data is not None:
+        applicability, fix_message, edits, imports = fix_data
+        fix = Fix(Applicability(applicability), fix_message, tuple(Edit(*edit) for edit in edits), tuple(imports))
+    return Finding(
+        code, name, Severity(severity), path, line, column, end_line, end_column, message, symbol, source, cell, fix, dict(extra)
+    )
+
+
+def _result_to_data(result: CachedResult) -> dict[str, Any]:
+    return {
+        "findings": [_finding_to_data(f) for f in result.findings],
+        "problems": [[p.path, p.message, p.line, p.column] for p in result.problems],
+        "parsed": result.parsed,
+        "analysed": result.analysed,
+        "cells": result.cells,
+        "dependencies": result.dependencies,
+        "resolutions": [list(r) for r in result.resolutions],
+    }
+
+
+def _result_from_data(data: dict[str, Any]) -> CachedResult:
+    cells = data["cells"]
+    if cells is not None and not all(isinstance(c, str) for c in cells):
+        raise ValueError("bad cells")
+    dependencies = data["dependencies"]
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in dependencies.items()):
+        raise ValueError("bad dependencies")
+    return CachedResult(
+        findings=[_finding_from_data(f) for f in data["findings"]],
+        problems=[Problem(*p) for p in data["problems"]],
+        parsed=bool(data["parsed"]),
+        analysed=bool(data["analysed"]),
+        cells=cells,
+        dependencies=dependencies,
+        resolutions=[_resolution(r) for r in data["resolutions"]],
+    )
+
+
+def _resolution(item: Iterable[Any]) -> Resolution:
+    dotted, from_path, level, file = item
+    return (str(dotted), from_path, int(level), file)
