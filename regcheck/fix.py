@@ -183,10 +183,11 @@ def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, find
     """Fix until nothing applicable is left (or MAX_ROUNDS), re-linting after every round.
 
     Every round applies non-overlapping fixes together. A round whose result does
-    not parse is dropped: the fixes that break the file alone are set aside for
-    good, the others are retried one at a time. A round after which the findings
-    fixed is still there, unchanged and in the same place (a fix that does not
-    converge), is dropped too, so a second run never changes what the first one wrote.
+    not parse is dropped: the fixes that break the file alone are set aside until
+    the text changes, the others are applied one at a time. A round after which a
+    fixed finding is still reported, unchanged and in the same place (a fix that
+    does not converge), is dropped and that fix is never tried again. So every text
+    this returns parses, and a second run changes nothing.
     """
     result = FixResult(text)
     strict = parses(text)
