@@ -290,3 +290,11 @@ def test_engine_report_lists_code_cells(tmp_path: Path) -> None:
     report = lint_file(str(path), Settings())
     assert report.cells == [IMPORTS, BUGGY_CELL, "%%bash\necho done"]
     assert [f.cell for f in report.findings] == [4]
+
+
+def test_pre_commit_hooks_take_notebooks(repo_root: Path) -> None:
+    text = (repo_root / ".pre-commit-hooks.yaml").read_text()
+    hooks = text.count("- id: ")
+    types = [line for line in text.splitlines() if line.strip().startswith("types_or:")]
+    assert hooks >= 2 and len(types) == hooks
+    assert all("jupyter" in line and "python" in line for line in types)
