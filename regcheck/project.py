@@ -100,6 +100,13 @@ class ProjectIndex:
             return None
         return self.definition(imported + (f".{rest}" if rest else ""), file, depth - 1)
 
+    def remember(self, facts: "ModuleFacts") -> None:
+        """Offer the facts of the module being checked, so a lookup that comes back to it does not re-parse it."""
+        if facts.path not in self._facts:
+            self._facts[facts.path] = facts
+            if len(self._facts) > _MAX_CACHED:
+                self._facts.popitem(last=False)
+
     def dependencies(self, path: str) -> set[str]:
         """Files whose facts were consulted while checking ``path``."""
         return set(self._dependencies.get(path, ()))

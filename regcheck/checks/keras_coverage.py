@@ -136,7 +136,9 @@ class Net(tf.keras.Model):
             if not active:
                 continue
             for use in kernels:
-                if use.reg("kernel") is not Reg.NONE:
+                # A custom layer's add_weight without regularizer= is often a non-penalized buffer
+                # (scales, quantization state): only Keras layer classes are candidates.
+                if use.layer.kind != "kernel" or use.reg("kernel") is not Reg.NONE:
                     continue
                 where = anchor(facts, use, use.layer.call.node, next(iter(use.layer.regularizer_args("kernel")), None))
                 if where is None or where in seen:

@@ -194,6 +194,9 @@ def _factory_kind(facts: ModuleFacts, node: cst.Call, env: Env, depth: int) -> R
     name = fact.name if fact is not None else None
     if fact is None or name is None:
         return Reg.OTHER  # a custom regularizer object or factory
+    if name in ("keras.regularizers.get", "keras.regularizers.deserialize"):
+        # A pass-through: `self.kernel_regularizer = regularizers.get(kernel_regularizer)`.
+        return regularizer_kind(facts, fact.positional[0].value, env, depth - 1) if fact.positional else Reg.UNKNOWN
     if name in tf_api.KERAS_L2_REGULARIZERS:
         coefficient = fact.value("l2", 0) or fact.value("scale", 0)
         return Reg.ZERO if _is_zero(facts, coefficient, env) else Reg.L2

@@ -102,8 +102,11 @@ def enclosing_scope(facts: ModuleFacts, node: cst.CSTNode) -> Scope:
     return outer
 
 
-def callee_definitions(facts: ModuleFacts, call: cst.Call) -> list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]]:
-    """The project functions/classes a call runs: same module by scope, other modules via the project."""
+def callee_definitions(
+    facts: ModuleFacts, call: cst.Call, project: bool = True
+) -> list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]]:
+    """The project functions/classes a call runs: same module by scope, other modules via the project
+    (parsing them) unless ``project`` is False."""
     func = call.func
     found: list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]] = []
     if isinstance(func, cst.Name):
@@ -118,10 +121,11 @@ def callee_definitions(facts: ModuleFacts, call: cst.Call) -> list[tuple[ModuleF
             for statement in cls.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value:
                     found.append((facts, statement))
-    if found or facts.project is None or not isinstance(func, (cst.Name, cst.Attribute)):
+    if found or not project or facts.project is None or not isinstance(func, (cst.Name, cst.Attribute)):
         return found
     if facts.canonical(func) is not None:
         return found  # a TF/Keras API, not project code
+    facts.project.remember(facts)
     for qualified in sorted(facts.qualified_names(func)):
         if "<locals>" in qualified or qualified.startswith("builtins."):
             continue
@@ -162,11 +166,46 @@ def _expand(
             continue
         if depth >= _MAX_DEPTH:
             continue
-        for callee_facts, definition in callee_definitions(facts, call.node):
+        for callee_facts, definition in callee_definitions(facts, call.node, project=_uses_keras(facts, scope)):
             if definition in seen or (callee_facts is facts and _inside(facts, definition, scope)):
                 continue
+            if not builds_layers(callee_facts, definition):
+                continue  # prune: most calls reach no layer at all
             callee_env = _callee_env(facts, call.node, definition, callee_facts, env)
             _expand(info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition})
+
+
+def builds_layers(facts: ModuleFacts, definition: cst.CSTNode, depth: int = 0) -> bool:
+    """Whether a def/class constructs a layer or calls ``add_loss``, itself or through its callees.
+
+    Memoized per definition, so pruning with it keeps expansion linear in the calls."""
+    memo: dict[cst.CSTNode, bool] = facts.derived.setdefault("keras_builds_layers", {})
+    if definition in memo:
+        return memo[definition]
+    memo[definition] = False  # in progress: recursion counts as "no"
+    calls = _calls_by_scope(facts).get(definition, [])
+    result = any(layer_for_call(facts, c.node) is not None or c.method == "add_loss" for c in calls)
+    if not result and depth < _MAX_DEPTH:
+        result = any(
+            builds_layers(callee_facts, callee, depth + 1)
+            for c in calls
+            if c.name is None
+            for callee_facts, callee in callee_definitions(facts, c.node, project=_uses_keras(facts, definition))
+            if callee is not definition
+        )
+    memo[definition] = result
+    return result
+
+
+def _uses_keras(facts: ModuleFacts, scope: cst.CSTNode) -> bool:
+    """A builder that calls Keras itself (a layer, Input, Model ...): worth following into other modules.
+
+    Other modules are parsed to be read, so plain code that never touches Keras is not followed."""
+    memo: dict[cst.CSTNode, bool] = facts.derived.setdefault("keras_uses_keras", {})
+    if scope not in memo:
+        calls = _calls_by_scope(facts).get(scope, [])
+        memo[scope] = any(c.name is not None and c.name.startswith("keras.") for c in calls)
+    return memo[scope]
 
 
 def _inside(facts: ModuleFacts, node: cst.CSTNode, scope: Scope) -> bool:
