@@ -61,7 +61,7 @@ l2 = tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
             yield self.finding(
                 facts,
                 where,
-                f"the {what} of `{use.layer.cls}` is penalized",
+                f"`{arg.keyword.value if arg.keyword else 'regularizer'}` penalizes the {what} of `{use.layer.cls}`",
                 symbol=use.layer.cls,
                 fix=remove_arg_fix(facts, use, arg, where, f"{what} is usually left unregularized"),
             )
