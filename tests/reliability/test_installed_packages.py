@@ -2,20 +2,47 @@
 
 Real code regcheck has never seen, and a lot of it: 2,700 files and 40 MB of
 TF/Keras source, generated op wrappers included. Runs with every rule selected,
-through the engine's own pool of two workers. The packages are located with
-``importlib.util.find_spec`` so TensorFlow is never imported here.
+through the engine's own pool of two workers, in a fresh child process: the
+pool forks, and forking a pytest process where another test imported
+TensorFlow could hang. The packages are located with ``importlib.util.find_spec``
+so TensorFlow is never imported by this test.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from regcheck.catalog import RULES
-from regcheck.config import Settings
-from regcheck.engine import lint_files
+SWEEP = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from regcheck.catalog import RULES
+    from regcheck.config import Settings
+    from regcheck.engine import lint_files
+
+    root, files = Path(sys.argv[1]), json.loads(sys.stdin.read())
+    settings = Settings(select=frozenset(RULES), root=root)
+    failures, reports, analysed = [], 0, 0
+    for report in lint_files(files, settings, use_cache=False, jobs=2):
+        reports += 1
+        analysed += report.analysed
+        # Installed packages are valid, readable Python: any problem at all is ours.
+        failures.extend(str(problem) for problem in report.problems)
+        if report.internal_error and not report.problems:
+            failures.append(report.path + ": internal error")
+        failures.extend(
+            f"{f.path}:{f.line}:{f.column}: {f.message}" for f in report.findings if f.code == "RC000"
+        )
+    print(json.dumps({"reports": reports, "analysed": analysed, "failures": failures}))
+    """
+)
 
 
 def _package_files(name: str) -> tuple[Path | None, list[str]]:
@@ -36,24 +63,19 @@ def test_installed_package_sources_lint_without_crash(package: str) -> None:
     root, files = _package_files(package)
     if root is None or not files:
         pytest.skip(f"{package} is not installed")
-    settings = Settings(select=frozenset(RULES), root=root)
 
-    failures: list[str] = []
-    reports = 0
-    analysed = 0
-    for report in lint_files(files, settings, use_cache=False, jobs=2):
-        reports += 1
-        analysed += report.analysed
-        # Installed packages are valid, readable Python: any problem at all is ours.
-        failures.extend(str(problem) for problem in report.problems)
-        if report.internal_error and not report.problems:
-            failures.append(f"{report.path}: internal error")
-        failures.extend(
-            f"{finding.path}:{finding.line}:{finding.column}: {finding.message}"
-            for finding in report.findings
-            if finding.code == "RC000"
-        )
+    done = subprocess.run(
+        [sys.executable, "-c", SWEEP, str(root)],
+        input=json.dumps(files),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
 
-    assert reports == len(files)
-    assert analysed > len(files) // 2  # the checks really ran, not just the prefilter
-    assert not failures, "\n".join(failures[:50])
+    assert done.returncode == 0, done.stderr[-5000:]  # a crash shows its traceback here
+    assert "Traceback" not in done.stderr, done.stderr[-5000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["reports"] == len(files)
+    assert result["analysed"] > len(files) // 2  # the checks really ran, not just the prefilter
+    assert not result["failures"], "\n".join(result["failures"][:50])
