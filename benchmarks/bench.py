@@ -46,6 +46,7 @@ class Timing:
     tree: str
     seconds: float | None
     peak_rss_mb: float | None = None
+    cpu_seconds: float | None = None  # user + sys of the process and its workers: robust to other load
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -53,8 +54,10 @@ class Timing:
 # --- running things -----------------------------------------------------------
 
 
-def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[float | None, float | None, int | None, str]:
-    """Wall time, peak RSS (largest single process, in MB) and exit code of one command."""
+def run_timed(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[float | None, float | None, int | None, str, float | None]:
+    """Wall time, peak RSS (largest single process, MB), exit code, output and CPU seconds of one command."""
     with tempfile.TemporaryFile() as out_file:
         start = time.perf_counter()
         process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out_file, stderr=subprocess.DEVNULL)
@@ -65,13 +68,13 @@ def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, time
             if timeout is not None and time.perf_counter() - start > timeout:
                 process.kill()
                 os.wait4(process.pid, 0)
-                return None, None, None, ""
+                return None, None, None, "", None
             time.sleep(0.02)
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         out_file.seek(0)
         output = out_file.read().decode("utf-8", "replace")
-    return elapsed, usage.ru_maxrss / 1024, process.returncode, output
+    return elapsed, usage.ru_maxrss / 1024, process.returncode, output, usage.ru_utime + usage.ru_stime
 
 
 def package_dir(name: str) -> Path:
@@ -130,8 +133,8 @@ def floors(paths: list[Path]) -> tuple[Timing, Timing, dict]:
     counts = {"files": len(files), "names_tf": named, "pass_prefilter": len(passing)}
     tree = "+".join(p.name for p in paths)
     return (
-        Timing("floor: read + prefilter bytes", tree, read_time, note=f"{named} name TF/Keras, {len(passing)} pass"),
-        Timing("floor: ast.parse of prefiltered files", tree, parse_time, note=f"{len(passing)} files"),
+        Timing("floor: read + prefilter bytes", tree, read_time, cpu_seconds=read_time, note=f"{named} name TF/Keras, {len(passing)} pass"),
+        Timing("floor: ast.parse of prefiltered files", tree, parse_time, cpu_seconds=parse_time, note=f"{len(passing)} files"),
         counts,
     )
 
@@ -219,12 +222,15 @@ def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int =
     for label, extra in (("regcheck one_file.py (--no-cache)", ["--no-cache"]), ("regcheck one_file.py (cached)", [])):
         samples = []
         for _ in range(repeat):
-            seconds, rss, _code, _out = run_timed([*python, "model.py", *extra], folder, env)
-            samples.append((seconds or 0.0, rss))
+            seconds, rss, _code, _out, cpu = run_timed([*python, "model.py", *extra], folder, env)
+            samples.append((seconds or 0.0, rss, cpu or 0.0))
         best = min(samples)
-        timings.append(Timing(label, "500-line model.py", statistics.median(s for s, _ in samples), best[1], f"best {best[0]:.3f} s of {repeat}"))
-    start_only, _rss, _c, _o = run_timed([sys.executable, "-c", "pass"], folder, env)
-    timings.append(Timing("python -c pass (interpreter start-up)", "-", start_only))
+        median = statistics.median(s for s, _, _ in samples)
+        cpu_median = statistics.median(c for _, _, c in samples)
+        note = f"best {best[0]:.3f} s of {repeat}"
+        timings.append(Timing(label, "500-line model.py", median, best[1], cpu_median, note=note))
+    start_only, _rss, _c, _o, cpu = run_timed([sys.executable, "-c", "pass"], folder, env)
+    timings.append(Timing("python -c pass (interpreter start-up)", "-", start_only, cpu_seconds=cpu))
     return timings
 
 
@@ -271,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def timed(name: str, where: str, cmd: list[str], timeout: float | None = None, cwd: Path = tree) -> Timing:
         print(f"... {name} on {where}", file=sys.stderr, flush=True)
-        seconds, rss, code, output = run_timed(cmd, cwd, env, timeout)
-        timing = Timing(name, where, seconds, rss, "timed out" if seconds is None else f"exit {code}", summary_of(output))
+        seconds, rss, code, output, cpu = run_timed(cmd, cwd, env, timeout)
+        timing = Timing(name, where, seconds, rss, cpu, "timed out" if seconds is None else f"exit {code}", summary_of(output))
         results.append(timing)
         return timing
 
@@ -296,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         ratios["fixit / regcheck cold (keras)"] = fixit.seconds / cold_first.seconds
     elif fixit:
         ratios["fixit / regcheck cold (keras)"] = f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
+    if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
+        ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
+    if warm.cpu_seconds and ruff_all.cpu_seconds:
+        ratios["regcheck warm / ruff (all), CPU time"] = warm.cpu_seconds / ruff_all.cpu_seconds
     if warm.seconds and ruff_all.seconds:
         ratios["regcheck warm / ruff (all)"] = warm.seconds / ruff_all.seconds
     if fill.seconds and ruff_all.seconds:
@@ -322,14 +332,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def table(results: list[Timing], ratios: dict, report: dict) -> str:
-    lines = ["| what | tree | seconds | peak RSS MB | notes |", "| --- | --- | ---: | ---: | --- |"]
+    lines = ["| what | tree | seconds | CPU s | peak RSS MB | notes |", "| --- | --- | ---: | ---: | ---: | --- |"]
     for t in results:
         seconds = f"{t.seconds:.2f}" if t.seconds is not None else "-"
         rss = f"{t.peak_rss_mb:.0f}" if t.peak_rss_mb is not None else "-"
+        cpu = f"{t.cpu_seconds:.2f}" if t.cpu_seconds is not None else "-"
         note = t.note
         if t.extra:
             note += f"; files {t.extra.get('files')}, checked {t.extra.get('checked')}, findings {t.extra.get('findings')}"
-        lines.append(f"| {t.name} | {t.tree} | {seconds} | {rss} | {note} |")
+        lines.append(f"| {t.name} | {t.tree} | {seconds} | {cpu} | {rss} | {note} |")
     lines.append("")
     for name, value in ratios.items():
         lines.append(f"- {name}: {value:.2f}" if isinstance(value, float) else f"- {name}: {value}")
