@@ -49,6 +49,11 @@ import tensorflow as tf
 l2 = 0.001 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
 """,
         """
+import tensorflow as tf
+with tf.GradientTape() as tape:
+    loss = loss_fn(y, model(x)) + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+""",
+        """
 import tensorflow.compat.v1 as tf
 out = tf.layers.dense(x, 10, bias_regularizer=tf.keras.regularizers.l2(0.01))
 """,

@@ -123,7 +123,8 @@ def _resolve_subject(facts: ModuleFacts, term: PenaltyTerm) -> bool:
 
 
 def _resolve_iterable(facts: ModuleFacts, term: PenaltyTerm, iterable: cst.BaseExpression) -> bool:
-    for value in resolve_expr(facts, iterable):
+    # `model.trainable_variables` is bound nowhere in the module: take the expression itself.
+    for value in resolve_expr(facts, iterable) or [iterable]:
         if isinstance(value, cst.Call):
             fact = facts.call(value)
             if fact is not None and fact.name in ALL_VARIABLE_SOURCES:
