@@ -92,7 +92,10 @@ class ProjectIndex:
         head, _, rest = attr.partition(".")
         for statement in facts.module.body:
             if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == head:
-                return (facts, statement) if not rest else _member(facts, statement, rest)
+                if not rest:
+                    return facts, statement
+                # `f.attr` on a function is not a definition we can follow (only class members are).
+                return _member(facts, statement, rest) if isinstance(statement, cst.ClassDef) else None
         if depth <= 0:
             return None
         imported = _reexport(facts, head)
