@@ -44,7 +44,7 @@ def check_paths(paths: Iterable[str], select: Iterable[str] | None = None) -> li
     settings = _settings(select)
     discovered = discover(list(paths), Path.cwd())
     findings: list[Finding] = []
-    for report in lint_files(discovered.files, settings):
+    for report in lint_files(discovered.files, settings, use_cache=False):  # a library call writes no files
         findings.extend(report.findings)
     return sorted(findings, key=Finding.sort_key)
 

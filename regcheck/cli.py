@@ -106,10 +106,25 @@ def _rule_command(argv: list[str]) -> int:
 def _clean_command(argv: list[str]) -> int:
     import shutil
 
-    argparse.ArgumentParser(prog="regcheck clean", description="Remove .regcheck_cache below the current directory.").parse_args(argv)
-    cache = Path(".regcheck_cache")
-    if cache.is_dir():
-        shutil.rmtree(cache)
+    from regcheck.config import ConfigError, load_settings
+
+    parser = argparse.ArgumentParser(
+        prog="regcheck clean", description="Remove the cache (.regcheck_cache at the settings root and here)."
+    )
+    parser.add_argument("path", nargs="?", default=".", help="where to look for the settings (default: .)")
+    args = parser.parse_args(argv)
+    roots = {Path.cwd()}
+    try:
+        roots.add(load_settings(Path(args.path)).root)
+    except ConfigError as exc:
+        sys.stderr.write(f"regcheck: error: {exc}\n")
+    from regcheck.cache import CACHE_DIR
+
+    for root in sorted(roots):
+        cache = root / CACHE_DIR
+        if cache.is_dir():
+            shutil.rmtree(cache, ignore_errors=True)
+            sys.stdout.write(f"removed {cache}\n")
     return EXIT_OK
 
 

@@ -227,3 +227,23 @@ def test_rule_command(project: Path) -> None:
 def test_output_file(project: Path) -> None:
     run_cli("model.py", "--output-format", "json", "-o", "report.json")
     assert json.loads((project / "report.json").read_text())["summary"]["findings"] == 2
+
+
+def test_clean_removes_the_cache_at_the_settings_root(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pyproject.toml").write_text("[tool.regcheck]\n")
+    sub = project / "pkg"
+    sub.mkdir()
+    (sub / "m.py").write_text(BUGGY)
+    monkeypatch.chdir(sub)
+    run_cli("m.py")
+    assert (project / ".regcheck_cache").is_dir()
+    assert run_cli("clean")[0] == 0
+    assert not (project / ".regcheck_cache").exists()
+
+
+def test_check_paths_api_writes_no_cache(project: Path) -> None:
+    from regcheck import check_paths
+
+    found = check_paths(["model.py"])
+    assert {f.code for f in found} == {"RC101", "RC406"}
+    assert not (project / ".regcheck_cache").exists()
