@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_ERROR
+    except Exception as exc:  # a bug of ours: one line for the user, never a traceback
+        sys.stderr.write(f"regcheck: internal error: {type(exc).__name__}: {exc}\n")
+        return EXIT_ERROR
 
 
 def _rule_command(argv: list[str]) -> int:
@@ -189,6 +192,16 @@ def _check_stdin(args: argparse.Namespace, settings, state: RunState, fixing: bo
         state.problems.append(str(exc.problem))
         return
     codes = settings.codes_for(path)
+    if path.endswith(".ipynb"):
+        from regcheck.notebooks import lint_notebook
+
+        report = lint_notebook(source, codes)
+        state.checked += int(report.parsed)
+        state.problems.extend(str(p) for p in report.problems)
+        if fixing:
+            state.problems.append(f"{path}: fixing a notebook read from stdin is not supported; fix the file itself")
+        state.findings.extend(report.findings)
+        return
     report = lint_text(path, source.text, codes, source.raw)
     state.checked += int(report.parsed)
     state.problems.extend(str(p) for p in report.problems)

@@ -247,3 +247,26 @@ def test_check_paths_api_writes_no_cache(project: Path) -> None:
     found = check_paths(["model.py"])
     assert {f.code for f in found} == {"RC101", "RC406"}
     assert not (project / ".regcheck_cache").exists()
+
+
+def test_notebook_on_stdin(project: Path, monkeypatch: pytest.MonkeyPatch, repo_root: Path) -> None:
+    import io
+    import sys
+
+    notebook = (repo_root / "examples" / "notebook" / "assignment.ipynb").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(notebook)))
+    code, out, err = run_cli("-", "--stdin-filename", "hw.ipynb", "--output-format", "concise")
+    assert code == 1, err
+    assert "hw.ipynb:cell 3:" in out and "RC101" in out
+
+
+def test_internal_error_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import regcheck.report
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("reporter exploded")
+
+    monkeypatch.setattr(regcheck.report, "write_report", broken)
+    code, _, err = run_cli("model.py")
+    assert code == 2
+    assert err.strip().splitlines() == ["regcheck: internal error: RuntimeError: reporter exploded"]
