@@ -10,10 +10,9 @@ from regcheck import tf_api
 from regcheck.checks.base import Check
 from regcheck.checks.keras_coverage import penalized_args, remove_arg_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import values_of
 from regcheck.facts.keras_layers import layer_kind
 from regcheck.facts.keras_models import model_of
-from regcheck.facts.penalties import ALL_VARIABLE_ATTRIBUTES, penalty_terms
+from regcheck.facts.penalties import penalty_terms
 from regcheck.findings import Finding
 
 _WHAT = {"norm": "normalization scale/offset", "embedding": "embedding table"}
@@ -76,16 +75,6 @@ def _sweeps(facts: ModuleFacts) -> Iterator[tuple[cst.CSTNode, str]]:
             swept = _what(facts, term.loop.iterable)
             if swept:
                 yield term.call, swept
-    # `for v in model.trainable_variables` read straight off the model.
-    for call in facts.calls_named(tf_api.L2_PENALTY_FUNCS):
-        subject = call.value("t", 0)
-        loops = values_of(facts, subject).loops if isinstance(subject, cst.Name) else []
-        for loop in loops:
-            iterable = loop.iterable
-            if isinstance(iterable, cst.Attribute) and iterable.attr.value in ALL_VARIABLE_ATTRIBUTES and not loop.filters:
-                swept = _what(facts, iterable)
-                if swept:
-                    yield call.node, swept
 
 
 def _what(facts: ModuleFacts, iterable: cst.BaseExpression) -> str | None:
