@@ -11,10 +11,15 @@ import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from regcheck import __version__
 from regcheck.findings import Finding
+
+if TYPE_CHECKING:
+    from regcheck.config import Settings
+    from regcheck.engine import FileReport
+    from regcheck.project import ProjectIndex
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rule", "trace", "clean")
@@ -174,13 +179,14 @@ def run_check(args: argparse.Namespace) -> int:
     return _finish(args, settings, state)
 
 
-def _lint_function(path: str, codes: frozenset[str]):  # type: ignore[no-untyped-def]
+def _lint_function(path: str, codes: frozenset[str], project: "ProjectIndex | None" = None) -> Callable[[str], list[Finding]]:
+    """Re-lint after each fix round, with the same project so cross-module findings stay comparable."""
     from regcheck.engine import lint_text
 
-    return lambda text: lint_text(path, text, codes).findings
+    return lambda text: lint_text(path, text, codes, project=project).findings
 
 
-def _check_stdin(args: argparse.Namespace, settings, state: RunState, fixing: bool) -> None:  # type: ignore[no-untyped-def]
+def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState, fixing: bool) -> None:
     from regcheck.engine import lint_text
     from regcheck.files import SourceError, decode_source
 
@@ -220,11 +226,13 @@ def _check_stdin(args: argparse.Namespace, settings, state: RunState, fixing: bo
     state.lines[path] = source.text.splitlines(keepends=True)
 
 
-def _check_files(paths: list[str], args: argparse.Namespace, settings, state: RunState, fixing: bool) -> None:  # type: ignore[no-untyped-def]
+def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings", state: RunState, fixing: bool) -> None:
     from regcheck.engine import lint_files
     from regcheck.files import discover
+    from regcheck.project import ProjectIndex
 
     discovered = discover(paths, settings.root, settings.exclude)
+    project = ProjectIndex(discovered.files, settings.root) if fixing else None
     state.problems.extend(str(p) for p in discovered.problems)
     state.files = len(discovered.files)
     for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
@@ -233,7 +241,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings, state: Ru
         state.internal_error = state.internal_error or report.internal_error
         findings = report.findings
         if fixing and report.source is not None and any(f.fix for f in findings) and report.cells is None:
-            findings = _fix_file(report, args, settings, state)
+            findings = _fix_file(report, args, settings, state, project)
         elif fixing and report.cells is not None and any(f.fix for f in findings):
             from regcheck.notebooks import fix_notebook
 
@@ -243,12 +251,16 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings, state: Ru
         state.findings.extend(findings)
 
 
-def _fix_file(report, args: argparse.Namespace, settings, state: RunState) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _fix_file(
+    report: "FileReport", args: argparse.Namespace, settings: "Settings", state: RunState, project: "ProjectIndex | None"
+) -> list[Finding]:
     from regcheck.files import write_source_atomic
     from regcheck.fix import fix_text
 
     source = report.source
-    result = fix_text(source.text, _lint_function(report.path, settings.codes_for(report.path)), args.unsafe_fixes, report.findings)
+    assert source is not None
+    lint = _lint_function(report.path, settings.codes_for(report.path), project)
+    result = fix_text(source.text, lint, args.unsafe_fixes, report.findings)
     if result.text != source.text:
         if args.diff:
             state.diffs.append(_diff(report.path, source.text, result.text))
@@ -289,7 +301,7 @@ def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
     ]
 
 
-def _finish(args: argparse.Namespace, settings, state: RunState) -> int:  # type: ignore[no-untyped-def]
+def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> int:
     from regcheck.report import write_report
     from regcheck.report.text import write_statistics
 
