@@ -27,7 +27,7 @@ class _Weight:
 
 class UnregularizedWeight(Check):
     code = "RC101"
-    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm")
+    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm(")
 
     VALID = [
         # Every weight is penalized; biases are not.

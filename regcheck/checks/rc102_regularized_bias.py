@@ -18,7 +18,7 @@ from regcheck.findings import Finding, Fix
 
 class RegularizedBias(Check):
     code = "RC102"
-    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm")
+    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm(")
 
     VALID = [
         """

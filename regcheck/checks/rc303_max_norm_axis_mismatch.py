@@ -13,7 +13,8 @@ from regcheck.findings import Finding, Fix
 
 class MaxNormAxisMismatch(Check):
     code = "RC303"
-    triggers = (b"norm", b"Norm")
+    # Norm constraints (string or class spellings) and clip_by_norm on weights.
+    triggers = (b"max_norm", b"MaxNorm", b"maxnorm", b"min_max_norm", b"unit_norm", b"UnitNorm", b"clip_by_norm")
 
     VALID = [
         """

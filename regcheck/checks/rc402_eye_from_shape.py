@@ -33,7 +33,7 @@ def _is_shape(facts: ModuleFacts, node: cst.BaseExpression) -> bool:
 
 class EyeFromShape(Check):
     code = "RC402"
-    triggers = (b"eye", b"identity")
+    triggers = (b"eye(", b"identity(")
 
     VALID = [
         """
