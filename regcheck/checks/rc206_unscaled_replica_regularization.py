@@ -20,7 +20,7 @@ _SCALE = "tf.nn.scale_regularization_loss"
 
 class UnscaledReplicaRegularization(Check):
     code = "RC206"
-    triggers = (b"distribute",)
+    triggers = (b".losses",)  # the unscaled sum is always of `model.losses` / `self.losses`
 
     VALID = [
         """
