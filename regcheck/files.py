@@ -6,6 +6,7 @@ import ast
 import errno
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pathspec
+
+# Split after \r\n, \r or \n, keeping each line's ending: the way Python's tokenizer and libcst count lines.
+LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 # Never worth descending into (ruff's defaults, plus our cache).

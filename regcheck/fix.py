@@ -8,10 +8,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from regcheck.files import LINE_END
 from regcheck.findings import Applicability, Edit, Finding, Fix
 
 MAX_ROUNDS = 10
-_LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -21,7 +21,7 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    for line in _LINE_END.split(text)[:-1]:
+    for line in LINE_END.split(text)[:-1]:
         starts.append(starts[-1] + len(line))
     return starts
 

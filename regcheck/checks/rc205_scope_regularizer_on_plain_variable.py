@@ -87,4 +87,4 @@ def _fix(facts: ModuleFacts, call: CallFact) -> Fix | None:
     extra = "".join(f", {facts.code(arg).strip().rstrip(',')}" for key, arg in keywords.items() if key in _SHARED_KEYWORDS)
     new_func = facts.code(func.with_changes(attr=cst.Name("get_variable")))
     replacement = f"{new_func}({json.dumps(name)}, initializer={facts.code(init)}{extra})"
-    return unsafe_fix(f"Create it with `tf.get_variable` so the scope regularizer applies", edits.replace(facts, call.node, replacement))
+    return unsafe_fix("Create it with `tf.get_variable` so the scope regularizer applies", edits.replace(facts, call.node, replacement))

@@ -10,6 +10,7 @@ from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts.dataflow import is_none_literal
 from regcheck.facts.training import is_update_ops_key, minimize_calls
 from regcheck.findings import Finding, Fix
 
@@ -58,8 +59,7 @@ train_op = tf.train.AdamOptimizer().minimize(loss)
 
 
 def _updates_in_place(call: CallFact) -> bool:
-    value = call.value("updates_collections")
-    return isinstance(value, cst.Name) and value.value == "None"
+    return is_none_literal(call.value("updates_collections"))
 
 
 def _handles_update_ops(facts: ModuleFacts) -> bool:

@@ -117,6 +117,15 @@ def _literal(node: cst.BaseExpression | None) -> object:
     return None
 
 
+def is_none_literal(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def is_given(node: cst.BaseExpression | None) -> bool:
+    """An argument that is there and not a literal ``None`` (``regularizer=None`` means "none")."""
+    return node is not None and not is_none_literal(node)
+
+
 def literal_value(node: cst.BaseExpression | None) -> object:
     """The Python value of a string/number literal (with unary minus), else None."""
     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):

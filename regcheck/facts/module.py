@@ -8,7 +8,6 @@ scopes, qualified names); nothing here re-implements name resolution.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
@@ -22,11 +21,10 @@ from libcst.metadata import (
 )
 
 from regcheck import tf_api
+from regcheck.files import LINE_END
 
 T = TypeVar("T")
 
-# Keep each line's ending attached: split after \r\n, \r or \n.
-_LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 
 def _strip_end(line: str) -> str:
@@ -140,7 +138,7 @@ class ModuleFacts:
     def lines(self) -> list[str]:
         """Source lines with their endings, split the way Python's tokenizer splits them."""
         if "lines" not in self.derived:
-            self.derived["lines"] = _LINE_END.split(self.source)
+            self.derived["lines"] = LINE_END.split(self.source)
         return self.derived["lines"]
 
     def text(self, span: Span) -> str:

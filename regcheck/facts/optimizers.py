@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from regcheck import tf_api
-from regcheck.facts.dataflow import literal_value, resolve_expr
+from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
 from regcheck.facts.module import CallFact, ModuleFacts
 
 _TFA_PREFIX = "tensorflow_addons.optimizers."
@@ -120,7 +120,7 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     if cls[:1].islower() or cls in ("Optimizer", "schedules", "LossScaleOptimizer"):
         return None  # functions (get, serialize) and base classes
     decay = call.arg("weight_decay")
-    decay_zero = decay is not None and (literal_value(decay.value) == 0 or _is_none(decay.value))
+    decay_zero = decay is not None and (literal_value(decay.value) == 0 or is_none_literal(decay.value))
     decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (decay is not None and not decay_zero)
     fact = OptimizerFact(
         call.node, call, cls, keras,
@@ -131,5 +131,3 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     return fact
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from regcheck import tf_api
+from regcheck.facts.dataflow import is_given
 from regcheck.facts.module import CallFact, ModuleFacts
 
 
@@ -27,7 +28,7 @@ class LayerCall:
 
 
 def _present(arg: cst.Arg | None) -> bool:
-    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+    return arg is not None and is_given(arg.value)
 
 
 def layer_calls(facts: ModuleFacts) -> list[LayerCall]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from regcheck import tf_api
-from regcheck.facts.dataflow import Closure, closure, literal_value, resolve_expr
+from regcheck.facts.dataflow import Closure, closure, is_given, literal_value, resolve_expr
 from regcheck.facts.module import CallFact, ModuleFacts
 
 _OPTIMIZER_HINTS = ("Optimizer", "optimizers.", "train.")
@@ -105,22 +105,18 @@ def collection_registrations(facts: ModuleFacts) -> list[Registration]:
     return facts.cached("registrations", _collect_registrations)
 
 
-def _present(node: cst.BaseExpression | None) -> bool:
-    return node is not None and not (isinstance(node, cst.Name) and node.value == "None")
-
-
 def _collect_registrations(facts: ModuleFacts) -> list[Registration]:
     found: list[Registration] = []
     for call in facts.calls:
         name = call.name
         if name in ("tf.get_variable", "tf.variable_scope"):
             arg = call.arg("regularizer")
-            if arg is not None and _present(arg.value):
+            if arg is not None and is_given(arg.value):
                 found.append(Registration(arg, call, f"{name}(regularizer=...)"))
         elif name in tf_api.TF1_LAYER_FUNCS or name == "slim.arg_scope":
             for keyword in tf_api.KERNEL_REGULARIZER_KWARGS + tf_api.BIAS_REGULARIZER_KWARGS:
                 arg = call.arg(keyword)
-                if arg is not None and _present(arg.value):
+                if arg is not None and is_given(arg.value):
                     found.append(Registration(arg, call, f"{name}({keyword}=...)"))
         elif name == "tf.add_to_collection" and is_regularization_key(facts, call.value("name", 0)):
             found.append(Registration(call.node, call, "tf.add_to_collection(REGULARIZATION_LOSSES, ...)"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from regcheck import tf_api
-from regcheck.facts.dataflow import literal_value
+from regcheck.facts.dataflow import is_given, literal_value
 from regcheck.facts.module import CallFact, ModuleFacts
 from regcheck.facts.roles import Role, role_from_names, role_from_rank
 
@@ -28,11 +28,7 @@ class VariableFact:
         """Penalized through REGULARIZATION_LOSSES (if that collection reaches the loss)."""
         if not self.via_get_variable:
             return False
-        return _present(self.regularizer) or _present(self.scope_regularizer)
-
-
-def _present(node: cst.BaseExpression | None) -> bool:
-    return node is not None and not (isinstance(node, cst.Name) and node.value == "None")
+        return is_given(self.regularizer) or is_given(self.scope_regularizer)
 
 
 def variables(facts: ModuleFacts) -> list[VariableFact]:
