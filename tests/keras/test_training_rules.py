@@ -257,3 +257,24 @@ for w in model.trainable_weights:
     assert "lambda layer=layer: tf.nn.l2_loss(layer.kernel)" in fixed
     assert "lambda w=w: tf.nn.l2_loss(w) * 1e-4)\nfor w" in fixed
     assert codes(fixed, "RC105") == []
+
+
+def test_nearest_tape_is_the_one_before_the_gradient_call() -> None:
+    # Two tapes named alike in one function: the gradient reads the second, which drops the penalty.
+    source = """
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(0.1))])
+opt = tf.keras.optimizers.SGD()
+def step(x, y):
+    with tf.GradientTape() as tape:
+        warm = tf.reduce_mean(model(x)) + sum(model.losses)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+"""
+    assert "RC202" in codes(source, "RC202")
+    swapped = source.replace("warm = tf.reduce_mean(model(x)) + sum(model.losses)", "warm = tf.reduce_mean(model(x))").replace(
+        "loss = tf.reduce_mean((model(x) - y) ** 2)", "loss = tf.reduce_mean((model(x) - y) ** 2) + sum(model.losses)"
+    )
+    assert "RC202" not in codes(swapped, "RC202")
