@@ -15,17 +15,6 @@ from regcheck.findings import Finding, Fix
 _WEIGHT_KEYWORDS = frozenset({"kernel_regularizer", "weights_regularizer", "W_regularizer", "recurrent_regularizer"})
 
 
-def _keras_prefix(facts: ModuleFacts) -> tuple[str, tuple[str, ...]]:
-    """How this file spells the keras package, and the import a fix needs if it has none."""
-    for local, module in sorted(facts.module_aliases.items()):
-        if module == "keras" and "." not in local:
-            return local, ()
-    tf_alias = facts.tf_prefix()
-    if tf_alias is not None and "." not in tf_alias:
-        return f"{tf_alias}.keras", ()
-    return "keras", ("import keras",)
-
-
 class HandwrittenOrthogonalRegularizer(Check):
     code = "RC404"
     triggers = (b"regularizer", b"Regularizer", b"add_loss")
@@ -97,7 +86,7 @@ layer = tf.keras.layers.Dense(64, kernel_regularizer=orthogonal)
 def _fix(facts: ModuleFacts, use: RegularizerUse, match: BuiltinMatch | None) -> Fix | None:
     if match is None or use.keyword not in _WEIGHT_KEYWORDS:
         return None
-    prefix, imports = _keras_prefix(facts)
+    prefix, imports = facts.keras_prefix()
     replacement = f'{prefix}.regularizers.OrthogonalRegularizer(factor={match.factor!r}, mode="{match.mode}")'
     value = use.arg.value  # type: ignore[attr-defined]
     return unsafe_fix("Use keras.regularizers.OrthogonalRegularizer", edits.replace(facts, value, replacement), imports=imports)

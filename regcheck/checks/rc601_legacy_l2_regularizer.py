@@ -61,15 +61,8 @@ def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | 
     scale = call.value("scale", 0) if call.name and not call.name.startswith("keras.") else call.value(target.lower(), 0)
     if scale is None or len(call.node.args) != 1:
         return None
-    keras_alias = next((n for n, m in facts.module_aliases.items() if m == "keras"), None)
-    tf_alias = next((n for n, m in facts.module_aliases.items() if m == "tf"), None)
-    imports: tuple[str, ...] = ()
-    if keras_alias:
-        prefix = f"{keras_alias}.regularizers"
-    elif tf_alias:
-        prefix = f"{tf_alias}.keras.regularizers"
-    else:
-        prefix, imports = "keras.regularizers", ("import keras",)
+    keras, imports = facts.keras_prefix()
+    prefix = f"{keras}.regularizers"
     value = literal_value(scale)
     if halve:
         if isinstance(value, (int, float)) and not isinstance(value, bool):

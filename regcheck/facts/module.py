@@ -210,6 +210,20 @@ class ModuleFacts:
             return None
         return tf_alias or v1_alias
 
+    def keras_prefix(self) -> tuple[str, tuple[str, ...]]:
+        """How a fix spells the keras package in this file, and the import it needs when the file has none.
+
+        A ``tensorflow.compat.v1`` alias is never used: its ``keras`` is the legacy
+        namespace, without Keras 3's classes (``OrthogonalRegularizer``, ``L2``).
+        """
+        keras_alias = min((n for n, m in self.module_aliases.items() if m == "keras"), default=None)
+        if keras_alias is not None:
+            return keras_alias, ()
+        tf_alias = min((n for n, m in self.module_aliases.items() if m == "tf"), default=None)
+        if tf_alias is not None:
+            return f"{tf_alias}.keras", ()
+        return "keras", ("import keras",)
+
 
 @dataclass(frozen=True)
 class LoopSource:
