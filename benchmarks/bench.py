@@ -12,10 +12,13 @@ cold and warm runs use the same code), then times, each as a fresh process:
 - regcheck cold (``--no-cache``) on keras, and Fixit (``fixit lint``) on keras;
 - regcheck cold filling the cache, then warm (second run), and
   ``ruff check --no-cache`` on keras + tensorflow;
-- two floors in this process: reading + prefiltering the bytes, and
-  ``ast.parse`` of the files that pass the prefilter;
+- floors in this process: reading + prefiltering the bytes, ``ast.parse`` of
+  the files that pass the prefilter, and (on the first tree) what libcst alone
+  costs on those files: parsing plus the ScopeProvider that name resolution
+  needs, the part of regcheck's work no rule can skip;
 - ``regcheck one_file.py`` on a generated 500-line model file, interpreter
-  start-up included.
+  start-up included, next to ``python -c "import libcst"`` and libcst's parse +
+  scopes of that file.
 
 Prints a table and writes it as JSON to benchmarks/results/.
 """
@@ -106,7 +109,22 @@ def python_files(paths: list[Path]) -> list[Path]:
 # --- floors -----------------------------------------------------------------
 
 
-def floors(paths: list[Path]) -> tuple[Timing, Timing, dict]:
+def libcst_floor(files: list[Path]) -> float:
+    """CPU seconds of libcst's parse + ScopeProvider over ``files``, in this process."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, ScopeProvider
+
+    start = time.process_time()
+    for path in files:
+        try:
+            module = cst.parse_module(path.read_bytes())
+        except (cst.ParserSyntaxError, RecursionError):
+            continue
+        MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    return time.process_time() - start
+
+
+def floors(paths: list[Path], with_libcst: bool = False) -> tuple[list[Timing], dict]:
     sys.path.insert(0, str(REPO))
     from regcheck.config import DEFAULT_SELECT
     from regcheck.engine import names_tf, wants_parse
@@ -130,13 +148,19 @@ def floors(paths: list[Path]) -> tuple[Timing, Timing, dict]:
         except (SyntaxError, ValueError):
             pass
     parse_time = time.perf_counter() - start
-    counts = {"files": len(files), "names_tf": named, "pass_prefilter": len(passing)}
+    size = sum(path.stat().st_size for path in passing)
+    counts = {"files": len(files), "names_tf": named, "pass_prefilter": len(passing), "pass_prefilter_mb": round(size / 1e6, 2)}
     tree = "+".join(p.name for p in paths)
-    return (
+    timings = [
         Timing("floor: read + prefilter bytes", tree, read_time, cpu_seconds=read_time, note=f"{named} name TF/Keras, {len(passing)} pass"),
         Timing("floor: ast.parse of prefiltered files", tree, parse_time, cpu_seconds=parse_time, note=f"{len(passing)} files"),
-        counts,
-    )
+    ]
+    if with_libcst:
+        print(f"... floor: libcst parse + scopes on {tree}", file=sys.stderr, flush=True)
+        cpu = libcst_floor(passing)
+        note = f"{len(passing)} files, {size / 1e6:.1f} MB, one process"
+        timings.append(Timing("floor: libcst parse + ScopeProvider of prefiltered files", tree, None, cpu_seconds=cpu, note=note))
+    return timings, counts
 
 
 # --- the one-file start-up case ----------------------------------------------------
@@ -231,6 +255,10 @@ def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int =
         timings.append(Timing(label, "500-line model.py", median, best[1], cpu_median, note=note))
     start_only, _rss, _c, _o, cpu = run_timed([sys.executable, "-c", "pass"], folder, env)
     timings.append(Timing("python -c pass (interpreter start-up)", "-", start_only, cpu_seconds=cpu))
+    libcst_only, _rss, _c, _o, cpu = run_timed([sys.executable, "-c", "import libcst"], folder, env)
+    timings.append(Timing('python -c "import libcst"', "-", libcst_only, cpu_seconds=cpu))
+    cpu = min(libcst_floor([target]) for _ in range(3))
+    timings.append(Timing("floor: libcst parse + ScopeProvider (in-process)", "500-line model.py", None, cpu_seconds=cpu, note="best of 3"))
     return timings
 
 
@@ -282,9 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         results.append(timing)
         return timing
 
-    read_first, parse_first, counts_first = floors([first])
-    read_all, parse_all, counts_all = floors(subtrees)
-    results += [read_first, parse_first, read_all, parse_all]
+    floors_first, counts_first = floors([first], with_libcst=True)
+    floors_all, counts_all = floors(subtrees)
+    results += floors_first + floors_all
     everything = "+".join(names)
 
     cold_first = timed("regcheck cold (--no-cache)", first.name, [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name])
@@ -304,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         ratios["fixit / regcheck cold (keras)"] = f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
     if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
         ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
+    libcst_first = next(t for t in floors_first if t.name.startswith("floor: libcst"))
+    if fixit and fixit.cpu_seconds and libcst_first.cpu_seconds:
+        # The ceiling for any checker that parses these files with libcst and resolves names.
+        ratios["fixit / libcst parse + scopes alone (keras), CPU time"] = fixit.cpu_seconds / libcst_first.cpu_seconds
     if warm.cpu_seconds and ruff_all.cpu_seconds:
         ratios["regcheck warm / ruff (all), CPU time"] = warm.cpu_seconds / ruff_all.cpu_seconds
     if warm.seconds and ruff_all.seconds:

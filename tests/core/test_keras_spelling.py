@@ -5,17 +5,14 @@ from __future__ import annotations
 import pytest
 from helpers import fix
 
-ORTHOGONAL = """
-{imports}
-def orthogonal(w):
-    normalized = tf.math.l2_normalize(w, axis=0)
-    product = tf.matmul(tf.transpose(normalized), normalized)
-    size = product.shape[0]
-    off_diagonal = product * (1.0 - tf.eye(size))
-    pairs = size * (size - 1.0) / 2.0
-    return 0.01 * 0.5 * tf.reduce_sum(tf.abs(off_diagonal)) / pairs
-layer = {keras}.layers.Dense(64, kernel_regularizer=orthogonal)
-"""
+from regcheck.checks.rc404_handwritten_orthogonal_regularizer import HandwrittenOrthogonalRegularizer
+
+# The check's own sample that the built-in provably matches, with the imports and keras spelling varied.
+ORTHOGONAL = (
+    HandwrittenOrthogonalRegularizer.INVALID[1]
+    .replace("import tensorflow as tf", "{imports}")
+    .replace("tf.keras.layers", "{keras}.layers")
+)
 LEGACY_L2 = """
 {imports}
 reg = tf.contrib.layers.l2_regularizer(0.01)
