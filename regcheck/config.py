@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
-
-import pathspec
+from typing import TYPE_CHECKING, Any, Iterable
 
 from regcheck.catalog import BY_NAME, RULES
 from regcheck.findings import Severity
+
+if TYPE_CHECKING:
+    import pathspec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,13 +43,21 @@ class Settings:
         relative = _relative(path, self.root)
         codes = set(self.select)
         for pattern, ignored in self.per_file_ignores:
-            if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(relative):
+            if _pattern_spec(pattern).match_file(relative):
                 codes -= ignored
         return frozenset(codes)
 
     def fingerprint(self) -> str:
         """What the cache must key on: everything that changes findings."""
         return repr((sorted(self.select), self.per_file_ignores))
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_spec(pattern: str) -> "pathspec.PathSpec":
+    """One per-file-ignores pattern, compiled once per run rather than once per file."""
+    import pathspec  # only runs with per-file-ignores need it
+
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def _relative(path: str, root: Path) -> str:

@@ -13,9 +13,10 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pathspec
+if TYPE_CHECKING:  # imported when a directory is walked: checking named files does not need it
+    import pathspec
 
 # Split after \r\n, \r or \n, keeping each line's ending: the way Python's tokenizer and libcst count lines.
 LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
@@ -239,12 +240,14 @@ class Discovery:
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 def discover(paths: Iterable[str], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True) -> Discovery:
     """Expand paths into source files. Explicit files are always taken, as in ruff."""
-    excluded = _spec(list(DEFAULT_EXCLUDES) + list(exclude))
+    excluded: pathspec.PathSpec | None = None
     found: list[str] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -258,6 +261,8 @@ def discover(paths: Iterable[str], root: Path, exclude: Iterable[str] = (), resp
         if not path.is_dir():
             _add(found, seen, raw)  # named explicitly: taken as is (read_source reports FIFOs etc.)
             continue
+        if excluded is None:
+            excluded = _spec(list(DEFAULT_EXCLUDES) + list(exclude))
         for file in _walk(path, root, excluded, respect_gitignore, problems):
             _add(found, seen, file)
     return Discovery(found, problems)
@@ -290,7 +295,7 @@ def _walk(top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore:
     ignores: list[tuple[Path, pathspec.PathSpec]] = []
     if respect_gitignore:
         ignores = _parent_gitignores(top)
-        if _ignored(top, True, root, pathspec.PathSpec([]), ignores):
+        if _ignored(top, True, root, _spec([]), ignores):
             # The user named an ignored directory explicitly: check it, as they asked.
             ignores = []
     visited: set[tuple[int, int]] = set()

@@ -85,12 +85,14 @@ def _late_additions(facts: ModuleFacts, grad: GradientCall) -> Iterator[tuple[cs
     """Assignments to the target between the end of the tape block and the gradient call that add a penalty."""
     if not isinstance(grad.target, cst.Name) or grad.tape is None:
         return
-    start, end = facts.span(grad.tape.with_node).end_line, facts.span(grad.call.node).line
     for target, values in facts.bound_values.items():
         if not (isinstance(target, cst.Name) and target.value == grad.target.value):
             continue
-        line = facts.span(target).line
-        if not start < line <= end or _function_of(facts, target) is not grad.call.function:
+        # Cheap tests first: positions cost a code-generation pass over the whole module.
+        if inside(facts, target, grad.tape.with_node) or _function_of(facts, target) is not grad.call.function:
+            continue
+        start, end = facts.span(grad.tape.with_node).end_line, facts.span(grad.call.node).line
+        if not start < facts.span(target).line <= end:
             continue
         statement = next((a for a in facts.ancestors(target) if isinstance(a, cst.SimpleStatementLine)), None)
         for value in values:

@@ -67,6 +67,8 @@ def gradient_calls(facts: ModuleFacts) -> list[GradientCall]:
 
 
 def _nearest_before(facts: ModuleFacts, tapes: list[TapeBlock], node: cst.CSTNode) -> TapeBlock:
+    if len(tapes) == 1:
+        return tapes[0]  # the usual case, decided without positions (they cost a code-generation pass)
     line = facts.span(node).line
     before = [t for t in tapes if facts.span(t.with_node).line <= line]
     return max(before or tapes, key=lambda t: facts.span(t.with_node).line)
