@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
-from regcheck.checks.optimizer_models import describe_layers, l2_layers, trained_models
+from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
 from regcheck.facts.optimizers import optimizers
 from regcheck.findings import Finding
@@ -26,6 +26,16 @@ import keras
 model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.L2(1e-4))])
 model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=0.0), loss="mse")
 """,
+        # A custom loop whose loss adds L2 on the outputs is not a second decay of the weights.
+        """
+import tensorflow as tf
+opt = tf.keras.optimizers.AdamW(1e-3, weight_decay=1e-4)
+with tf.GradientTape() as tape:
+    out = model(x)
+    loss = loss_fn(y, out) + 1e-4 * tf.nn.l2_loss(out)
+grads = tape.gradient(loss, model.trainable_variables)
+opt.apply_gradients(zip(grads, model.trainable_variables))
+""",
     ]
     INVALID = [
         """
@@ -39,6 +49,17 @@ model = tf.keras.Sequential([tf.keras.layers.Dense(10, kernel_regularizer="l2")]
 opt = tf.keras.optimizers.SGD(0.1, weight_decay=1e-4)
 opt.apply_gradients(zip(grads, model.trainable_variables))
 """,
+        # A custom loop that adds L2 on every weight by hand, with clipped gradients.
+        """
+import tensorflow as tf
+opt = tf.keras.optimizers.AdamW(1e-3, weight_decay=1e-4)
+with tf.GradientTape() as tape:
+    loss = loss_fn(y, model(x))
+    loss += 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+grads = tape.gradient(loss, model.trainable_variables)
+grads, _ = tf.clip_by_global_norm(grads, 5.0)
+opt.apply_gradients(zip(grads, model.trainable_variables))
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
@@ -48,10 +69,14 @@ opt.apply_gradients(zip(grads, model.trainable_variables))
             models, _unknown = trained_models(facts, optimizer)
             layers = l2_layers(models)
             if layers:
-                yield self.finding(
-                    facts,
-                    optimizer.node,
-                    f"`{optimizer.cls}` already decays the weights and the layers {describe_layers(layers)} also carry L2 "
-                    "penalties: weight decay is counted twice",
-                    symbol=optimizer.cls,
-                )
+                what = f"the layers {describe_layers(layers)} also carry L2 penalties"
+            elif minimized_l2_terms(facts, optimizer):
+                what = "the minimized loss also adds an L2 penalty on the weights"
+            else:
+                continue
+            yield self.finding(
+                facts,
+                optimizer.node,
+                f"`{optimizer.cls}` already decays the weights and {what}: weight decay is counted twice",
+                symbol=optimizer.cls,
+            )

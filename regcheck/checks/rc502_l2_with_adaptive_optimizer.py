@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
-
 from regcheck.checks.base import Check
-from regcheck.checks.optimizer_models import describe_layers, l2_layers, trained_models
+from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import closure
-from regcheck.facts.optimizers import OptimizerFact, optimizers
-from regcheck.facts.penalties import penalty_terms
+from regcheck.facts.optimizers import optimizers
 from regcheck.findings import Finding
 
 
@@ -43,6 +39,24 @@ w = tf.get_variable("w", [784, 10])
 loss = data_loss + 5e-4 * tf.nn.l2_loss(w)
 train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
 """,
+        # A TF2 loop: the penalty reaches Adam through tape.gradient and apply_gradients.
+        """
+import tensorflow as tf
+opt = tf.keras.optimizers.Adam(1e-3)
+def step(x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x)) + 5e-4 * tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+""",
+        # tf.gradients in a v1 graph, applied by hand.
+        """
+import tensorflow.compat.v1 as tf
+w = tf.get_variable("w", [784, 10])
+loss = data_loss + 5e-4 * tf.nn.l2_loss(w)
+grads = tf.gradients(loss, [w])
+train_op = tf.train.AdamOptimizer(1e-3).apply_gradients(zip(grads, [w]))
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
@@ -52,7 +66,7 @@ train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
             layers = l2_layers(trained_models(facts, optimizer)[0])
             if layers:
                 what = f"the layers {describe_layers(layers)} carry L2 penalties"
-            elif _minimizes_l2(facts, optimizer):
+            elif minimized_l2_terms(facts, optimizer):
                 what = "the minimized loss adds an L2 penalty"
             else:
                 continue
@@ -63,15 +77,3 @@ train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
                 "on weights with large gradients; decoupled weight decay (AdamW, `weight_decay=`) is usually what is meant",
                 symbol=optimizer.cls,
             )
-
-
-def _minimizes_l2(facts: ModuleFacts, optimizer: OptimizerFact) -> bool:
-    """TF1 style: ``AdamOptimizer().minimize(loss)`` where the loss holds ``l2_loss`` penalty terms."""
-    terms = {t.call for t in penalty_terms(facts) if t.kind == "l2" and not t.zero}
-    if not terms:
-        return False
-    for call in optimizer.minimize:
-        loss = call.value("loss", 0)
-        if loss is not None and any(isinstance(n, cst.Call) and n in terms for n in closure(facts, loss).nodes):
-            return True
-    return False

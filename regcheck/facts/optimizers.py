@@ -31,6 +31,7 @@ class OptimizerFact:
     adaptive: bool  # Adam-like, without decoupled decay
     models: list[cst.BaseExpression] = field(default_factory=list)  # expressions of the models it trains
     minimize: list[CallFact] = field(default_factory=list)  # TF1-style opt.minimize(loss) calls
+    applies: list[CallFact] = field(default_factory=list)  # opt.apply_gradients(...) calls
     excluded: bool = False  # exclude_from_weight_decay / decay_var_list / exclude_from_weight_decay=
     raw_updates: bool = False  # applied to variables that are not some model's (hand-made tf.Variables)
 
@@ -95,6 +96,7 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
         var_list = call.value("var_list", 1)
         sources = [var_list] if var_list is not None else []
     else:
+        optimizer.applies.append(call)
         pairs = call.value("grads_and_vars", 0)
         sources = [a.value for a in pairs.args[1:2]] if isinstance(pairs, cst.Call) and pairs.args else []
     found = False
