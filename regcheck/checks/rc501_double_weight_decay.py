@@ -49,6 +49,14 @@ model = tf.keras.Sequential([tf.keras.layers.Dense(10, kernel_regularizer="l2")]
 opt = tf.keras.optimizers.SGD(0.1, weight_decay=1e-4)
 opt.apply_gradients(zip(grads, model.trainable_variables))
 """,
+        # tensorflow_addons' factory makes any optimizer class decoupled.
+        """
+import tensorflow as tf
+import tensorflow_addons as tfa
+AdamWD = tfa.optimizers.extend_with_decoupled_weight_decay(tf.keras.optimizers.Adam)
+model = tf.keras.Sequential([tf.keras.layers.Dense(10, kernel_regularizer=tf.keras.regularizers.l2(1e-4))])
+model.compile(optimizer=AdamWD(weight_decay=1e-4, learning_rate=1e-3), loss="mse")
+""",
         # A custom loop that adds L2 on every weight by hand, with clipped gradients.
         """
 import tensorflow as tf

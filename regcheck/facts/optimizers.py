@@ -18,6 +18,7 @@ from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
 from regcheck.facts.module import CallFact, ModuleFacts
 
 _TFA_PREFIX = "tensorflow_addons.optimizers."
+_TFA_EXTEND = _TFA_PREFIX + "extend_with_decoupled_weight_decay"
 _VARIABLE_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
 
 
@@ -108,9 +109,24 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
     optimizer.raw_updates = optimizer.raw_updates or (bool(sources) and not found)
 
 
+def _tfa_decoupled_class(facts: ModuleFacts, func: cst.BaseExpression) -> cst.Call | None:
+    """``extend_with_decoupled_weight_decay(Base)``, called in place or through the name it was bound to."""
+    candidates = [func] if isinstance(func, cst.Call) else resolve_expr(facts, func) if isinstance(func, cst.Name) else []
+    for value in candidates:
+        if isinstance(value, cst.Call) and _TFA_EXTEND in facts.qualified_names(value.func):
+            return value
+    return None
+
+
 def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     name = call.name
     tfa = next((q for q in facts.qualified_names(call.node.func) if q.startswith(_TFA_PREFIX)), None)
+    factory = _tfa_decoupled_class(facts, call.node.func)
+    if factory is not None:
+        # `extend_with_decoupled_weight_decay(Adam)(weight_decay=..., ...)`: Adam made decoupled.
+        decay = call.value("weight_decay", 0)
+        decoupled = decay is None or not (literal_value(decay) == 0 or is_none_literal(decay))
+        return OptimizerFact(call.node, call, facts.code(factory), False, decoupled=decoupled, adaptive=False)
     if tfa is not None:
         cls = tfa.rsplit(".", 1)[1]
         keras = False
