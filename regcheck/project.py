@@ -31,9 +31,17 @@ class ProjectIndex:
                     self._by_module.setdefault(name, file)
         self._facts: OrderedDict[str, ModuleFacts | None] = OrderedDict()
         self._dependencies: dict[str, set[str]] = {}
+        self._resolved: dict[tuple[str, str | None, int], str | None] = {}
 
     def resolve_module(self, dotted: str, from_path: str | None = None, level: int = 0) -> str | None:
         """The file of an imported module (absolute, or relative with ``level`` dots), if in the project."""
+        # Asked many times per file, and files do not come and go during a run.
+        key = (dotted, from_path, level)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_module(dotted, from_path, level)
+        return self._resolved[key]
+
+    def _resolve_module(self, dotted: str, from_path: str | None, level: int) -> str | None:
         if level and from_path is not None:
             base = Path(from_path).resolve().parent
             for _ in range(level - 1):

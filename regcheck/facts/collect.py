@@ -31,19 +31,24 @@ class CallCollector(FactCollector):
         super().__init__(facts)
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
+        self._owners: list[cst.FunctionDef | cst.ClassDef] = []
         self._withs: list[cst.WithItem] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
+        self._owners.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._functions.pop()
+        self._owners.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node)
+        self._owners.append(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
+        self._owners.pop()
 
     def visit_With(self, node: cst.With) -> None:
         self._withs.extend(node.items)
@@ -63,6 +68,7 @@ class CallCollector(FactCollector):
             function=self._functions[-1] if self._functions else None,
             class_def=self._classes[-1] if self._classes else None,
             withs=tuple(self._withs),
+            owners=tuple(self._owners),
         )
         self.facts.calls.append(fact)
         self.facts.calls_by_node[node] = fact

@@ -83,10 +83,9 @@ def _calls_by_scope(facts: ModuleFacts) -> dict[cst.CSTNode, list[CallFact]]:
     def build(f: ModuleFacts) -> dict[cst.CSTNode, list[CallFact]]:
         table: dict[cst.CSTNode, list[CallFact]] = {f.module: []}
         for call in f.calls:
-            owners = [a for a in f.ancestors(call.node) if isinstance(a, (cst.FunctionDef, cst.ClassDef))]
-            if not owners:
+            if not call.owners:
                 table[f.module].append(call)
-            for owner in owners:
+            for owner in call.owners:
                 table.setdefault(owner, []).append(call)
         return table
 

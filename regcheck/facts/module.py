@@ -50,6 +50,7 @@ class CallFact:
     function: cst.FunctionDef | None  # innermost enclosing def
     class_def: cst.ClassDef | None  # innermost enclosing class
     withs: tuple[cst.WithItem, ...]  # enclosing with-items, outermost first
+    owners: tuple[cst.FunctionDef | cst.ClassDef, ...] = ()  # enclosing defs and classes, outermost first
 
     def arg(self, keyword: str, position: int | None = None) -> cst.Arg | None:
         """The argument passed as ``keyword=`` or, failing that, at ``position``."""
