@@ -54,7 +54,8 @@ def minimized_l2_terms(facts: ModuleFacts, optimizer: OptimizerFact) -> list[Pen
 
 def _minimized_losses(facts: ModuleFacts, optimizer: OptimizerFact) -> Iterator[cst.BaseExpression]:
     """``opt.minimize(loss)``; ``opt.apply_gradients(zip(grads, ...))`` with ``grads`` computed by
-    ``tape.gradient(loss, ...)`` or ``tf.gradients(loss, ...)``, through clipping and renaming."""
+    ``tape.gradient(loss, ...)`` or ``tf.gradients(loss, ...)``, through clipping, renaming and
+    pairs built beforehand."""
     for call in optimizer.minimize:
         loss = call.value("loss", 0)
         if loss is not None:
@@ -62,9 +63,9 @@ def _minimized_losses(facts: ModuleFacts, optimizer: OptimizerFact) -> Iterator[
     tapes = {g.call.node: g for g in gradient_calls(facts)}
     for call in optimizer.applies:
         pairs = call.value("grads_and_vars", 0)
-        if not isinstance(pairs, cst.Call) or not pairs.args:
+        if pairs is None:
             continue
-        for node in closure(facts, pairs.args[0].value).nodes:
+        for node in closure(facts, pairs).nodes:
             if node in tapes:
                 yield tapes[node].target
             gradients = facts.call(node) if isinstance(node, cst.Call) else None

@@ -49,13 +49,14 @@ def step(x, y):
     grads = tape.gradient(loss, model.trainable_variables)
     opt.apply_gradients(zip(grads, model.trainable_variables))
 """,
-        # tf.gradients in a v1 graph, applied by hand.
+        # tf.gradients in a v1 graph, applied by hand from pairs built beforehand.
         """
 import tensorflow.compat.v1 as tf
 w = tf.get_variable("w", [784, 10])
 loss = data_loss + 5e-4 * tf.nn.l2_loss(w)
 grads = tf.gradients(loss, [w])
-train_op = tf.train.AdamOptimizer(1e-3).apply_gradients(zip(grads, [w]))
+pairs = list(zip(grads, [w]))
+train_op = tf.train.AdamOptimizer(1e-3).apply_gradients(pairs)
 """,
     ]
 
