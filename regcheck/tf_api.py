@@ -97,6 +97,8 @@ REGULARIZER_FACTORIES = frozenset(
 )
 
 VARIABLE_CONSTRUCTORS = frozenset({"tf.Variable", "tf.get_variable", "tf.get_local_variable"})
+# Attributes of a Keras model or layer that list its variables (`model.trainable_variables`).
+VARIABLE_LIST_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
 
 MINIMIZE_METHODS = frozenset({"minimize", "compute_gradients"})
 GRADIENT_FUNCS = frozenset({"tf.gradients"})

@@ -30,7 +30,7 @@ from regcheck.facts.kernel_layouts import (
     variable_kernel,
 )
 from regcheck.facts.module import CallFact, LoopSource, ModuleFacts
-from regcheck.facts.penalties import ALL_VARIABLE_ATTRIBUTES, ALL_VARIABLE_SOURCES
+from regcheck.facts.penalties import ALL_VARIABLE_SOURCES
 
 _MAX_NORM_STRINGS = frozenset({"max_norm", "maxnorm", "MaxNorm", "min_max_norm", "MinMaxNorm", "unit_norm", "UnitNorm"})
 
@@ -301,7 +301,7 @@ def _range_over(facts: ModuleFacts, iterable: cst.BaseExpression, index: int | N
             if fact.name in ALL_VARIABLE_SOURCES:
                 result.all_variables = True
                 continue
-        if isinstance(value, cst.Attribute) and value.attr.value in ALL_VARIABLE_ATTRIBUTES:
+        if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
             result.all_variables = True
         elif isinstance(value, (cst.List, cst.Tuple)):
             for element in value.elements:

@@ -19,7 +19,6 @@ from regcheck.facts.module import CallFact, ModuleFacts
 
 _TFA_PREFIX = "tensorflow_addons.optimizers."
 _TFA_EXTEND = _TFA_PREFIX + "extend_with_decoupled_weight_decay"
-_VARIABLE_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
 
 
 @dataclass(eq=False)
@@ -103,7 +102,7 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
     found = False
     for source in sources:
         for value in [source, *resolve_expr(facts, source)]:
-            if isinstance(value, cst.Attribute) and value.attr.value in _VARIABLE_ATTRIBUTES:
+            if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
                 optimizer.models.append(value.value)
                 found = True
     optimizer.raw_updates = optimizer.raw_updates or (bool(sources) and not found)
@@ -111,7 +110,12 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
 
 def _tfa_decoupled_class(facts: ModuleFacts, func: cst.BaseExpression) -> cst.Call | None:
     """``extend_with_decoupled_weight_decay(Base)``, called in place or through the name it was bound to."""
-    candidates = [func] if isinstance(func, cst.Call) else resolve_expr(facts, func) if isinstance(func, cst.Name) else []
+    if isinstance(func, cst.Call):
+        candidates = [func]
+    elif isinstance(func, cst.Name):
+        candidates = resolve_expr(facts, func)
+    else:
+        return None
     for value in candidates:
         if isinstance(value, cst.Call) and _TFA_EXTEND in facts.qualified_names(value.func):
             return value

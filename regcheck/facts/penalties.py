@@ -24,7 +24,6 @@ _NORMS = frozenset({"tf.norm", "tf.linalg.norm"})
 ALL_VARIABLE_SOURCES = frozenset(
     {"tf.trainable_variables", "tf.global_variables", "tf.all_variables", "tf.model_variables", "slim.get_model_variables"}
 )
-ALL_VARIABLE_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
 
 
 @dataclass(eq=False)
@@ -140,7 +139,7 @@ def _resolve_iterable(facts: ModuleFacts, term: PenaltyTerm, iterable: cst.BaseE
                     return True
             if fact is not None and fact.method in ("values",) and fact.receiver is not None:
                 return _resolve_dict(facts, term, fact.receiver)
-        if isinstance(value, cst.Attribute) and value.attr.value in ALL_VARIABLE_ATTRIBUTES:
+        if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
             term.all_variables = True
             return True
         if isinstance(value, (cst.List, cst.Tuple)):

@@ -15,7 +15,6 @@ from regcheck.facts.dataflow import closure, resolve_expr
 from regcheck.facts.keras_models import ModelInfo, callee_definitions, model_of
 from regcheck.facts.module import CallFact, ModuleFacts
 
-_VARIABLE_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "weights", "variables"})
 _LOSS_METHODS = frozenset({"compute_loss"})  # Keras 3: adds model.losses itself
 
 
@@ -82,7 +81,7 @@ def trained_model(facts: ModuleFacts, grad: GradientCall) -> tuple[cst.BaseExpre
     """The model whose variables the gradient is taken for (from the sources, else the calls in the tape)."""
     if grad.sources is not None:
         for value in [grad.sources, *resolve_expr(facts, grad.sources)]:
-            if isinstance(value, cst.Attribute) and value.attr.value in _VARIABLE_ATTRIBUTES:
+            if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
                 info = model_of(facts, value.value)
                 if info is not None:
                     return value.value, info
