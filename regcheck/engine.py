@@ -73,6 +73,23 @@ def _triggers(codes: frozenset[str]) -> tuple[bytes, ...] | None:
     return tuple(sorted(minimal, key=len))
 
 
+@functools.lru_cache(maxsize=64)
+def _import_triggers(codes: frozenset[str]) -> tuple[bytes, ...]:
+    """Trigger words of the selected checks that also count in the modules a file imports."""
+    from regcheck.checks import checks_for
+
+    return tuple(sorted({word for check in checks_for(codes) for word in check.import_triggers}))
+
+
+def _imports_trigger(data: bytes, codes: frozenset[str], path: str, project: "ProjectIndex | None") -> bool:
+    """The second chance of a file without trigger words: a project module it imports has some.
+
+    One level only: in a library every module is two or three imports away from one that
+    regularizes (measured on keras: one level parses 48 more files, 0.3 MB; two levels 271, 2.3 MB)."""
+    words = _import_triggers(codes)
+    return bool(words) and project is not None and project.imports_reach(path, data, words)
+
+
 def wants_parse(data: bytes, codes: frozenset[str]) -> bool:
     """The bytes prefilter: TF/Keras is named and some selected rule's trigger word occurs."""
     if not names_tf(data):
@@ -99,7 +116,7 @@ def lint_text(
         file_codes = parse_suppressions(text).file_codes
         if "*" in file_codes:
             return report
-    if not wants_parse(data, codes):
+    if not wants_parse(data, codes) and not _imports_trigger(data, codes, path, project):
         if "RC000" in codes:
             _syntax_check(path, text, report)
         return report

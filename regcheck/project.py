@@ -8,6 +8,7 @@ invalidated when a dependency changes.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from regcheck.facts import ModuleFacts
 
 _MAX_CACHED = 64  # parsed modules kept in memory at once
+
+# Import statements as bytes, for the prefilter (no parse): `from .pkg import a, b` and
+# `import a.b as c, d`. Matches in strings or comments only cost a look at another file.
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;#]*)", re.M)
+_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\n;#]+)", re.M)
 
 
 class ProjectIndex:
@@ -32,6 +38,9 @@ class ProjectIndex:
         self._facts: OrderedDict[str, ModuleFacts | None] = OrderedDict()
         self._dependencies: dict[str, set[str]] = {}
         self._resolved: dict[tuple[str, str | None, int], str | None] = {}
+        # For the prefilter's look at imported modules (bytes only; files do not change during a run).
+        self._import_specs: dict[str, list[tuple[str, int]]] = {}
+        self._mention: dict[tuple[str, tuple[bytes, ...]], bool] = {}
 
     def resolve_module(self, dotted: str, from_path: str | None = None, level: int = 0) -> str | None:
         """The file of an imported module (absolute, or relative with ``level`` dots), if in the project."""
@@ -60,6 +69,50 @@ class ProjectIndex:
                     if str(option.resolve()) in self._files:
                         return self._files[str(option.resolve())]
         return self._by_module.get(dotted)
+
+    def imported_files(self, path: str, data: bytes | None = None) -> list[str]:
+        """Project files that ``path`` imports, found from its bytes without parsing it."""
+        found = [self.resolve_module(dotted, path, level) for dotted, level in self._specs(path, data)]
+        return list(dict.fromkeys(f for f in found if f and f != path))
+
+    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...], depth: int = 1) -> bool:
+        """Does a project module that ``path`` imports, directly or through ``depth - 1`` more
+        imports, contain one of ``words``? Files looked at become ``path``'s dependencies."""
+        seen = {path}
+        frontier = self.imported_files(path, data)
+        for level in range(depth, 0, -1):
+            following: list[str] = []
+            for imported in frontier:
+                if imported in seen:
+                    continue
+                seen.add(imported)
+                self._dependencies.setdefault(path, set()).add(imported)
+                if self._mentions(imported, words):
+                    return True
+                if level > 1:
+                    following.extend(self.imported_files(imported))
+            frontier = following
+        return False
+
+    def _specs(self, path: str, data: bytes | None = None) -> list[tuple[str, int]]:
+        if path not in self._import_specs:
+            self._import_specs[path] = _import_specs(data if data is not None else self._bytes(path))
+        return self._import_specs[path]
+
+    def _mentions(self, path: str, words: tuple[bytes, ...]) -> bool:
+        key = (path, words)
+        if key not in self._mention:
+            data = self._bytes(path)
+            self._mention[key] = any(word in data for word in words)
+            self._specs(path, data)  # read once: the imports come from the same bytes
+        return self._mention[key]
+
+    @staticmethod
+    def _bytes(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError:
+            return b""
 
     def facts_for(self, path: str, requested_by: str | None = None) -> ModuleFacts | None:
         """Parsed facts of another project file (None if it cannot be read or parsed)."""
@@ -121,6 +174,26 @@ class ProjectIndex:
     def dependencies(self, path: str) -> set[str]:
         """Files whose facts were consulted while checking ``path``."""
         return set(self._dependencies.get(path, ()))
+
+
+def _import_specs(data: bytes) -> list[tuple[str, int]]:
+    """(dotted module, relative level) of every import statement in ``data``; for
+    ``from pkg import a`` both ``pkg`` and ``pkg.a`` (a submodule, if there is one)."""
+    specs: list[tuple[str, int]] = []
+    for match in _FROM_IMPORT.finditer(data):
+        level, module = len(match.group(1)), match.group(2).decode("ascii", "replace")
+        names = [_imported_name(n) for n in match.group(3).strip(b"()").split(b",")]
+        specs.append((module, level))
+        specs.extend((f"{module}.{n}" if module else n, level) for n in names if n)
+    for match in _IMPORT.finditer(data):
+        specs.extend((name, 0) for name in map(_imported_name, match.group(1).split(b",")) if name)
+    return list(dict.fromkeys(specs))
+
+
+def _imported_name(raw: bytes) -> str:
+    """``a.b as c`` / `` mod `` -> the dotted module name, as text ("" when it is not one)."""
+    name = raw.split(b" as ")[0].strip().decode("ascii", "replace")
+    return name if name.replace(".", "").replace("_", "").isalnum() else ""
 
 
 def _member(facts: ModuleFacts, cls: cst.CSTNode, name: str) -> tuple[ModuleFacts, cst.CSTNode] | None:

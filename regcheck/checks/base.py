@@ -19,6 +19,10 @@ class Check:
     code: ClassVar[str]
     # Byte strings one of which a file must contain for this check to have anything to do.
     triggers: ClassVar[tuple[bytes, ...]] = ()
+    # Byte strings that, found in a project module this file imports directly, also make the
+    # file worth parsing: for checks whose subject is assembled here from parts defined there
+    # (a model built from another module's blocks).
+    import_triggers: ClassVar[tuple[bytes, ...]] = ()
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str]] = []
 

@@ -67,6 +67,8 @@ def remove_arg_fix(facts: ModuleFacts, use: LayerUse, arg: cst.Arg, where: cst.C
 class KerasUnregularizedKernel(Check):
     code = "RC101"
     triggers = (b"regularizer",)
+    # The regularized blocks may live in a module this file imports, the unregularized head here.
+    import_triggers = (b"_regularizer=",)
 
     VALID = [
         # Every kernel is regularized (biases are not).

@@ -143,3 +143,47 @@ def test_rc501_optimizer_in_train_model_in_models(tmp_path: Path) -> None:
     assert [f["code"] for f in _findings(root, "RC501")] == ["RC501"]
     plain = MODELS.replace(', kernel_regularizer=regularizers.L2(1e-4)', "")
     assert _findings(_write(tmp_path, {"models.py": plain}), "RC501") == []
+
+
+BLOCKS = """
+    from tensorflow.keras import layers, regularizers
+    def conv_block(x, filters):
+        x = layers.Conv2D(filters, 3, kernel_regularizer=regularizers.l2(1e-4))(x)
+        return layers.ReLU()(x)
+"""
+
+# Built from another module's regularized blocks: the word "regularizer" never occurs here.
+HEAD = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    from {module} import {name}
+    def build():
+        inputs = keras.Input((32, 32, 3))
+        x = {name}(inputs, 32)
+        x = {name}(x, 64)
+        return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
+"""
+
+
+def test_rc101_head_in_a_file_without_the_trigger_word(tmp_path: Path) -> None:
+    files = {"core/__init__.py": "", "core/common.py": BLOCKS, "train.py": HEAD.format(module="core.common", name="conv_block")}
+    root = _write(tmp_path, files)
+    findings = _findings(root, "RC101")
+    assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("train.py", 9)]
+
+
+def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> None:
+    plain_blocks = BLOCKS.replace(", kernel_regularizer=regularizers.l2(1e-4)", "")
+    files = {"blocks.py": plain_blocks, "train.py": HEAD.format(module="blocks", name="conv_block")}
+    root = _write(tmp_path, files)
+
+    def cached_run() -> list[str]:
+        code, out, err = run_cli(str(root), "--select", "RC101", "--output-format", "json", "--exit-zero")
+        assert code == 0, err
+        return [Path(f["path"]).name for f in json.loads(out)["findings"]]
+
+    assert cached_run() == []  # no regularizer anywhere: train.py is not even parsed, and that is cached
+    assert cached_run() == []
+    _write(root, {"blocks.py": BLOCKS})  # train.py unchanged, but the blocks it imports now regularize
+    assert cached_run() == ["train.py"]
+    assert cached_run() == ["train.py"]
