@@ -47,7 +47,10 @@ class ProjectIndex:
         # Asked many times per file, and files do not come and go during a run.
         key = (dotted, from_path, level)
         if key not in self._resolved:
-            self._resolved[key] = self._resolve_module(dotted, from_path, level)
+            try:
+                self._resolved[key] = self._resolve_module(dotted, from_path, level)
+            except OSError:  # a name no file can have (too long, say): not a project module
+                self._resolved[key] = None
         return self._resolved[key]
 
     def _resolve_module(self, dotted: str, from_path: str | None, level: int) -> str | None:

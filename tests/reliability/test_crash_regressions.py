@@ -20,3 +20,19 @@ def test_attribute_of_a_project_function_is_not_followed_as_a_class_member(tmp_p
     code, out, err = run_cli(str(tmp_path), "--select", "ALL", "--no-cache", "--output-format", "concise")
     assert not error_lines(err), err
     assert code == 1 and f"{train}:3:97: RC101" in out
+
+
+def test_an_import_no_file_can_match_is_not_a_project_module(tmp_path: Path) -> None:
+    # A module name longer than the file system allows: looking for its file raises
+    # ENAMETOOLONG, in the prefilter's look at imports and in the analysis alike.
+    long_name = "m" * 300
+    write(tmp_path / "blocks.py", "import keras\nlayer = keras.layers.Dense(3, kernel_regularizer='l2')\n")
+    write(
+        tmp_path / "train.py",
+        f"import keras\nimport {long_name}\nfrom .{long_name} import thing\nfrom blocks import layer\n"
+        "model = keras.Sequential([layer, keras.layers.Dense(2)])\n",
+    )
+    for extra in ([], ["--select", "ALL"]):
+        code, out, err = run_cli(str(tmp_path), *extra, "--no-cache", "--output-format", "concise")
+        assert not error_lines(err), err
+        assert code in (0, 1), out
