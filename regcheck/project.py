@@ -74,8 +74,13 @@ class ProjectIndex:
         return self._by_module.get(dotted)
 
     def imported_files(self, path: str, data: bytes | None = None) -> list[str]:
-        """Project files that ``path`` imports, found from its bytes without parsing it."""
-        found = [self.resolve_module(dotted, path, level) for dotted, level in self._specs(path, data)]
+        """Project files that ``path`` imports, found from its bytes without parsing it.
+
+        The lookups bypass the cache's record of resolutions (the class method, not the
+        instance's recording wrapper): replaying dozens per unparsed file made warm runs 4x
+        slower. The files found are still recorded as dependencies, by content."""
+        resolve = ProjectIndex.resolve_module
+        found = [resolve(self, dotted, path, level) for dotted, level in self._specs(path, data)]
         return list(dict.fromkeys(f for f in found if f and f != path))
 
     def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...], depth: int = 1) -> bool:
