@@ -38,8 +38,7 @@ class ProjectIndex:
         self._facts: OrderedDict[str, ModuleFacts | None] = OrderedDict()
         self._dependencies: dict[str, set[str]] = {}
         self._resolved: dict[tuple[str, str | None, int], str | None] = {}
-        # For the prefilter's look at imported modules (bytes only; files do not change during a run).
-        self._import_specs: dict[str, list[tuple[str, int]]] = {}
+        # Which imported modules hold the prefilter's words (files do not change during a run).
         self._mention: dict[tuple[str, tuple[bytes, ...]], bool] = {}
 
     def resolve_module(self, dotted: str, from_path: str | None = None, level: int = 0) -> str | None:
@@ -73,54 +72,34 @@ class ProjectIndex:
                         return self._files[str(option.resolve())]
         return self._by_module.get(dotted)
 
-    def imported_files(self, path: str, data: bytes | None = None) -> list[str]:
+    def imported_files(self, path: str, data: bytes) -> list[str]:
         """Project files that ``path`` imports, found from its bytes without parsing it.
 
         The lookups bypass the cache's record of resolutions (the class method, not the
         instance's recording wrapper): replaying dozens per unparsed file made warm runs 4x
         slower. The files found are still recorded as dependencies, by content."""
         resolve = ProjectIndex.resolve_module
-        found = [resolve(self, dotted, path, level) for dotted, level in self._specs(path, data)]
+        found = [resolve(self, dotted, path, level) for dotted, level in _import_specs(data)]
         return list(dict.fromkeys(f for f in found if f and f != path))
 
-    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...], depth: int = 1) -> bool:
-        """Does a project module that ``path`` imports, directly or through ``depth - 1`` more
-        imports, contain one of ``words``? Files looked at become ``path``'s dependencies."""
-        seen = {path}
-        frontier = self.imported_files(path, data)
-        for level in range(depth, 0, -1):
-            following: list[str] = []
-            for imported in frontier:
-                if imported in seen:
-                    continue
-                seen.add(imported)
-                self._dependencies.setdefault(path, set()).add(imported)
-                if self._mentions(imported, words):
-                    return True
-                if level > 1:
-                    following.extend(self.imported_files(imported))
-            frontier = following
+    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:
+        """Does a project module that ``path`` imports directly contain one of ``words``?
+        The files looked at become ``path``'s dependencies."""
+        for imported in self.imported_files(path, data):
+            self._dependencies.setdefault(path, set()).add(imported)
+            if self._mentions(imported, words):
+                return True
         return False
-
-    def _specs(self, path: str, data: bytes | None = None) -> list[tuple[str, int]]:
-        if path not in self._import_specs:
-            self._import_specs[path] = _import_specs(data if data is not None else self._bytes(path))
-        return self._import_specs[path]
 
     def _mentions(self, path: str, words: tuple[bytes, ...]) -> bool:
         key = (path, words)
         if key not in self._mention:
-            data = self._bytes(path)
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                data = b""
             self._mention[key] = any(word in data for word in words)
-            self._specs(path, data)  # read once: the imports come from the same bytes
         return self._mention[key]
-
-    @staticmethod
-    def _bytes(path: str) -> bytes:
-        try:
-            return Path(path).read_bytes()
-        except OSError:
-            return b""
 
     def facts_for(self, path: str, requested_by: str | None = None) -> ModuleFacts | None:
         """Parsed facts of another project file (None if it cannot be read or parsed)."""
