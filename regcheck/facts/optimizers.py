@@ -108,6 +108,11 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
     optimizer.raw_updates = optimizer.raw_updates or (bool(sources) and not found)
 
 
+def _switched_off(decay: cst.BaseExpression) -> bool:
+    """``weight_decay=0`` / ``weight_decay=None``: no decay at all."""
+    return literal_value(decay) == 0 or is_none_literal(decay)
+
+
 def _tfa_decoupled_class(facts: ModuleFacts, func: cst.BaseExpression) -> cst.Call | None:
     """``extend_with_decoupled_weight_decay(Base)``, called in place or through the name it was bound to."""
     if isinstance(func, cst.Call):
@@ -129,7 +134,7 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     if factory is not None:
         # `extend_with_decoupled_weight_decay(Adam)(weight_decay=..., ...)`: Adam made decoupled.
         decay = call.value("weight_decay", 0)
-        decoupled = decay is None or not (literal_value(decay) == 0 or is_none_literal(decay))
+        decoupled = decay is None or not _switched_off(decay)
         return OptimizerFact(call.node, call, facts.code(factory), False, decoupled=decoupled, adaptive=False)
     if tfa is not None:
         cls = tfa.rsplit(".", 1)[1]
@@ -142,7 +147,7 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     if cls[:1].islower() or cls in ("Optimizer", "schedules", "LossScaleOptimizer"):
         return None  # functions (get, serialize) and base classes
     decay = call.arg("weight_decay")
-    decay_zero = decay is not None and (literal_value(decay.value) == 0 or is_none_literal(decay.value))
+    decay_zero = decay is not None and _switched_off(decay.value)
     decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (decay is not None and not decay_zero)
     fact = OptimizerFact(
         call.node, call, cls, keras,
