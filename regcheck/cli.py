@@ -232,7 +232,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
     from regcheck.project import ProjectIndex
 
     discovered = discover(paths, settings.root, settings.exclude)
-    project = ProjectIndex(discovered.files, settings.root) if fixing else None
+    project: ProjectIndex | None = None  # for re-linting fixed files; built when the first fix comes
     state.problems.extend(str(p) for p in discovered.problems)
     state.files = len(discovered.files)
     for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
@@ -241,6 +241,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
         state.internal_error = state.internal_error or report.internal_error
         findings = report.findings
         if fixing and report.source is not None and any(f.fix for f in findings) and report.cells is None:
+            project = project or ProjectIndex(discovered.files, settings.root)
             findings = _fix_file(report, args, settings, state, project)
         elif fixing and report.cells is not None and any(f.fix for f in findings):
             from regcheck.notebooks import fix_notebook
