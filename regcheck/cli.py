@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             return trace_main(args[1:])
         if args and args[0] == "clean":
             return _clean_command(args[1:])
+        if args and args[0] == "server":
+            from regcheck.lsp import serve
+
+            return serve(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return run_check(_check_parser().parse_args(args))

@@ -40,6 +40,8 @@ class ProjectIndex:
         self._resolved: dict[tuple[str, str | None, int], str | None] = {}
         # Which imported modules hold the prefilter's words (files do not change during a run).
         self._mention: dict[tuple[str, tuple[bytes, ...]], bool] = {}
+        # Editors' unsaved buffers (update()): read instead of the files on disk.
+        self._texts: dict[str, str] = {}
 
     def resolve_module(self, dotted: str, from_path: str | None = None, level: int = 0) -> str | None:
         """The file of an imported module (absolute, or relative with ``level`` dots), if in the project."""
@@ -95,7 +97,7 @@ class ProjectIndex:
         key = (path, words)
         if key not in self._mention:
             try:
-                data = Path(path).read_bytes()
+                data = self._texts[path].encode("utf-8", "surrogatepass") if path in self._texts else Path(path).read_bytes()
             except OSError:
                 data = b""
             self._mention[key] = any(word in data for word in words)
@@ -108,7 +110,7 @@ class ProjectIndex:
         if path in self._facts:
             self._facts.move_to_end(path)
             return self._facts[path]
-        facts = _parse(path)
+        facts = _parse(path, self._texts.get(path))
         self._facts[path] = facts
         if len(self._facts) > _MAX_CACHED:
             self._facts.popitem(last=False)
@@ -161,6 +163,37 @@ class ProjectIndex:
     def dependencies(self, path: str) -> set[str]:
         """Files whose facts were consulted while checking ``path``."""
         return set(self._dependencies.get(path, ()))
+
+    def update(self, path: str, text: str | None = None) -> None:
+        """For a long-lived index (the language server), after ``path`` changed: forget what was
+        cached for it and for every module whose facts consulted it (directly or through others),
+        and from now on read ``text`` (an editor's unsaved buffer) instead of the file; ``None``
+        goes back to the file. A new ``.py`` file joins the project."""
+        resolved = str(Path(path).resolve())
+        if resolved not in self._files and path.endswith(".py"):
+            self._files[resolved] = path
+            for name in _module_names(Path(resolved), self.root):
+                self._by_module.setdefault(name, path)
+            self._resolved.clear()
+        path = self._files.get(resolved, path)
+        if text is None:
+            self._texts.pop(path, None)
+        else:
+            self._texts[path] = text
+        dependents: dict[str, set[str]] = {}
+        for user, used in self._dependencies.items():
+            for dependency in used:
+                dependents.setdefault(dependency, set()).add(user)
+        stale, todo = {path}, [path]
+        while todo:
+            for user in dependents.get(todo.pop(), ()):
+                if user not in stale:
+                    stale.add(user)
+                    todo.append(user)
+        for stale_path in stale:
+            self._facts.pop(stale_path, None)
+        self._dependencies.pop(path, None)  # re-recorded when it is checked again
+        self._mention = {key: found for key, found in self._mention.items() if key[0] != path}
 
 
 def _import_specs(data: bytes) -> list[tuple[str, int]]:
@@ -235,14 +268,15 @@ def _package_root(path: Path) -> Path:
     return folder
 
 
-def _parse(path: str) -> ModuleFacts | None:
+def _parse(path: str, text: str | None = None) -> ModuleFacts | None:
     import libcst as cst
 
     from regcheck.facts import build_facts
     from regcheck.files import SourceError, read_source
 
     try:
-        source = read_source(path)
-        return build_facts(path, source.text, cst.parse_module(source.text))
+        if text is None:
+            text = read_source(path).text
+        return build_facts(path, text, cst.parse_module(text))
     except (SourceError, cst.ParserSyntaxError, RecursionError):
         return None
