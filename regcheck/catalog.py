@@ -1,16 +1,31 @@
 """The rule catalogue: every code, name, severity and one-line meaning.
 
-This is the contract of ../shared/RULES.md in code form. Selection, reporters,
-SARIF rule descriptors and the graph path all read it, so a code is spelled in
-exactly one place. A rule's behaviour lives in ``regcheck/checks``; its user
+A rule declares its metadata on its own class, in ``regcheck/checks/rcNNN_name.py``
+(``code``, ``name``, ``severity``, ``summary``, ``fix_safety``, ``graph``); this module
+collects them into ``RULES``, which selection, reporters, SARIF rule descriptors and
+the graph path read. A rule's behaviour lives in ``regcheck/checks``; its user
 documentation in ``rules/RCxxx.md``.
+
+The metadata is read from the modules' source, without importing them: importing
+the checks costs libcst and every facts module, and a run over files that name no
+TF/Keras API must not pay that just to know the rule names. So the attributes are
+one-line literals at the top of the class body, before the samples (a test checks
+that what is read here is what the imported classes carry).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 from regcheck.findings import Severity
+
+FixSafety = Literal["safe", "unsafe"]
+_METADATA = ("code", "name", "severity", "summary", "fix_safety", "graph")
+_CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
 
 @dataclass(frozen=True)
@@ -19,53 +34,90 @@ class RuleInfo:
     name: str
     severity: Severity
     summary: str
+    fix_safety: FixSafety | None = None  # the fix the rule offers, if any
+    graph: bool = False  # `regcheck trace` reports it from the built graph too
+    module: str | None = None  # the module of regcheck.checks whose class declares it
 
     @property
     def family(self) -> str:
         return self.code[:3]
 
 
+class CatalogError(Exception):
+    """A rule module declares its metadata in a way the catalogue cannot read."""
+
+
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-RULES: dict[str, RuleInfo] = {
-    info.code: info
-    for info in [
-        RuleInfo("RC000", "syntax-error", _E, "the file or notebook cell does not parse"),
-        RuleInfo("RC001", "unreadable-file", _E, "the file cannot be read or decoded"),
-        RuleInfo("RC002", "unused-noqa", _W, "a noqa comment names an unknown code or suppresses nothing"),
-        RuleInfo("RC101", "unregularized-weight", _W, "some weights of a model are penalized and others are not"),
-        RuleInfo("RC102", "regularized-bias", _W, "a bias is penalized"),
-        RuleInfo("RC103", "regularized-normalization-or-embedding", _I, "normalization parameters or embedding tables are penalized"),
-        RuleInfo("RC104", "regularizer-set-after-build", _E, "a regularizer is assigned to a layer that already exists"),
-        RuleInfo("RC105", "late-bound-add-loss", _E, "add_loss(lambda: ...) in a loop reads the last loop value"),
-        RuleInfo("RC106", "unregularized-output-layer", _I, "every hidden weight is penalized and only the output layer is not"),
-        RuleInfo("RC201", "regularization-collection-unused", _E, "REGULARIZATION_LOSSES are registered but never added to the minimized loss"),
-        RuleInfo("RC202", "model-losses-unused", _E, "model.losses are left out of a custom training loss"),
-        RuleInfo("RC203", "penalty-outside-tape", _E, "the penalty is added after the GradientTape block closed"),
-        RuleInfo("RC204", "loss-list-added", _E, "a list of losses is added to a scalar loss"),
-        RuleInfo("RC205", "scope-regularizer-on-plain-variable", _E, "a scope regularizer is expected to cover tf.Variable"),
-        RuleInfo("RC206", "unscaled-replica-regularization", _W, "model.losses added unscaled inside a per-replica step"),
-        RuleInfo("RC207", "update-ops-not-run", _W, "the train op does not depend on UPDATE_OPS"),
-        RuleInfo("RC208", "model-losses-counted-twice", _W, "model.losses reach the loss twice"),
-        RuleInfo("RC209", "keras-penalties-outside-collection", _E, "Keras layer penalties in TF1 code whose loss reads only REGULARIZATION_LOSSES"),
-        RuleInfo("RC301", "gradient-clip-as-max-norm", _W, "per-unit gradient clipping where a weight max-norm is meant"),
-        RuleInfo("RC302", "clip-axes-mixed-rank", _E, "one axes= value across variables of different ranks"),
-        RuleInfo("RC303", "max-norm-axis-mismatch", _W, "max-norm axis does not hold one unit's incoming weights"),
-        RuleInfo("RC304", "dropout-without-max-norm", _I, "dropout without a max-norm constraint"),
-        RuleInfo("RC305", "constraint-as-regularizer", _E, "a weight constraint passed as a regularizer"),
-        RuleInfo("RC401", "numpy-in-regularizer", _E, "a regularizer applies numpy to its tensor"),
-        RuleInfo("RC402", "eye-from-shape", _E, "an identity built from a whole shape"),
-        RuleInfo("RC403", "weight-penalty-as-activity-regularizer", _W, "a weight penalty passed as activity_regularizer"),
-        RuleInfo("RC404", "handwritten-orthogonal-regularizer", _I, "a hand-written orthogonality penalty the built-in covers"),
-        RuleInfo("RC405", "softmax-single-unit", _E, "softmax over a single output unit"),
-        RuleInfo("RC406", "positional-logits-labels", _E, "cross-entropy with logits called with positional arguments"),
-        RuleInfo("RC407", "regularizer-result-discarded", _E, "a regularizer returns nothing or discards its penalty"),
-        RuleInfo("RC501", "double-weight-decay", _W, "decoupled weight decay and L2 penalties on the same weights"),
-        RuleInfo("RC502", "l2-with-adaptive-optimizer", _I, "L2 penalties with an adaptive optimizer"),
-        RuleInfo("RC503", "weight-decay-on-bias-and-norm", _I, "optimizer weight decay without excluding biases and norms"),
-        RuleInfo("RC601", "legacy-l2-regularizer", _I, "a legacy l2 regularizer with an exact modern spelling"),
-    ]
-}
+# Contract codes (../shared/RULES.md) whose class does not declare its metadata yet:
+# RC101 and RC102 keep it here until their checks are folded into one module each, the
+# others until their module lands. An entry leaves when a class declares the code (a test
+# fails while both exist), so this list only shrinks.
+AWAITING: tuple[RuleInfo, ...] = (
+    RuleInfo("RC002", "unused-noqa", _W, "a noqa comment names an unknown code or suppresses nothing", "safe"),
+    RuleInfo("RC101", "unregularized-weight", _W, "some weights of a model are penalized and others are not", "unsafe", graph=True),
+    RuleInfo("RC102", "regularized-bias", _W, "a bias is penalized", "unsafe", graph=True),
+    RuleInfo("RC106", "unregularized-output-layer", _I, "every hidden weight is penalized and only the output layer is not", "unsafe"),
+    RuleInfo("RC208", "model-losses-counted-twice", _W, "model.losses reach the loss twice", "safe"),
+    RuleInfo("RC209", "keras-penalties-outside-collection", _E, "Keras layer penalties in TF1 code whose loss reads only REGULARIZATION_LOSSES", "safe"),
+    RuleInfo("RC305", "constraint-as-regularizer", _E, "a weight constraint passed as a regularizer", "unsafe"),
+)
+
+
+# A class statement, and a metadata assignment in its body (one line, four spaces in).
+_CLASS = re.compile(r"^class (\w+)\b[^\n]*:[ \t]*$", re.M)
+_ASSIGNMENT = re.compile(r"^    (%s)(?:[ \t]*:[^=\n]+)?[ \t]*=[ \t]*(.+?)[ \t]*$" % "|".join(_METADATA), re.M)
+_TOP_LEVEL = re.compile(r"^(?=[^\s#])", re.M)
+
+
+def declared_rules(directory: Path = _CHECKS_DIR) -> list[RuleInfo]:
+    """The rules declared by the classes of ``directory``'s modules, in file order.
+
+    A class declares a rule when its body assigns ``code`` and ``name``; a class that
+    assigns only ``code`` is another part of a rule declared elsewhere. Read with regular
+    expressions and :func:`ast.literal_eval` (parsing every module would cost more than
+    the rest of a small run); the tests check the result against the imported classes."""
+    found: list[RuleInfo] = []
+    for path in sorted(directory.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in _CLASS.finditer(text):
+            following = _TOP_LEVEL.search(text, match.end() + 1)
+            body = text[match.end() : following.start() if following else len(text)]
+            values: dict[str, object] = {}
+            for assignment in _ASSIGNMENT.finditer(body):
+                key, literal = assignment.groups()
+                try:
+                    values.setdefault(key, ast.literal_eval(literal))
+                except (ValueError, SyntaxError):
+                    raise CatalogError(f"{path.name}, class {match.group(1)}: {key} must be a one-line literal") from None
+            if "code" in values and "name" in values:
+                found.append(_info(values, path))
+    return found
+
+
+def _info(values: dict[str, object], path: Path) -> RuleInfo:
+    where = f"{path.name}: {values['code']}"
+    try:
+        code, name, summary = (str(values[key]) for key in ("code", "name", "summary"))
+        severity = Severity.parse(str(values["severity"]))
+    except (KeyError, ValueError) as exc:
+        raise CatalogError(f"{where}: a rule declares code, name, severity and summary ({exc})") from None
+    fix_safety = values.get("fix_safety")
+    if fix_safety not in (None, "safe", "unsafe"):
+        raise CatalogError(f"{where}: fix_safety is 'safe', 'unsafe' or None")
+    return RuleInfo(code, name, severity, summary, fix_safety, bool(values.get("graph", False)), path.stem)  # type: ignore[arg-type]
+
+
+def _catalogue() -> dict[str, RuleInfo]:
+    """Declared rules first; an awaiting entry only fills a code no class declares (the tests,
+    not the users' runs, complain about a code declared twice or still awaiting)."""
+    rules: dict[str, RuleInfo] = {}
+    for info in [*declared_rules(), *AWAITING]:
+        rules.setdefault(info.code, info)
+    return dict(sorted(rules.items()))
+
+
+RULES: dict[str, RuleInfo] = _catalogue()
 
 BY_NAME: dict[str, RuleInfo] = {info.name: info for info in RULES.values()}
 

@@ -20,6 +20,11 @@ _WHAT = {"norm": "normalization scale/offset", "embedding": "embedding table"}
 
 class RegularizedNormalizationOrEmbedding(Check):
     code = "RC103"
+    name = "regularized-normalization-or-embedding"
+    severity = "info"
+    summary = "normalization parameters or embedding tables are penalized"
+    fix_safety = "unsafe"
+    graph = True
     triggers = (b"gamma_regularizer", b"beta_regularizer", b"embeddings_regularizer", b"trainable_", b"regularizer=")
 
     VALID = [

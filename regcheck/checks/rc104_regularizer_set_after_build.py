@@ -19,6 +19,11 @@ _REBUILDERS = frozenset({"from_config", "model_from_json", "model_from_config", 
 
 class RegularizerSetAfterBuild(Check):
     code = "RC104"
+    name = "regularizer-set-after-build"
+    severity = "error"
+    summary = "a regularizer is assigned to a layer that already exists"
+    fix_safety = "unsafe"
+    graph = True
     triggers = (b"_regularizer",)
 
     VALID = [

@@ -14,6 +14,10 @@ from regcheck.findings import Edit, Finding, Fix
 
 class LateBoundAddLoss(Check):
     code = "RC105"
+    name = "late-bound-add-loss"
+    severity = "error"
+    summary = "add_loss(lambda: ...) in a loop reads the last loop value"
+    fix_safety = "safe"
     triggers = (b"add_loss",)
 
     VALID = [

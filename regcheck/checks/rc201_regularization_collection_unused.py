@@ -25,6 +25,11 @@ _TIGHT = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Flo
 
 class RegularizationCollectionUnused(Check):
     code = "RC201"
+    name = "regularization-collection-unused"
+    severity = "error"
+    summary = "REGULARIZATION_LOSSES are registered but never added to the minimized loss"
+    fix_safety = "safe"
+    graph = True
     triggers = (b"regularizer", b"REGULARIZATION_LOSSES", b"regularization_losses")
 
     VALID = [

@@ -20,6 +20,11 @@ _LOOSE = (cst.Lambda, cst.IfExp, cst.BooleanOperation, cst.Comparison, cst.Named
 
 class ModelLossesUnused(Check):
     code = "RC202"
+    name = "model-losses-unused"
+    severity = "error"
+    summary = "model.losses are left out of a custom training loss"
+    fix_safety = "safe"
+    graph = True
     triggers = (b"GradientTape", b"compute_loss", b"compiled_loss")
 
     VALID = [

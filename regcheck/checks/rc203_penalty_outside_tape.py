@@ -15,6 +15,10 @@ from regcheck.findings import Edit, Finding, Fix
 
 class PenaltyOutsideTape(Check):
     code = "RC203"
+    name = "penalty-outside-tape"
+    severity = "error"
+    summary = "the penalty is added after the GradientTape block closed"
+    fix_safety = "safe"
     triggers = (b"GradientTape",)
 
     VALID = [

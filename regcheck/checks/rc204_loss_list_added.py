@@ -17,6 +17,10 @@ from regcheck.findings import Finding, Fix
 
 class LossListAdded(Check):
     code = "RC204"
+    name = "loss-list-added"
+    severity = "error"
+    summary = "a list of losses is added to a scalar loss"
+    fix_safety = "safe"
     triggers = (b"get_collection", b"get_regularization_losses", b".losses")
 
     VALID = [

@@ -19,6 +19,10 @@ _SHARED_KEYWORDS = frozenset({"trainable", "collections", "validate_shape", "cac
 
 class ScopeRegularizerOnPlainVariable(Check):
     code = "RC205"
+    name = "scope-regularizer-on-plain-variable"
+    severity = "error"
+    summary = "a scope regularizer is expected to cover tf.Variable"
+    fix_safety = "unsafe"
     triggers = (b"variable_scope", b"arg_scope")
 
     VALID = [

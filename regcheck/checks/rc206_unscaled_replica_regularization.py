@@ -20,6 +20,10 @@ _SCALE = "tf.nn.scale_regularization_loss"
 
 class UnscaledReplicaRegularization(Check):
     code = "RC206"
+    name = "unscaled-replica-regularization"
+    severity = "warning"
+    summary = "model.losses added unscaled inside a per-replica step"
+    fix_safety = "safe"
     triggers = (b".losses",)  # the unscaled sum is always of `model.losses` / `self.losses`
 
     VALID = [

@@ -17,6 +17,11 @@ from regcheck.findings import Finding, Fix
 
 class UpdateOpsNotRun(Check):
     code = "RC207"
+    name = "update-ops-not-run"
+    severity = "warning"
+    summary = "the train op does not depend on UPDATE_OPS"
+    fix_safety = "safe"
+    graph = True
     triggers = (b"batch_norm",)
 
     VALID = [

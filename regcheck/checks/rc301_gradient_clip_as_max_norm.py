@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck.checks.base import Check
+from regcheck.checks.base import Check, Invalid
 from regcheck.facts import ModuleFacts
 from regcheck.facts.constraints import clip_calls
 from regcheck.findings import Finding
@@ -12,6 +12,9 @@ from regcheck.findings import Finding
 
 class GradientClipAsMaxNorm(Check):
     code = "RC301"
+    name = "gradient-clip-as-max-norm"
+    severity = "warning"
+    summary = "per-unit gradient clipping where a weight max-norm is meant"
     triggers = (b"clip_by_norm",)
 
     VALID = [
@@ -29,20 +32,26 @@ clip_op = tf.assign(w, tf.clip_by_norm(w, 3.0, axes=[0]))
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import tensorflow.compat.v1 as tf
 opt = tf.train.GradientDescentOptimizer(0.1)
 grads_and_vars = opt.compute_gradients(loss)
 capped = [(tf.clip_by_norm(g, 3.0, axes=[0]), v) for g, v in grads_and_vars]
 train_op = opt.apply_gradients(capped)
 """,
-        """
+            line=5,
+        ),
+        Invalid(
+            """
 import tensorflow as tf
 with tf.GradientTape() as tape:
     loss = loss_fn(y, model(x))
 grads = tape.gradient(loss, model.trainable_variables)
 clipped = [tf.clip_by_norm(g, 2.0, axes=0) for g in grads]
 """,
+            line=6,
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck.checks.base import Check
+from regcheck.checks.base import Check, Invalid
 from regcheck.facts import ModuleFacts
 from regcheck.facts.constraints import clip_calls
 from regcheck.findings import Finding
@@ -12,6 +12,9 @@ from regcheck.findings import Finding
 
 class ClipAxesMixedRank(Check):
     code = "RC302"
+    name = "clip-axes-mixed-rank"
+    severity = "error"
+    summary = "one axes= value across variables of different ranks"
     triggers = (b"clip_by_norm",)
 
     VALID = [
@@ -28,23 +31,32 @@ grads = [tf.clip_by_norm(g, 5.0) for g in tape.gradient(loss, model.trainable_va
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import tensorflow.compat.v1 as tf
 w1 = tf.get_variable("w1", [784, 256])
 b1 = tf.get_variable("b1", [256])
 clip_ops = [tf.assign(v, tf.clip_by_norm(v, 3.0, axes=[1])) for v in [w1, b1]]
 """,
-        """
+            line=5,
+        ),
+        Invalid(
+            """
 import tensorflow.compat.v1 as tf
 w = tf.Variable(tf.random_normal([784, 10]))
 b = tf.Variable(tf.zeros([10]))
 clip_ops = [tf.assign(v, tf.clip_by_norm(v, 3.0, axes=0)) for v in tf.trainable_variables()]
 """,
-        """
+            line=5,
+        ),
+        Invalid(
+            """
 import tensorflow as tf
 grads = tape.gradient(loss, model.trainable_variables)
 grads = [tf.clip_by_norm(g, 1.0, axes=[1]) for g in grads]
 """,
+            line=4,
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:

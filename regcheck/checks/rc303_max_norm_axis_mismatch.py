@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks import edits
-from regcheck.checks.base import Check, unsafe_fix
+from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.constraints import NormBound, norm_bounds
 from regcheck.findings import Finding, Fix
@@ -13,6 +13,10 @@ from regcheck.findings import Finding, Fix
 
 class MaxNormAxisMismatch(Check):
     code = "RC303"
+    name = "max-norm-axis-mismatch"
+    severity = "warning"
+    summary = "max-norm axis does not hold one unit's incoming weights"
+    fix_safety = "unsafe"
     # Norm constraints (string or class spellings) and clip_by_norm on weights.
     triggers = (b"max_norm", b"MaxNorm", b"maxnorm", b"min_max_norm", b"unit_norm", b"UnitNorm", b"clip_by_norm")
 
@@ -36,28 +40,65 @@ clip = tf.assign(w, tf.clip_by_norm(w, 3.0, axes=[0, 1, 2]))
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 from tensorflow import keras
 conv = keras.layers.Conv2D(32, 3, kernel_constraint=keras.constraints.MaxNorm(3))
 """,
-        """
+            line=3,
+            fixed="""
+from tensorflow import keras
+conv = keras.layers.Conv2D(32, 3, kernel_constraint=keras.constraints.MaxNorm(3, axis=[0, 1, 2]))
+""",
+        ),
+        Invalid(
+            """
 import keras
 dense = keras.layers.Dense(64, kernel_constraint=keras.constraints.MaxNorm(2.0, axis=1))
 """,
-        """
+            line=3,
+            fixed="""
+import keras
+dense = keras.layers.Dense(64, kernel_constraint=keras.constraints.MaxNorm(2.0, axis=0))
+""",
+        ),
+        Invalid(
+            """
 import tensorflow.compat.v1 as tf
 weights = tf.get_variable("weights", [784, 256])
 hidden = tf.matmul(x, weights)
 clip_weights = tf.assign(weights, tf.clip_by_norm(weights, clip_norm=3.0, axes=1))
 """,
-        """
+            line=5,
+            fixed="""
+import tensorflow.compat.v1 as tf
+weights = tf.get_variable("weights", [784, 256])
+hidden = tf.matmul(x, weights)
+clip_weights = tf.assign(weights, tf.clip_by_norm(weights, clip_norm=3.0, axes=[0]))
+""",
+        ),
+        Invalid(
+            """
 import keras
 up = keras.layers.Conv2DTranspose(16, 3, kernel_constraint=keras.constraints.MaxNorm(3, axis=[0, 1, 2]))
 """,
-        """
+            line=3,
+            fixed="""
+import keras
+up = keras.layers.Conv2DTranspose(16, 3, kernel_constraint=keras.constraints.MaxNorm(3, axis=[0, 1, 3]))
+""",
+        ),
+        Invalid(
+            """
 import tensorflow as tf
 conv = tf.keras.layers.Conv1D(8, 5, kernel_constraint=lambda w: tf.clip_by_norm(w, 2.0, axes=[0]))
 """,
+            line=3,
+            fixed="""
+import tensorflow as tf
+conv = tf.keras.layers.Conv1D(8, 5, kernel_constraint=lambda w: tf.clip_by_norm(w, 2.0, axes=[0, 1]))
+""",
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:

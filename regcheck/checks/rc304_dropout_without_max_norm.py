@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck.checks.base import Check
+from regcheck.checks.base import Check, Invalid
 from regcheck.facts import ModuleFacts
 from regcheck.facts.constraints import dropouts, uses_max_norm
 from regcheck.findings import Finding
@@ -12,6 +12,9 @@ from regcheck.findings import Finding
 
 class DropoutWithoutMaxNorm(Check):
     code = "RC304"
+    name = "dropout-without-max-norm"
+    severity = "info"
+    summary = "dropout without a max-norm constraint"
     triggers = (b"ropout",)
 
     VALID = [
@@ -29,7 +32,8 @@ model = keras.Sequential([keras.layers.Dense(64), keras.layers.Dropout(0.0), ker
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import keras
 model = keras.Sequential([
     keras.layers.Dense(512, activation="relu"),
@@ -37,10 +41,15 @@ model = keras.Sequential([
     keras.layers.Dense(10, activation="softmax"),
 ])
 """,
-        """
+            line=5,
+        ),
+        Invalid(
+            """
 import tensorflow.compat.v1 as tf
 h = tf.nn.dropout(tf.nn.relu(tf.matmul(x, w1)), keep_prob=0.5)
 """,
+            line=3,
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:

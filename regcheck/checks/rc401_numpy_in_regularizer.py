@@ -35,6 +35,9 @@ def _numpy_call(function: RegularizerFunction, call: CallFact) -> str | None:
 
 class NumpyInRegularizer(Check):
     code = "RC401"
+    name = "numpy-in-regularizer"
+    severity = "error"
+    summary = "a regularizer applies numpy to its tensor"
     triggers = (b"regularizer", b"Regularizer", b"add_loss")
 
     VALID = [

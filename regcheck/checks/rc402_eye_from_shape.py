@@ -33,6 +33,10 @@ def _is_shape(facts: ModuleFacts, node: cst.BaseExpression) -> bool:
 
 class EyeFromShape(Check):
     code = "RC402"
+    name = "eye-from-shape"
+    severity = "error"
+    summary = "an identity built from a whole shape"
+    fix_safety = "safe"
     triggers = (b"eye(", b"identity(")
 
     VALID = [

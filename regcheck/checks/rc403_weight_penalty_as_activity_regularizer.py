@@ -29,6 +29,10 @@ def is_weight_penalty(function: RegularizerFunction) -> bool:
 
 class WeightPenaltyAsActivityRegularizer(Check):
     code = "RC403"
+    name = "weight-penalty-as-activity-regularizer"
+    severity = "warning"
+    summary = "a weight penalty passed as activity_regularizer"
+    fix_safety = "unsafe"
     triggers = (b"activity_regularizer",)
 
     VALID = [

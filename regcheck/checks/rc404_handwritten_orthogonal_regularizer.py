@@ -17,6 +17,10 @@ _WEIGHT_KEYWORDS = frozenset({"kernel_regularizer", "weights_regularizer", "W_re
 
 class HandwrittenOrthogonalRegularizer(Check):
     code = "RC404"
+    name = "handwritten-orthogonal-regularizer"
+    severity = "info"
+    summary = "a hand-written orthogonality penalty the built-in covers"
+    fix_safety = "unsafe"
     triggers = (b"regularizer", b"Regularizer", b"add_loss")
 
     VALID = [

@@ -16,6 +16,10 @@ from regcheck.findings import Finding, Fix
 
 class SoftmaxSingleUnit(Check):
     code = "RC405"
+    name = "softmax-single-unit"
+    severity = "error"
+    summary = "softmax over a single output unit"
+    fix_safety = "unsafe"
     triggers = (b"softmax", b"Softmax")
 
     VALID = [

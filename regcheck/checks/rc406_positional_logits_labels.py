@@ -21,6 +21,10 @@ _LABELS_KEYWORD = {"tf.nn.weighted_cross_entropy_with_logits": "labels"}
 
 class PositionalLogitsLabels(Check):
     code = "RC406"
+    name = "positional-logits-labels"
+    severity = "error"
+    summary = "cross-entropy with logits called with positional arguments"
+    fix_safety = "safe"
     triggers = (b"cross_entropy_with_logits",)
 
     VALID = [

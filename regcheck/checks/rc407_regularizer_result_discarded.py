@@ -66,6 +66,9 @@ def _is_generator_or_abstract(node: cst.FunctionDef) -> bool:
 
 class RegularizerResultDiscarded(Check):
     code = "RC407"
+    name = "regularizer-result-discarded"
+    severity = "error"
+    summary = "a regularizer returns nothing or discards its penalty"
     triggers = (b"regularizer", b"Regularizer", b"add_loss")
 
     VALID = [

@@ -13,6 +13,9 @@ from regcheck.findings import Finding
 
 class DoubleWeightDecay(Check):
     code = "RC501"
+    name = "double-weight-decay"
+    severity = "warning"
+    summary = "decoupled weight decay and L2 penalties on the same weights"
     triggers = (b"weight_decay", b"AdamW", b"SGDW", b"adamw")
 
     VALID = [

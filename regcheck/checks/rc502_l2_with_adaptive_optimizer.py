@@ -13,6 +13,9 @@ from regcheck.findings import Finding
 
 class L2WithAdaptiveOptimizer(Check):
     code = "RC502"
+    name = "l2-with-adaptive-optimizer"
+    severity = "info"
+    summary = "L2 penalties with an adaptive optimizer"
     triggers = (b"Adam", b"RMSprop", b"RMSProp", b"Adagrad", b"adam", b"rmsprop", b"adagrad")
 
     VALID = [

@@ -16,6 +16,10 @@ EXCLUDED_NAMES = '["bias", "gamma", "beta"]'
 
 class WeightDecayOnBiasAndNorm(Check):
     code = "RC503"
+    name = "weight-decay-on-bias-and-norm"
+    severity = "info"
+    summary = "optimizer weight decay without excluding biases and norms"
+    fix_safety = "safe"
     triggers = (b"weight_decay", b"AdamW", b"SGDW", b"adamw")
 
     VALID = [

@@ -25,6 +25,10 @@ _LEGACY = {
 
 class LegacyL2Regularizer(Check):
     code = "RC601"
+    name = "legacy-l2-regularizer"
+    severity = "info"
+    summary = "a legacy l2 regularizer with an exact modern spelling"
+    fix_safety = "safe"
     triggers = (b"l2_regularizer", b"l1_regularizer", b"regularizers.l2", b"regularizers.l1", b"l2(")
 
     VALID = [

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from regcheck.catalog import RULES
 from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow
 from regcheck.graph.trace import GraphResult
 
-GRAPH_CODES = frozenset({"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207"})
+# The codes the graph path reports (a rule's `graph = True`): a static finding of one of
+# them that the graph's coverage table contradicts is dropped.
+GRAPH_CODES = frozenset(code for code, info in RULES.items() if info.graph)
 
 
 def symbol_matches(static_symbol: str | None, graph_symbol: str | None) -> bool:

@@ -1,0 +1,135 @@
+"""One rule is one module plus one page: the catalogue, the graph codes and the README
+table follow from the rule classes, and every rule has its check, page, samples and row."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from regcheck.catalog import AWAITING, RULES, CatalogError, declared_rules
+from regcheck.checks import ALL_CHECKS, RULE_CLASSES, checks_for
+from regcheck.checks.base import Check
+
+REPO = Path(__file__).resolve().parents[2]
+_ROW = re.compile(r"^\| (RC\d{3}) \| ([a-z0-9-]+) \|", re.M)
+# The classes that declare a rule (the others with the same code are its parts).
+DECLARING = [cls for cls in RULE_CLASSES if "name" in vars(cls)]
+IMPLEMENTED = sorted({cls.code for cls in RULE_CLASSES})
+
+
+def _readme_rows() -> dict[str, str]:
+    return dict(_ROW.findall((REPO / "README.md").read_text(encoding="utf-8")))
+
+
+def test_catalogue_is_what_the_classes_declare() -> None:
+    for cls in DECLARING:
+        info = RULES[cls.code]
+        declared = (cls.code, cls.name, str(cls.severity), cls.summary, cls.fix_safety, cls.graph)
+        assert declared == (info.code, info.name, str(info.severity), info.summary, info.fix_safety, info.graph)
+        assert info.module == cls.__module__.rsplit(".", 1)[1]
+
+
+def test_a_rule_module_is_named_by_its_code_and_name() -> None:
+    for cls in DECLARING:
+        assert cls.__module__ == f"regcheck.checks.rc{cls.code[2:]}_{cls.name.replace('-', '_')}"
+
+
+def test_every_code_is_declared_once() -> None:
+    codes = [cls.code for cls in DECLARING]
+    assert len(codes) == len(set(codes)), "a code declared by two classes"
+    assert not {info.code for info in AWAITING} & set(codes), "declared codes must leave catalog.AWAITING"
+
+
+def test_awaiting_codes_have_no_module_yet_except_the_unfolded() -> None:
+    # RC101 and RC102 have checks whose classes do not declare the metadata yet; the other
+    # awaiting codes have no class at all.
+    with_parts = {info.code for info in AWAITING} & set(IMPLEMENTED)
+    assert with_parts <= {"RC101", "RC102"}
+
+
+def test_every_code_has_a_class_but_the_awaiting_ones() -> None:
+    assert set(RULES) - set(IMPLEMENTED) == {info.code for info in AWAITING} - set(IMPLEMENTED)
+    assert set(IMPLEMENTED) <= set(RULES)
+
+
+def test_every_code_with_samples_has_a_check_that_runs() -> None:
+    for code in IMPLEMENTED:
+        classes = [cls for cls in RULE_CLASSES if cls.code == code]
+        if code in ("RC000", "RC001"):  # reported by the pipeline, not by a check
+            assert not any(issubclass(cls, Check) for cls in classes)
+            continue
+        assert checks_for(frozenset({code})), f"{code} has no check"
+        assert all(cls.VALID and cls.INVALID for cls in checks_for(frozenset({code})))
+
+
+@pytest.mark.parametrize("code", IMPLEMENTED)
+def test_every_rule_has_a_page(code: str) -> None:
+    page = REPO / "rules" / f"{code}.md"
+    assert page.is_file(), f"{code} has no page rules/{code}.md"
+    assert page.read_text(encoding="utf-8").startswith(f"# {code}: {RULES[code].name}\n")
+
+
+@pytest.mark.parametrize("code", IMPLEMENTED)
+def test_every_rule_has_a_readme_row(code: str) -> None:
+    assert _readme_rows().get(code) == RULES[code].name
+
+
+def test_readme_rows_name_known_rules_in_code_order() -> None:
+    rows = _readme_rows()
+    assert all(RULES[code].name == name for code, name in rows.items())
+    assert list(rows) == sorted(rows)
+
+
+def test_graph_codes_are_the_rules_the_graph_reports() -> None:
+    from regcheck.graph.merge import GRAPH_CODES
+
+    # ../shared/RULES.md, "Graph findings".
+    assert GRAPH_CODES == {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207"}
+
+
+def test_discovery_finds_every_check_class_in_code_order() -> None:
+    import importlib
+    import pkgutil
+
+    import regcheck.checks as package
+
+    expected = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"regcheck.checks.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Check) and value.__module__ == module.__name__:
+                if "code" in vars(value):
+                    expected.add(value)
+    assert set(ALL_CHECKS) == expected
+    assert [c.code for c in ALL_CHECKS] == sorted(c.code for c in ALL_CHECKS)
+
+
+def test_declared_rules_reads_literals_and_refuses_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "rc901_some_rule.py").write_text(
+        "class SomeRule(Check):\n"
+        '    code = "RC901"\n'
+        '    name = "some-rule"\n'
+        '    severity = "info"\n'
+        "    summary = \"a rule's summary\"\n"
+        '    fix_safety = "safe"\n'
+        "    graph: ClassVar[bool] = True\n"
+        "\n"
+        "    def run(self, facts):\n"
+        '        name = "not metadata: a local"\n'
+        "\n"
+        "class Part(Check):\n"
+        '    code = "RC901"\n',
+        encoding="utf-8",
+    )
+    [info] = declared_rules(tmp_path)
+    assert (info.code, info.name, str(info.severity), info.summary, info.fix_safety, info.graph, info.module) == (
+        "RC901", "some-rule", "info", "a rule's summary", "safe", True, "rc901_some_rule",
+    )  # fmt: skip
+    (tmp_path / "rc902_bad.py").write_text(
+        'class Bad(Check):\n    code = "RC902"\n    name = "bad"\n    severity = SEVERITY\n    summary = "s"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match="rc902_bad.py, class Bad: severity must be a one-line literal"):
+        declared_rules(tmp_path)
