@@ -1,7 +1,8 @@
 """Command line: `regcheck [check] [PATH...]`, `regcheck rule CODE`, `regcheck trace ...`.
 
-Exit codes: 0 nothing at or above fail-on; 1 findings remain; 2 usage, config,
-input or internal error (reported, after every other file was checked).
+Exit codes: 0 nothing at or above fail-on; 1 findings remain; 2 usage, config or
+internal error (reported, after every other file was checked). A file that cannot
+be read is a finding (RC001), not an exit 2.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regcheck",
         description="Find and fix regularization mistakes in TensorFlow and Keras code.",
-        epilog="Other commands: `regcheck rule CODE|--all`, `regcheck trace SCRIPT|module:fn`, `regcheck clean`.",
+        epilog=(
+            "Other commands: `regcheck rule [CODE|--all]`, `regcheck trace SCRIPT|module:fn`, `regcheck clean`. "
+            "Exit codes: 0 no finding at or above --fail-on (or --exit-zero); 1 findings remain, including "
+            "RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error."
+        ),
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .); - reads stdin")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -199,7 +204,10 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
     try:
         source = decode_source(path, sys.stdin.buffer.read())
     except SourceError as exc:
-        state.problems.append(str(exc.problem))
+        from regcheck.files import unreadable_finding
+
+        if "RC001" in codes:
+            state.findings.append(unreadable_finding(exc.problem))
         return
     codes = settings.codes_for(path)
     if path.endswith(".ipynb"):
@@ -238,11 +246,16 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
     discovered = discover(paths, settings.root, settings.exclude)
     project: ProjectIndex | None = None  # for re-linting fixed files; built when the first fix comes
     state.problems.extend(str(p) for p in discovered.problems)
-    state.files = len(discovered.files)
+    state.files = len(discovered.files) + len(discovered.unreadable)
+    for problem in discovered.unreadable:
+        if "RC001" in settings.codes_for(problem.path):
+            state.findings.append(unreadable_finding(problem))
     for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
         state.checked += int(report.parsed)
         state.problems.extend(str(p) for p in report.problems)
         state.internal_error = state.internal_error or report.internal_error
+    from regcheck.files import unreadable_finding
+
         findings = report.findings
         if fixing and report.source is not None and any(f.fix for f in findings) and report.cells is None:
             project = project or ProjectIndex(discovered.files, settings.root)
@@ -328,6 +341,8 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
         for item in state.refuted:
             sys.stderr.write(f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n")
     stream: TextIO
+    if state.problems:
+        summary["errors"] = list(state.problems)
     handle = None
     if args.output_file:
         try:
@@ -344,8 +359,8 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
         if args.statistics:
             write_statistics(findings, stream)
         elif not (args.diff and args.output_format in ("full", "concise")):
-            write_report(findings, args.output_format, stream, summary=summary, lines=state.lines.get)
-            if not findings and not args.quiet and args.output_format in ("full", "concise") and not state.fixed:
+            write_report(findings, args.output_format, stream, summary=summary, lines=state.lines.get, errors=state.problems)
+            if not findings and not state.problems and not args.quiet and args.output_format in ("full", "concise") and not state.fixed:
                 stream.write("All checks passed!\n")
     finally:
         if handle is not None:
@@ -354,7 +369,7 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
         return EXIT_ERROR
     if args.diff and state.diffs:
         return EXIT_FINDINGS
-    if args.exit_zero:
-        return EXIT_OK
     failing = [f for f in findings if f.severity >= settings.fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
+    if args.exit_zero:  # wins over --diff and --fix, as in ruff
+        return EXIT_OK

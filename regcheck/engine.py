@@ -201,7 +201,7 @@ def lint_file(path: str, settings: "Settings", project: "ProjectIndex | None" = 
     try:
         source = read_source(path)
     except SourceError as exc:
-        return FileReport(path, problems=[exc.problem])
+        return unreadable_report(exc.problem, settings.codes_for(path))
     return _lint_source(source, settings.codes_for(path), project)
 
 
@@ -213,6 +213,13 @@ def _lint_source(source: SourceFile, codes: frozenset[str], project: "ProjectInd
     report = lint_text(source.path, source.text, codes, source.raw, project)
     report.source = source
     return report
+
+def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
+    """A file that cannot be read: an RC001 finding (unless RC001 is not selected), not an error."""
+    from regcheck.files import unreadable_finding
+
+    return FileReport(problem.path, findings=[unreadable_finding(problem)] if "RC001" in codes else [])
+
 
 
 # --- many files: cache and pool ---------------------------------------------
@@ -282,7 +289,7 @@ class _Run:
         try:
             source = read_source(path)
         except SourceError as exc:
-            return FileReport(path, problems=[exc.problem]), 0
+            return unreadable_report(exc.problem, self.settings.codes_for(path)), 0
         if not path.endswith(".ipynb") and not names_tf(source.raw):
             return FileReport(path), 0
         if self.cache is None:
@@ -321,13 +328,13 @@ class _Run:
         try:
             source = read_source(path)
         except SourceError as exc:
-            return FileReport(path, problems=[exc.problem])
-        codes = self.settings.codes_for(path)
+            return unreadable_report(exc.problem, codes)
         self.recorder.start()
         try:
             report = _lint_source(source, codes, self.project)
         finally:
             resolutions, consulted = self.recorder.stop()
+        codes = self.settings.codes_for(path)
         if self.cache is not None and not report.internal_error:
             self._store(source, codes, report, resolutions, consulted)
         if not report.findings:
@@ -467,4 +474,6 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-__all__: list[str] = ["FileReport", "TF_MARKERS", "lint_file", "lint_files", "lint_text", "names_tf", "wants_parse"]
+__all__: list[str] = [
+    "FileReport", "TF_MARKERS", "lint_file", "lint_files", "lint_text", "names_tf", "unreadable_report", "wants_parse"
+]

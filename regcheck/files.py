@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 if TYPE_CHECKING:  # imported when a directory is walked: checking named files does not need it
     import pathspec
 
+    from regcheck.findings import Finding
+
 # Split after \r\n, \r or \n, keeping each line's ending: the way Python's tokenizer and libcst count lines.
 LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
@@ -64,6 +66,18 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.message}"
+
+
+def unreadable_finding(problem: Problem) -> "Finding":
+    """RC001: a file regcheck cannot read is reported like any finding (so ``--exit-zero``,
+    ``--fail-on``, ``--ignore`` and every output format apply), not as an exit-2 error."""
+    from regcheck.catalog import RULES
+    from regcheck.findings import Finding
+
+    info = RULES["RC001"]
+    line = problem.line or 1
+    column = problem.column or 1
+    return Finding(info.code, info.name, info.severity, problem.path, line, column, line, column, problem.message)
 
 
 class SourceError(Exception):
@@ -236,7 +250,11 @@ def _fsync_directory(directory: Path) -> None:
 @dataclass
 class Discovery:
     files: list[str]
+    # Usage errors: a path named on the command line that does not exist (exit 2).
     problems: list[Problem]
+    # Entries found (or named) that cannot be read: broken links, link loops, unreadable
+    # directories. They become RC001 findings, like files whose bytes cannot be decoded.
+    unreadable: list[Problem] = field(default_factory=list)
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
@@ -245,30 +263,58 @@ def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
-def discover(paths: Iterable[str], root: Path, exclude: Iterable[str] = (), respect_gitignore: bool = True) -> Discovery:
-    """Expand paths into source files. Explicit files are always taken, as in ruff."""
+def discover(
+    paths: Iterable[str],
+    root: Path,
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+    force_exclude: bool = False,
+) -> Discovery:
+    """Expand paths into source files. Explicit files are always taken, as in ruff, unless
+    ``force_exclude`` (pre-commit names every staged file: the excludes must still apply)."""
     excluded: pathspec.PathSpec | None = None
     found: list[str] = []
     problems: list[Problem] = []
+    unreadable: list[Problem] = []
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
+        if force_exclude:
+            excluded = excluded or _spec(list(DEFAULT_EXCLUDES) + list(exclude))
+            if _force_excluded(path, root, excluded):
+                continue
         try:
             os.stat(path)
         except OSError as exc:
-            problems.append(Problem(raw, describe_os_error(raw, exc)))
+            missing = isinstance(exc, FileNotFoundError) and not os.path.islink(raw)
+            (problems if missing else unreadable).append(Problem(raw, describe_os_error(raw, exc)))
             continue
         if not path.is_dir():
             _add(found, seen, raw)  # named explicitly: taken as is (read_source reports FIFOs etc.)
             continue
         if excluded is None:
             excluded = _spec(list(DEFAULT_EXCLUDES) + list(exclude))
-        for file in _walk(path, root, excluded, respect_gitignore, problems):
+        for file in _walk(path, root, excluded, respect_gitignore, unreadable):
             _add(found, seen, file)
-    return Discovery(found, problems)
+    return Discovery(found, problems, unreadable)
+
+
+def _force_excluded(path: Path, root: Path, excluded: pathspec.PathSpec) -> bool:
+    """An explicitly named path that an exclude pattern covers, itself or through a parent folder."""
+    relative = _relative_to(path, root)
+    candidate = relative if relative is not None else path.as_posix()
+    parts = [part for part in candidate.split("/") if part not in ("", ".")]
+    for index in range(len(parts)):
+        prefix = "/".join(parts[: index + 1])
+        is_dir = index < len(parts) - 1 or path.is_dir()
+        if excluded.match_file(parts[index] + ("/" if is_dir else "")) or excluded.match_file(prefix + ("/" if is_dir else "")):
+            return True
+    return False
 
 
 def _add(found: list[str], seen: set[str], path: str) -> None:
+    while path.startswith("./") and len(path) > 2:  # `regcheck .` prints model.py, not ./model.py
+        path = path[2:]
     key = os.path.normpath(path)
     if key not in seen:
         seen.add(key)
@@ -384,9 +430,9 @@ def _walk_dir(
                 try:
                     os.stat(path)
                 except OSError as exc:
-                    problems.append(Problem(entry.path, describe_os_error(entry.path, exc)))
+                    problems.append(Problem(str(path), describe_os_error(entry.path, exc)))
             continue
         if is_dir:
             yield from _walk_dir(path, root, excluded, ignores, problems, visited, ancestors + (key,))
         elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
-            yield entry.path
+            yield str(path)

@@ -330,15 +330,18 @@ def lint_notebook(source: SourceFile, codes: frozenset[str]) -> "FileReport":
         if not is_python_notebook(notebook):
             return report
         if not cells:
-            report.problems.append(Problem(source.path, "notebook has no code cells"))
-            return report
+            return report  # only markdown / raw cells: an empty program, nothing to report
         report.source = source
         report.cells = [cell.source for cell in cells]
         if not names_tf("".join(report.cells).encode("utf-8", "surrogatepass")):
             return report  # like a module that names no TF/Keras API: nothing to parse
         _lint_document(source.path, _build(source.path, notebook, cells, codes), codes, report)
-    except NotebookError as exc:
-        report.problems.append(Problem(source.path, str(exc), exc.line, exc.column))
+    except NotebookError as exc:  # RC001: reported like any finding, not an exit-2 error
+        from regcheck.files import unreadable_finding
+
+        report.source = report.cells = None
+        if "RC001" in codes:
+            report.findings = [unreadable_finding(Problem(source.path, str(exc), exc.line, exc.column))]
     except Exception as exc:  # one broken notebook must not cost the other files their findings
         report.problems.append(Problem(source.path, f"internal error while reading the notebook: {type(exc).__name__}: {exc}"))
         report.internal_error = True

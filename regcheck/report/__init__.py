@@ -20,8 +20,10 @@ def write_report(
     summary: dict,
     lines: LineSource | None = None,
     fix_hint: bool = True,
+    errors: list[str] | None = None,
 ) -> None:
-    """Write findings in one of FORMATS. ``summary`` is the JSON summary object."""
+    """Write findings in one of FORMATS. ``summary`` is the JSON summary object; ``errors`` are
+    the run's usage and internal errors (one line each), which SARIF records as tool notifications."""
     findings = sorted(findings, key=Finding.sort_key)
     if output_format == "json":
         from regcheck.report.json_format import write_json
@@ -30,7 +32,7 @@ def write_report(
     elif output_format == "sarif":
         from regcheck.report.sarif import write_sarif
 
-        write_sarif(findings, stream)
+        write_sarif(findings, stream, errors or [])
     elif output_format == "github":
         from regcheck.report.github import write_github
 

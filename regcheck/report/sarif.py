@@ -18,12 +18,13 @@ HELP_URI = "https://github.com/regcheck/regcheck/blob/main/rules/{code}.md"
 
 def _uri(path: str) -> str:
     """Repository-relative URI when the file is under the working directory."""
-    candidate = Path(path)
+    # The folders are resolved, not the entry: a broken symlink is reported under its own name.
+    absolute = Path(os.path.abspath(path))
+    candidate = absolute.parent.resolve() / absolute.name
     try:
-        relative = candidate.resolve().relative_to(Path(os.getcwd()).resolve())
-        return relative.as_posix()
+        return candidate.relative_to(Path(os.getcwd()).resolve()).as_posix()
     except ValueError:
-        return candidate.resolve().as_uri()
+        return candidate.as_uri()
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
@@ -67,7 +68,23 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-def write_sarif(findings: list[Finding], stream: TextIO) -> None:
+def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str, Any]]:
+    """What kept regcheck from checking something: usage and internal errors, and the files
+    it could not read (RC001, also a result), so code scanning lists them as tool errors."""
+    notes: list[dict[str, Any]] = []
+    for finding in findings:
+        if finding.code == "RC001":
+            location = _result(finding, {"RC001": 0})["locations"][0]
+            notes.append(
+                {"level": "error", "message": {"text": f"{finding.path}: {finding.message}"}, "descriptor": {"id": "RC001"}, "locations": [location]}
+            )
+    for error in errors:
+        notes.append({"level": "error", "message": {"text": error}})
+    return notes
+
+
+def write_sarif(findings: list[Finding], stream: TextIO, errors: list[str] | None = None) -> None:
+    errors = errors or []
     codes = sorted({f.code for f in findings})
     rule_index = {code: index for index, code in enumerate(codes)}
     document = {
@@ -83,6 +100,13 @@ def write_sarif(findings: list[Finding], stream: TextIO) -> None:
                         "rules": [_rule_descriptor(code) for code in codes],
                     }
                 },
+                "invocations": [
+                    {
+                        # False when regcheck itself failed (exit 2): a usage, configuration or internal error.
+                        "executionSuccessful": not errors,
+                        "toolExecutionNotifications": _notifications(findings, errors),
+                    }
+                ],
                 "results": [_result(f, rule_index) for f in findings],
                 "columnKind": "unicodeCodePoints",
             }

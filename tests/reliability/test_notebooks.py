@@ -222,10 +222,9 @@ def test_non_python_notebooks_are_skipped(tmp_path: Path) -> None:
         ("[1, 2]", "invalid notebook: the top level is not a JSON object"),
         ('{"metadata": {}}', "invalid notebook: no 'cells' list"),
         ('{"cells": [{"cell_type": "code", "source": 3}]}', "cell 1 has a 'source' that is not text"),
-        ('{"cells": [{"cell_type": "markdown", "source": "# only prose"}]}', "notebook has no code cells"),
     ],
 )
-def test_bad_notebooks_are_one_line_each(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_notebooks_are_one_rc001_each(tmp_path: Path, content: str, message: str) -> None:
     bad = tmp_path / "bad.ipynb"
     bad.write_text(content)
     good = tmp_path / "good.ipynb"
@@ -233,18 +232,27 @@ def test_bad_notebooks_are_one_line_each(tmp_path: Path, content: str, message: 
 
     code, out, err = run_cli(str(tmp_path), "--output-format", "concise", "--no-cache")
 
-    assert code == 2
-    lines = error_lines(err)
-    assert len(lines) == 1 and message in lines[0] and str(bad) in lines[0]
+    assert code == 1  # a finding, not a usage or internal error
+    lines = [line for line in out.splitlines() if "RC001" in line]
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith(f"{bad}:1:")
     assert "RC201" in out  # the other notebook was still checked
-    assert "Traceback" not in err
+    assert not error_lines(err) and "Traceback" not in err
+    assert run_cli(str(bad), "--no-cache", "--exit-zero")[0] == 0
+
+
+def test_a_notebook_with_only_markdown_is_an_empty_program(tmp_path: Path) -> None:
+    prose = tmp_path / "prose.ipynb"
+    nbformat.write(_notebook(_md("# only prose"), _md("and more prose")), str(prose))
+    code, out, err = run_cli(str(prose), "--output-format", "concise", "--no-cache")
+    assert (code, out, err) == (0, "All checks passed!\n", "")
 
 
 def test_invalid_json_reports_its_position(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ipynb"
     bad.write_text('{\n  "cells": [\n    oops\n  ]\n}\n')
-    (line,) = error_lines(run_cli(str(bad), "--no-cache")[2])
-    assert f"{bad}:3:5: invalid notebook: not JSON" in line
+    code, out, err = run_cli(str(bad), "--no-cache", "--output-format", "concise")
+    assert code == 1 and not error_lines(err)
+    assert out.splitlines()[0] == f"{bad}:3:5: RC001 invalid notebook: not JSON (Expecting value)"
 
 
 def test_nbformat_3_notebooks_are_read(tmp_path: Path) -> None:
