@@ -31,6 +31,7 @@ class Session:
         self.versions: dict[str, int] = {}
         self.texts: dict[str, str] = {}
         self.messages: list[types.ShowMessageParams] = []
+        self.logs: list[str] = []
         self._diagnostics: dict[str, asyncio.Queue[types.PublishDiagnosticsParams]] = {}
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -40,6 +41,11 @@ class Session:
         @self.client.feature(types.WINDOW_SHOW_MESSAGE)
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params)
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def on_log(params: types.LogMessageParams) -> None:
+            self.logs.append(params.message)
+            print("server log:", params.message)  # shown by pytest when a test fails
 
     def _queue(self, uri: str) -> "asyncio.Queue[types.PublishDiagnosticsParams]":
         return self._diagnostics.setdefault(uri, asyncio.Queue())

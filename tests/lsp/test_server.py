@@ -74,3 +74,145 @@ def test_open_diagnose_fix_and_clean(tmp_path: Path) -> None:
         await session.stop()
 
     run(scenario())
+
+
+SOFTMAX = 'import tensorflow as tf\n\nhead = tf.keras.layers.Dense(1, activation="softmax")\n'
+
+
+def test_unsafe_fix_is_titled_unsafe_and_not_preferred(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("head.py", SOFTMAX)
+        [diagnostic] = await session.diagnostics("head.py", version=1)
+        assert (diagnostic.code, diagnostic.severity) == ("RC405", types.DiagnosticSeverity.Error)
+        actions = await session.code_actions("head.py", diagnostic)
+        # No safe fix in the file: no fix-all either.
+        assert [a.title for a in actions] == ["Use sigmoid (RC405, unsafe fix)", "Add `# noqa: RC405` (softmax-single-unit)"]
+        unsafe = actions[0]
+        assert unsafe.kind == types.CodeActionKind.QuickFix and not unsafe.is_preferred
+        assert unsafe.edit is not None
+        fixed = apply_workspace_edit(session.texts, unsafe.edit)[session.uri("head.py")]
+        assert fixed == SOFTMAX.replace('"softmax"', '"sigmoid"')
+        session.change("head.py", fixed)
+        assert await session.diagnostics("head.py", version=2) == []
+        # Asked for source actions only: no quickfixes.
+        session.change("head.py", SOFTMAX)
+        [diagnostic] = await session.diagnostics("head.py", version=3)
+        assert await session.code_actions("head.py", diagnostic, only=[types.CodeActionKind.Source]) == []
+        await session.stop()
+
+    run(scenario())
+
+
+BLOCKS = """\
+from tensorflow.keras import layers, regularizers
+def conv_block(x, filters):
+    x = layers.Conv2D(filters, 3, kernel_regularizer=regularizers.l2(1e-4))(x)
+    return layers.ReLU()(x)
+"""
+PLAIN_BLOCKS = BLOCKS.replace(", kernel_regularizer=regularizers.l2(1e-4)", "")
+# Built from the other module's blocks; the word "regularizer" never occurs here (tests/keras/test_multifile.py).
+HEAD = """\
+from tensorflow import keras
+from tensorflow.keras import layers
+from blocks import conv_block
+def build():
+    inputs = keras.Input((32, 32, 3))
+    x = conv_block(inputs, 32)
+    x = conv_block(x, 64)
+    return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
+"""
+
+
+def test_unsaved_change_in_an_imported_module_relints_the_importer(tmp_path: Path) -> None:
+    (tmp_path / "blocks.py").write_text(PLAIN_BLOCKS, encoding="utf-8")
+    (tmp_path / "train.py").write_text(HEAD, encoding="utf-8")
+
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("train.py", HEAD)
+        assert await session.diagnostics("train.py", version=1) == []
+        session.open("blocks.py", PLAIN_BLOCKS)
+        assert await session.diagnostics("blocks.py", version=1) == []
+        session.change("blocks.py", BLOCKS)  # not saved: the server reads the editor's text
+        assert await session.diagnostics("blocks.py", version=2) == []
+        [diagnostic] = await session.diagnostics("train.py", version=1)
+        assert diagnostic.code == "RC101"
+        assert diagnostic.range.start.line == 7  # the Dense head on line 8
+        # Closing the unsaved buffer: the file on disk (no regularizer) is the truth again.
+        session.close("blocks.py")
+        assert await session.diagnostics("blocks.py") == []
+        assert await session.diagnostics("train.py", version=1) == []
+        await session.stop()
+
+    run(scenario())
+
+
+def test_change_on_disk_of_an_imported_module_that_is_not_open(tmp_path: Path) -> None:
+    (tmp_path / "blocks.py").write_text(PLAIN_BLOCKS, encoding="utf-8")
+    (tmp_path / "train.py").write_text(HEAD, encoding="utf-8")
+
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("train.py", HEAD)
+        assert await session.diagnostics("train.py", version=1) == []
+        (tmp_path / "blocks.py").write_text(BLOCKS, encoding="utf-8")
+        session.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams([types.FileEvent(session.uri("blocks.py"), types.FileChangeType.Changed)])
+        )
+        assert [d.code for d in await session.diagnostics("train.py", version=1)] == ["RC101"]
+        await session.stop()
+
+    run(scenario())
+
+
+def test_project_settings_apply_and_are_reread_on_save(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.regcheck]\nignore = ["RC202"]\n', encoding="utf-8")
+    (tmp_path / "train.py").write_text(TRAIN, encoding="utf-8")
+
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("train.py", TRAIN)
+        assert await session.diagnostics("train.py", version=1) == []
+        pyproject.write_text("[tool.regcheck]\n", encoding="utf-8")
+        session.save("pyproject.toml")
+        assert [d.code for d in await session.diagnostics("train.py", version=1)] == ["RC202"]
+        await session.stop()
+
+    run(scenario())
+
+
+def test_a_bad_config_is_shown_once_and_the_defaults_apply(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.regcheck]\nselekt = ["RC1"]\n', encoding="utf-8")
+
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("train.py", TRAIN)
+        assert [d.code for d in await session.diagnostics("train.py", version=1)] == ["RC202"]
+        assert [m.type for m in session.messages] == [types.MessageType.Error]
+        assert "unknown key 'selekt'" in session.messages[0].message
+        await session.stop()
+
+    run(scenario())
+
+
+def test_notebooks_and_other_files_are_not_linted(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("notebook.ipynb", '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+        session.open("notes.txt", "import tensorflow as tf\n")
+        session.open("head.py", SOFTMAX)
+        # The server handles notifications in order: anything for the first two would come first.
+        assert [d.code for d in await session.diagnostics("head.py", version=1)] == ["RC405"]
+        assert session._queue(session.uri("notebook.ipynb")).empty()
+        assert session._queue(session.uri("notes.txt")).empty()
+        await session.stop()
+
+    run(scenario())
