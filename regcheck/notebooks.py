@@ -45,6 +45,17 @@ _MAGIC_TAG = re.compile(r"# regcheck-magic (\d+)\r?\n?$")
 _HELP = re.compile(r"^\s*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
 # `files = !ls`, `out = %sx ls`, `a, b = %time f()`.
 _ASSIGNED_MAGIC = re.compile(r"^\s*[\w.\[\](), *]+?\s*=\s*[%!]")
+# IPython's automagics: line magics (and shell aliases) that run without `%` when a line
+# starts with their name, e.g. `cd ..`, `ls -la`, `pip install foo`, `pwd`.
+AUTOMAGICS = frozenset(
+    """alias autoawait autocall automagic autoreload bookmark cat cd clear colors conda config cp debug dhist dirs
+    doctest_mode edit env gui hist history killbgscripts ldir less lf lk ll load load_ext logoff logon logstart
+    logstate logstop ls lsmagic lx macro magic mamba man matplotlib micromamba mkdir more mv notebook page pastebin
+    pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab
+    quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save sc set_env store sx
+    system tb time timeit unalias unload_ext uv who who_ls whos xdel xmode""".split()
+)
+_AUTOMAGIC = re.compile(r"^[ \t]*(?P<name>[A-Za-z_]\w*)(?:[ \t]+(?P<rest>.*?))?[ \t]*\r?\n?$")
 # Messages that point at another line ("..., line 5)") must point into cells too.
 _LINE_REF = re.compile(r"\bline (\d+)\b")
 
@@ -80,6 +91,8 @@ class Document:
     masked: dict[int, str]  # placeholder id -> original line (without its newline)
     masks: dict[int, range] = field(default_factory=dict)  # cell number -> its placeholder ids
     syntax_errors: list[Finding] = field(default_factory=list)
+    # cell number -> the leading indentation IPython strips from it (uniformly indented cells)
+    indents: dict[int, str] = field(default_factory=dict)
 
 
 # --- reading -----------------------------------------------------------------
@@ -193,7 +206,37 @@ class _Scanner:
 
 def _is_magic(line: str) -> bool:
     stripped = line.lstrip()
-    return stripped[:1] in ("%", "!") or bool(_HELP.match(line)) or bool(_ASSIGNED_MAGIC.match(line))
+    return stripped[:1] in ("%", "!") or bool(_HELP.match(line)) or bool(_ASSIGNED_MAGIC.match(line)) or _is_automagic(line)
+
+
+def _is_automagic(line: str) -> bool:
+    """`cd ..`, `ls`, `pip install x`: IPython runs a line that starts with a magic's name as that
+    magic unless the rest is Python (an assignment, a call, an operator: IPython's PythonOpsChecker)."""
+    match = _AUTOMAGIC.match(line)
+    if match is None or match.group("name") not in AUTOMAGICS:
+        return False
+    rest = match.group("rest") or ""
+    return not rest or rest[0] not in "!=()<>,+*/%^&|"
+
+
+def strip_leading_indent(source: str) -> tuple[str, str]:
+    """IPython's leading-indent cleanup: when a cell's first line is indented, that indentation is
+    removed from every line that starts with it. Returns (the cell as IPython runs it, the prefix).
+
+    Only a cell whose every non-blank line carries the prefix is stripped, so that putting the
+    prefix back on the non-blank lines gives the cell exactly as it was (fixes are written back)."""
+    lines = source.splitlines(keepends=True)
+    if not lines or not lines[0].strip():
+        return source, ""
+    first = lines[0]
+    prefix = first[: len(first) - len(first.lstrip(" \t"))]
+    if not prefix or any(line.strip() and not line.startswith(prefix) for line in lines):
+        return source, ""
+    return "".join(line[len(prefix) :] if line.strip() else line for line in lines), prefix
+
+
+def _restore_indent(text: str, prefix: str) -> str:
+    return "".join(prefix + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
 def _placeholder(indent: str, ident: int, line: str) -> str:
@@ -246,18 +289,22 @@ def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozen
     included: list[Cell] = []
     errors: list[Finding] = []
     masks: dict[int, range] = {}
+    indents: dict[int, str] = {}
     for cell in cells:
         if _foreign_language(cell):
             continue
         first_mask = len(masked)
-        body = mask_cell(cell.source, masked)
+        dedented, indent = strip_leading_indent(cell.source)
+        body = mask_cell(dedented, masked)
         if body is None:
             continue
         error = _cell_syntax_error(path, cell.number, body)
         if error is not None:
             if "RC000" in codes:
-                errors.append(error)
+                errors.append(error.with_changes(column=error.column + len(indent), end_column=error.end_column + len(indent)))
             continue
+        if indent:
+            indents[cell.number] = indent
         if included:
             parts.append(_BOUNDARY.format(cell.number) + "\n")
             line_map.append(None)
@@ -267,7 +314,7 @@ def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozen
         line_map.extend((cell.number, n) for n in range(1, len(body.splitlines()) + 1))
         included.append(cell)
         masks[cell.number] = range(first_mask, len(masked))
-    return Document(notebook, cells, included, "".join(parts), line_map, masked, masks, errors)
+    return Document(notebook, cells, included, "".join(parts), line_map, masked, masks, errors, indents)
 
 
 def _cell_syntax_error(path: str, number: int, body: str) -> Finding | None:
@@ -306,15 +353,21 @@ def map_finding(document: Document, finding: Finding) -> Finding:
     if fix is not None:
         fix = type(fix)(fix.applicability, fix.message, tuple(_map_edit(document, e) for e in fix.edits), fix.imports)
     message = _LINE_REF.sub(lambda m: "cell {}, line {}".format(*_to_cell(document, int(m.group(1)))), finding.message)
+    shift = len(document.indents.get(cell, ""))  # columns in a cell IPython dedents
     return finding.with_changes(
-        cell=cell, line=line, end_line=end_line, end_column=end_column, fix=fix, message=message
+        cell=cell, line=line, column=finding.column + shift, end_line=end_line, end_column=end_column + shift, fix=fix, message=message
     )
 
 
 def _map_edit(document: Document, edit: Edit) -> Edit:
-    _, line = _to_cell(document, edit.line)
+    cell, line = _to_cell(document, edit.line)
     _, end_line = _to_cell(document, edit.end_line)
-    return Edit(line, edit.column, max(line, end_line), edit.end_column, edit.content)
+    indent = document.indents.get(cell, "")
+    content = edit.content
+    if indent:  # the cell as stored is indented: so is every line the edit inserts
+        first, *others = content.split("\n")
+        content = "\n".join([first, *(indent + rest if rest.strip() else rest for rest in others)])
+    return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content)
 
 
 # --- linting ------------------------------------------------------------------
@@ -392,7 +445,7 @@ def split_cells(document: Document, fixed: str) -> dict[int, str] | None:
                 used.add(ident)
                 line = document.masked[ident] + line[len(line.rstrip("\r\n")) :]
             out.append(line)
-        text = "".join(out)
+        text = _restore_indent("".join(out), document.indents.get(cell.number, ""))
         if not cell.source.endswith(("\n", "\r")) and text.endswith("\n"):
             text = text[:-2] if text.endswith("\r\n") else text[:-1]
         restored[cell.number] = text
