@@ -27,22 +27,35 @@ def _settings(select: Iterable[str] | None) -> "Settings":
     return Settings(select=codes)
 
 
-def check_source(source: str, path: str = "<string>", select: Iterable[str] | None = None) -> list[Finding]:
-    """Lint Python source text; ``select`` takes codes, prefixes, names or ``ALL``."""
+def check_source(
+    source: str, path: str = "<string>", select: Iterable[str] | None = None, keras: str = "3"
+) -> list[Finding]:
+    """Lint Python source text; ``select`` takes codes, prefixes, names or ``ALL``;
+    ``keras`` is the Keras version the code targets ("3" or "2"; the file's own imports still override it)."""
     from regcheck.engine import lint_text
 
-    return lint_text(path, source, _settings(select).select).findings
+    if keras not in ("3", "2"):
+        raise ValueError(f"keras must be '3' or '2' for a source string (got {keras!r})")
+    return lint_text(path, source, _settings(select).select, keras=keras).findings
 
 
-def check_paths(paths: Iterable[str], select: Iterable[str] | None = None) -> list[Finding]:
-    """Lint files and directories (ignore files honoured) and return every finding."""
+def check_paths(paths: Iterable[str], select: Iterable[str] | None = None, keras: str = "auto") -> list[Finding]:
+    """Lint files and directories (ignore files honoured) and return every finding.
+
+    ``keras``: "auto" (read the declared dependencies of the project around the first path), "3" or "2"."""
+    import dataclasses
     from pathlib import Path
 
     from regcheck.engine import lint_files
     from regcheck.files import discover
+    from regcheck.keras_target import resolve
 
-    settings = _settings(select)
-    discovered = discover(list(paths), Path.cwd())
+    paths = list(paths)
+    target = resolve(keras, Path(paths[0]) if paths else Path.cwd())
+    settings = dataclasses.replace(
+        _settings(select), keras=target.setting, keras_version=target.version, keras_reason=target.reason
+    )
+    discovered = discover(paths, Path.cwd())
     findings: list[Finding] = []
     for report in lint_files(discovered.files, settings, use_cache=False):  # a library call writes no files
         findings.extend(report.findings)

@@ -143,19 +143,20 @@ def _finding_to_data(finding: Finding) -> list[Any]:
     return [
         finding.code, finding.name, int(finding.severity), finding.path, finding.line, finding.column,
         finding.end_line, finding.end_column, finding.message, finding.symbol, finding.source,
-        finding.cell, fix_data, finding.extra,
+        finding.cell, fix_data, finding.extra, finding.keras,
     ]  # fmt: skip
 
 
 def _finding_from_data(data: list[Any]) -> Finding:
-    code, name, severity, path, line, column, end_line, end_column, message, symbol, source, cell, fix_data, extra = data
+    code, name, severity, path, line, column, end_line, end_column, message, symbol, source, cell, fix_data, extra, keras = data
     fix = None
     if fix_data is not None:
         applicability, fix_message, edits, imports = fix_data
         fix = Fix(Applicability(applicability), fix_message, tuple(Edit(*edit) for edit in edits), tuple(imports))
     return Finding(
-        code, name, Severity(severity), path, line, column, end_line, end_column, message, symbol, source, cell, fix, dict(extra)
-    )
+        code, name, Severity(severity), path, line, column, end_line, end_column, message, symbol, source, cell, fix, dict(extra),
+        keras if keras in ("2", "3") else None,
+    )  # fmt: skip
 
 
 def _result_to_data(result: CachedResult) -> dict[str, Any]:

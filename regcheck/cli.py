@@ -47,6 +47,9 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--extend-exclude", type=_csv, default=[], help="patterns to skip on top of the configured ones")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     parser.add_argument(
+        "--keras", choices=("auto", "3", "2"), help="the Keras the code runs on (default: auto, from the declared dependencies)"
+    )
+    parser.add_argument(
         "--output-format", choices=("full", "concise", "json", "github", "sarif"), default="full", help="report format"
     )
     parser.add_argument("-o", "--output-file", help="write the report to a file")
@@ -170,6 +173,7 @@ def run_check(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         extend_exclude=args.extend_exclude,
         fail_on=args.fail_on,
+        keras=args.keras,
     )
     start = Path(paths[0]) if paths[0] != "-" else Path(args.stdin_filename or ".")
     try:
@@ -188,11 +192,13 @@ def run_check(args: argparse.Namespace) -> int:
     return _finish(args, settings, state)
 
 
-def _lint_function(path: str, codes: frozenset[str], project: "ProjectIndex | None" = None) -> Callable[[str], list[Finding]]:
-    """Re-lint after each fix round, with the same project so cross-module findings stay comparable."""
+def _lint_function(
+    path: str, codes: frozenset[str], project: "ProjectIndex | None" = None, keras: str | None = None
+) -> Callable[[str], list[Finding]]:
+    """Re-lint after each fix round, with the same project (and Keras target) so findings stay comparable."""
     from regcheck.engine import lint_text
 
-    return lambda text: lint_text(path, text, codes, project=project).findings
+    return lambda text: lint_text(path, text, codes, project=project, keras=keras).findings
 
 
 def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState, fixing: bool) -> None:
@@ -220,14 +226,14 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
             state.problems.append(f"{path}: fixing a notebook read from stdin is not supported; fix the file itself")
         state.findings.extend(report.findings)
         return
-    report = lint_text(path, source.text, codes, source.raw)
+    report = lint_text(path, source.text, codes, source.raw, keras=settings.keras_version)
     state.checked += int(report.parsed)
     state.problems.extend(str(p) for p in report.problems)
     findings = report.findings
     if fixing:
         from regcheck.fix import fix_text
 
-        result = fix_text(source.text, _lint_function(path, codes), args.unsafe_fixes, findings)
+        result = fix_text(source.text, _lint_function(path, codes, keras=settings.keras_version), args.unsafe_fixes, findings)
         state.fixed += result.applied
         findings = result.remaining
         if args.diff:
@@ -277,7 +283,7 @@ def _fix_file(
 
     source = report.source
     assert source is not None
-    lint = _lint_function(report.path, settings.codes_for(report.path), project)
+    lint = _lint_function(report.path, settings.codes_for(report.path), project, keras=settings.keras_version)
     result = fix_text(source.text, lint, args.unsafe_fixes, report.findings)
     if result.text != source.text:
         if args.diff:

@@ -14,12 +14,16 @@ from regcheck.findings import Severity
 if TYPE_CHECKING:
     import pathspec
 
+    from regcheck.keras_target import KerasTarget
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-KNOWN_KEYS = frozenset({"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "fail-on"})
+KNOWN_KEYS = frozenset(
+    {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "fail-on", "keras"}
+)
 DEFAULT_SELECT = frozenset(code for code, info in RULES.items() if info.severity >= Severity.WARNING)
 
 
@@ -35,6 +39,12 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
+    # The Keras the code runs on (regcheck.keras_target): the setting as written ("auto", "3",
+    # "2"), the version it resolved to ("3" or "2"; a file's own imports may still override
+    # it) and where that came from, for --show-settings.
+    keras: str = "auto"
+    keras_version: str = "3"
+    keras_reason: str = "auto: no dependency declaration decides, Keras 3"
 
     def codes_for(self, path: str) -> frozenset[str]:
         """The selected codes for one file, after per-file-ignores."""
@@ -49,7 +59,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What the cache must key on: everything that changes findings."""
-        return repr((sorted(self.select), self.per_file_ignores))
+        return repr((sorted(self.select), self.per_file_ignores, self.keras_version))
 
 
 @functools.lru_cache(maxsize=256)
@@ -97,6 +107,7 @@ class Overrides:
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    keras: str | None = None  # --keras auto|3|2
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -168,7 +179,23 @@ def load_settings(start: Path, config_file: Path | None = None, overrides: Overr
         fail_on = Severity.parse(str(fail_on_text))
     except ValueError as exc:
         raise ConfigError(f"{where}: fail-on: {exc}") from None
-    return Settings(frozenset(select), per_file_ignores, tuple(exclude), fail_on, root, path)
+    keras_where = "--keras" if overrides.keras is not None else where
+    keras_value = overrides.keras if overrides.keras is not None else table.get("keras", "auto")
+    keras = _keras_target(keras_value, keras_where, root if path else start)
+    return Settings(
+        frozenset(select), per_file_ignores, tuple(exclude), fail_on, root, path,
+        keras=keras.setting, keras_version=keras.version, keras_reason=keras.reason,
+    )  # fmt: skip
+
+
+def _keras_target(value: Any, where: str, root: Path) -> "KerasTarget":
+    """``keras = "auto" | "3" | "2"`` (an int 3 or 2 is accepted too), resolved against the project's declarations."""
+    from regcheck.keras_target import KERAS_SETTINGS, resolve
+
+    setting = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if setting not in KERAS_SETTINGS:
+        raise ConfigError(f"{where}: keras must be one of {', '.join(repr(s) for s in KERAS_SETTINGS)} (got {value!r})")
+    return resolve(setting, root, where)
 
 
 def _list(table: dict[str, Any], key: str, where: str) -> list[str]:

@@ -102,9 +102,17 @@ def wants_parse(data: bytes, codes: frozenset[str]) -> bool:
 
 
 def lint_text(
-    path: str, text: str, codes: frozenset[str], data: bytes | None = None, project: "ProjectIndex | None" = None
+    path: str,
+    text: str,
+    codes: frozenset[str],
+    data: bytes | None = None,
+    project: "ProjectIndex | None" = None,
+    keras: str | None = None,
 ) -> FileReport:
-    """Lint one module's source text with the selected codes."""
+    """Lint one module's source text with the selected codes.
+
+    ``keras``: the Keras version the project targets ("3" or "2"; Settings.keras_version);
+    by default the run's (``project.keras_target``), else Keras 3."""
     report = FileReport(path)
     data = data if data is not None else text.encode("utf-8", "surrogatepass")
     if not names_tf(data):
@@ -138,6 +146,7 @@ def lint_text(
 
     try:
         facts = build_facts(path, text, module, project)
+        facts.keras_target = keras or getattr(project, "keras_target", None) or "3"
     except RecursionError:
         report.problems.append(Problem(path, "skipped: too deeply nested to analyse"))
         return report
@@ -273,6 +282,7 @@ class _Run:
 
         self.settings = settings
         self.project = ProjectIndex(files, settings.root)
+        self.project.keras_target = settings.keras_version  # read by lint_text, also when re-linting fixes
         self.recorder = _Recorder(self.project)
         self.cache: ResultCache | None = None
         if use_cache:

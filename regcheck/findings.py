@@ -96,6 +96,9 @@ class Finding:
     fix: Fix | None = None
     # Free-form notes from merging paths (e.g. why the graph refuted a static finding).
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # The Keras version ("3" or "2") the verdict was made for, when it depends on it
+    # (RULES.md, Versions); None for verdicts that hold on every version.
+    keras: str | None = None
 
     @property
     def fixable(self) -> bool:
@@ -123,5 +126,7 @@ class Finding:
             "cell": self.cell,
             "fix": self.fix.to_json() if self.fix else None,
         }
+        if self.keras is not None:  # optional: readers of schema version 1 without it are unaffected
+            data["keras"] = self.keras
         data.update(self.extra)
         return data

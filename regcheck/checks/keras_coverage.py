@@ -9,6 +9,7 @@ same codes. RC103 reuses ``penalized_args`` for normalization and embeddings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import GlobalScope
@@ -17,7 +18,8 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.keras_layers import EMPTY, Reg, regularizer_kind
-from regcheck.facts.keras_models import LayerUse, ModelInfo, module_models
+from regcheck.facts.keras_models import LayerUse, ModelInfo
+from regcheck.facts.keras_units import module_models
 from regcheck.facts.roles import Role
 from regcheck.findings import Finding, Fix
 
@@ -98,6 +100,28 @@ def generator():
 def discriminator():
     return models.Sequential([layers.Dense(128), layers.Dense(1)])
 """,
+        # A tutorial (one module, or a notebook's cells in order) that builds a baseline and a
+        # regularized variant: two models, each consistent. The name `model` is rebound.
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(1)])
+model.compile("adam", "mse")
+model = keras.Sequential()
+model.add(layers.Dense(16, kernel_regularizer=regularizers.l2(0.001)))
+model.add(layers.Dense(16, kernel_regularizer=regularizers.l2(0.001)))
+model.compile("adam", "mse")
+""",
+        # Functional models wired separately in one builder.
+        """
+import keras
+inputs = keras.Input((8,))
+x = keras.layers.Dense(32, kernel_regularizer="l2")(inputs)
+regularized = keras.Model(inputs, keras.layers.Dense(4, kernel_regularizer="l2")(x))
+other_in = keras.Input((8,))
+y = keras.layers.Dense(32)(other_in)
+plain = keras.Model(other_in, keras.layers.Dense(4)(y))
+""",
     ]
     INVALID = [
         """
@@ -105,6 +129,7 @@ from tensorflow import keras
 from tensorflow.keras import layers, regularizers
 model = keras.Sequential([
     layers.Dense(64, activation="relu", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dense(64, activation="relu"),
     layers.Dense(10),
 ])
 """,
@@ -117,7 +142,8 @@ def block(x, n):
 def build(x):
     x = block(x, 32)
     x = block(x, 64)
-    return Dense(10)(x)
+    x = Dense(128)(x)
+    return Dense(10, W_regularizer=l2(5e-4))(x)
 """,
         # A subclassed model.
         """
@@ -127,35 +153,89 @@ class Net(tf.keras.Model):
         super().__init__()
         self.conv = tf.keras.layers.Conv2D(32, 3, kernel_regularizer="l2")
         self.head = tf.keras.layers.Dense(10)
+        self.conv2 = tf.keras.layers.Conv2D(32, 3)
+""",
+        # One functional model among others: its hidden layer is unpenalized.
+        """
+import keras
+a = keras.Input((8,))
+plain = keras.Model(a, keras.layers.Dense(4)(keras.layers.Dense(32)(a)))
+b = keras.Input((8,))
+h = keras.layers.Dense(32)(b)
+h = keras.layers.Dense(32, kernel_regularizer="l2")(h)
+mixed = keras.Model(b, keras.layers.Dense(4, kernel_regularizer="l2")(h))
 """,
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        seen: set[cst.CSTNode] = set()
-        for model in module_models(facts):
-            kernels = [u for u in model.uses if is_kernel_layer(u)]
-            active = [u for u in kernels if u.reg("kernel").active]
-            if not active:
-                continue
-            for use in kernels:
-                # A custom layer's add_weight without regularizer= is often a non-penalized buffer
-                # (scales, quantization state): only Keras layer classes are candidates.
-                if use.layer.kind != "kernel" or use.reg("kernel") is not Reg.NONE:
-                    continue
-                where = anchor(facts, use, use.layer.call.node, next(iter(use.layer.regularizer_args("kernel")), None))
-                if where is None or where in seen:
-                    continue
-                seen.add(where)
+        for gap in kernel_gaps(facts):
+            if gap.output_only:
+                continue  # only the head is left out: RC106's advice, not a warning
+            for use, where in gap.missing:
                 yield self.finding(
                     facts,
                     where,
-                    f"`{use.layer.cls}` in `{model.label}` has no kernel regularizer while other layers of this model do",
+                    f"`{use.layer.cls}` in `{gap.model.label}` has no kernel regularizer while "
+                    f"{describe_penalized(facts, gap.active)} of the same model",
                     symbol=use.layer.cls,
-                    fix=_add_regularizer_fix(facts, use, active) if where is use.layer.call.node else None,
+                    fix=add_regularizer_fix(facts, use, gap.active) if where is use.layer.call.node else None,
                 )
 
 
-def _add_regularizer_fix(facts: ModuleFacts, use: LayerUse, templates: list[LayerUse]) -> Fix | None:
+@dataclass(eq=False)
+class KernelGap:
+    """One model some of whose kernels carry a regularizer and others none."""
+
+    model: ModelInfo
+    active: list[LayerUse]  # the penalized kernel layers
+    missing: list[tuple[LayerUse, cst.CSTNode]]  # the unpenalized ones, with where to report each
+    output_only: bool  # every missing one is an output layer of the model (RC106)
+
+
+def kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
+    return facts.cached("keras_kernel_gaps", _kernel_gaps)
+
+
+def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
+    gaps: list[KernelGap] = []
+    seen: set[cst.CSTNode] = set()
+    for model in module_models(facts):
+        kernels = [u for u in model.uses if is_kernel_layer(u)]
+        active = [u for u in kernels if u.reg("kernel").active]
+        if not active:
+            continue  # a model with no penalty at all is a consistent choice
+        missing: list[tuple[LayerUse, cst.CSTNode]] = []
+        for use in kernels:
+            # A custom layer's add_weight without regularizer= is often a non-penalized buffer
+            # (scales, quantization state): only Keras layer classes are candidates.
+            if use.layer.kind != "kernel" or use.reg("kernel") is not Reg.NONE:
+                continue
+            where = anchor(facts, use, use.layer.call.node, next(iter(use.layer.regularizer_args("kernel")), None))
+            if where is None or where in seen:
+                continue
+            seen.add(where)
+            missing.append((use, where))
+        if missing:
+            outputs = set(map(id, model.outputs))
+            output_only = all(id(use) in outputs for use, _ in missing) and len(missing) < len(kernels)
+            gaps.append(KernelGap(model, active, missing, output_only))
+    return gaps
+
+
+def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:
+    """``Conv2D`` (line 8) and 2 other layers are regularized: what is penalized, and where."""
+    first = active[0]
+    node = first.layer.call.node if first.facts is facts or first.via is None else first.via
+    where_facts = first.facts if first.via is None else facts
+    line = where_facts.span(node).line
+    place = f"line {line}" if where_facts is facts else f"{where_facts.path}:{line}"
+    others = len(active) - 1
+    more = f" and {others} other layer{'s' if others > 1 else ''}" if others else ""
+    verb = "are" if others else "is"
+    return f"`{first.layer.cls}` ({place}){more} {verb} regularized"
+
+
+def add_regularizer_fix(facts: ModuleFacts, use: LayerUse, templates: list[LayerUse]) -> Fix | None:
     if use.layer.kind != "kernel" or any(a.star for a in use.layer.call.node.args):
         return None
     for template in templates:

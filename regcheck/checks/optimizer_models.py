@@ -9,7 +9,8 @@ import libcst as cst
 from regcheck import tf_api
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import closure
-from regcheck.facts.keras_models import LayerUse, ModelInfo, model_of
+from regcheck.facts.keras_models import LayerUse, ModelInfo
+from regcheck.facts.keras_units import model_of
 from regcheck.facts.optimizers import OptimizerFact
 from regcheck.facts.penalties import PenaltyTerm, penalty_terms
 from regcheck.facts.tapes import gradient_calls

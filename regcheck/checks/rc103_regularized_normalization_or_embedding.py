@@ -11,7 +11,7 @@ from regcheck.checks.base import Check
 from regcheck.checks.keras_coverage import penalized_args, remove_arg_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.keras_layers import layer_kind
-from regcheck.facts.keras_models import model_of
+from regcheck.facts.keras_units import model_of
 from regcheck.facts.penalties import penalty_terms
 from regcheck.findings import Finding
 

@@ -10,7 +10,8 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import closure
-from regcheck.facts.keras_models import ModelInfo, class_model
+from regcheck.facts.keras_models import ModelInfo
+from regcheck.facts.keras_units import class_model
 from regcheck.facts.tapes import GradientCall, gradient_calls, inside, loss_reads, trained_model
 from regcheck.findings import Edit, Finding, Fix
 

@@ -56,6 +56,10 @@ class ModelInfo:
     uses: list[LayerUse] = field(default_factory=list)
     add_losses: list[tuple[ModuleFacts, CallFact]] = field(default_factory=list)
     applications: list[CallFact] = field(default_factory=list)
+    # Kernel layers of this model from which no other kernel layer is reached (its head); filled
+    # by keras_units.split_models.
+    outputs: list[LayerUse] = field(default_factory=list)
+    constructors: list[cst.Call] = field(default_factory=list)  # its Sequential(...) / Model(...) calls
 
     @property
     def penalized(self) -> bool:
@@ -90,6 +94,11 @@ def _calls_by_scope(facts: ModuleFacts) -> dict[cst.CSTNode, list[CallFact]]:
         return table
 
     return facts.cached("keras_calls_by_scope", build)
+
+
+def calls_in_scope(facts: ModuleFacts, scope: cst.CSTNode) -> list[CallFact]:
+    """The calls lexically inside a def/class (nested defs included), or at module level."""
+    return _calls_by_scope(facts).get(scope, [])
 
 
 def enclosing_scope(facts: ModuleFacts, node: cst.CSTNode) -> Scope:
@@ -144,11 +153,11 @@ def _label(scope: Scope) -> str:
 
 def expand(facts: ModuleFacts, scope: Scope, env: Env = EMPTY) -> ModelInfo:
     info = ModelInfo(_label(scope), facts, scope)
-    _expand(info, facts, scope, env, None, 0, {scope})
+    expand_into(info, facts, scope, env, None, 0, {scope})
     return info
 
 
-def _expand(
+def expand_into(
     info: ModelInfo, facts: ModuleFacts, scope: Scope, env: Env, via: cst.Call | None, depth: int, seen: set[cst.CSTNode]
 ) -> None:
     for call in _calls_by_scope(facts).get(scope, []):
@@ -171,7 +180,7 @@ def _expand(
             if not builds_layers(callee_facts, definition):
                 continue  # prune: most calls reach no layer at all
             callee_env = _callee_env(facts, call.node, definition, callee_facts, env)
-            _expand(info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition})
+            expand_into(info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition})
 
 
 def builds_layers(facts: ModuleFacts, definition: cst.CSTNode, depth: int = 0) -> bool:
@@ -225,9 +234,10 @@ def _callee_env(facts: ModuleFacts, call: cst.Call, definition: cst.CSTNode, cal
 # --- models of a module and of an expression ---------------------------------
 
 
-def module_models(facts: ModuleFacts) -> list[ModelInfo]:
-    """One ModelInfo per builder of this module that is not itself a helper of another builder."""
-    return facts.cached("keras_module_models", _module_models)
+def builder_models(facts: ModuleFacts) -> list[ModelInfo]:
+    """One ModelInfo per builder of this module that is not itself a helper of another builder
+    (all the layers it builds; keras_units splits them into the models they make up)."""
+    return facts.cached("keras_builder_models", _module_models)
 
 
 def _module_models(facts: ModuleFacts) -> list[ModelInfo]:
@@ -251,67 +261,3 @@ def _module_models(facts: ModuleFacts) -> list[ModelInfo]:
         if info.uses or info.add_losses:
             models.append(info)
     return models
-
-
-def model_of(facts: ModuleFacts, expr: cst.BaseExpression) -> ModelInfo | None:
-    """The model an expression holds (``model``, ``self``, ``self.model``), or None when it is not visible."""
-    if isinstance(expr, cst.Name) and expr.value == "self":
-        return class_model(facts, expr)
-    values = resolve_expr(facts, expr)
-    if not values:
-        return None
-    merged: ModelInfo | None = None
-    for value in values:
-        info = _model_of_value(facts, value)
-        if info is None:
-            return None
-        if merged is None:
-            merged = info
-        else:
-            merged.merge(info)
-    return merged
-
-
-def _model_of_value(facts: ModuleFacts, value: cst.BaseExpression) -> ModelInfo | None:
-    fact = facts.call(value)
-    if fact is None:
-        return None
-    if fact.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
-        return expand(facts, enclosing_scope(facts, value))
-    if fact.name is not None:
-        if fact.name.startswith("keras.applications."):
-            info = ModelInfo(fact.name, facts, facts.module)
-            info.applications.append(fact)
-            return info
-        return None  # load_model, clone_model, hub layers ...: not visible
-    definitions = callee_definitions(facts, value)
-    if not definitions:
-        return None
-    callee_facts, definition = definitions[0]
-    if isinstance(definition, cst.ClassDef):
-        return _class_model(callee_facts, definition)
-    env = bind_call(facts, value, definition, callee_facts, EMPTY)
-    info = ModelInfo(definition.name.value, callee_facts, definition)
-    _expand(info, callee_facts, definition, env, value if callee_facts is not facts else None, 1, {definition})
-    return info
-
-
-def class_model(facts: ModuleFacts, node: cst.CSTNode) -> ModelInfo | None:
-    """The model ``self`` is inside a class's methods."""
-    cls = next((a for a in facts.ancestors(node) if isinstance(a, cst.ClassDef)), None)
-    return _class_model(facts, cls) if cls is not None else None
-
-
-def _class_model(facts: ModuleFacts, cls: cst.ClassDef) -> ModelInfo:
-    info = expand(facts, cls)
-    if info.uses or info.add_losses:
-        return info
-    # `class CustomModel(keras.Model)` that only overrides train_step: the layers come from where
-    # it is instantiated (`CustomModel(inputs, outputs)`).
-    for call in facts.calls:
-        if call.name is None and any(d is cls for _f, d in callee_definitions(facts, call.node)):
-            scope = enclosing_scope(facts, call.node)
-            if scope is not cls:
-                info.merge(expand(facts, scope))
-    return info
-

@@ -106,6 +106,9 @@ class ModuleFacts:
     uses_compat_v1: bool = False
     # The ProjectIndex of the run (regcheck.project), for facts about other modules; None alone.
     project: Any = None
+    # The Keras the project targets ("3" or "2", regcheck.keras_target); the file's own
+    # imports may override it: read `keras_version`, not this.
+    keras_target: str = "3"
     # Derived facts, filled lazily by facts.* modules and cached here.
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -191,6 +194,13 @@ class ModuleFacts:
 
     def calls_with_method(self, *methods: str) -> list[CallFact]:
         return [c for c in self.calls if c.method in methods]
+
+    @property
+    def keras_version(self) -> str:
+        """"3" or "2": the Keras this file runs on (facts.keras_version: the target, or the file's own imports)."""
+        from regcheck.facts.keras_version import file_keras
+
+        return self.cached("keras_version", file_keras).version
 
     def cached(self, key: str, compute: "Any") -> Any:
         if key not in self.derived:

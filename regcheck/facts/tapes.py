@@ -12,7 +12,8 @@ import libcst as cst
 
 from regcheck import tf_api
 from regcheck.facts.dataflow import closure, resolve_expr
-from regcheck.facts.keras_models import ModelInfo, callee_definitions, model_of
+from regcheck.facts.keras_models import ModelInfo, callee_definitions
+from regcheck.facts.keras_units import model_of
 from regcheck.facts.module import CallFact, ModuleFacts
 
 _LOSS_METHODS = frozenset({"compute_loss"})  # Keras 3: adds model.losses itself

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -76,25 +77,40 @@ def _source(style: str, head: str) -> str:
     return text.replace("{head}", head).replace("{head_k1}", head.replace("kernel_", "W_"))
 
 
+_FIRST_REGULARIZER = re.compile(r", (kernel|W)_regularizer=[\w.]+\([\d.e-]+\)")
+
+
+def _hidden_left_out(style: str) -> str:
+    """The head regularized, the hidden layer (the style's first regularizer) not."""
+    return _FIRST_REGULARIZER.sub("", _source(style, ", kernel_regularizer='l2'"), count=1)
+
+
 @pytest.mark.parametrize("style", sorted(STYLES))
-def test_rc101_fires_on_the_unregularized_head(style: str) -> None:
-    findings = [f for f in lint(_source(style, ""), "RC101") if f.code == "RC101"]
-    assert len(findings) == 1
+def test_only_the_head_left_out_is_rc106_advice(style: str) -> None:
+    findings = lint(_source(style, ""), "RC101", "RC106")
+    assert [f.code for f in findings] == ["RC106"]
+    assert "output layer" in findings[0].message and "regularized" in findings[0].message
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_rc101_fires_on_an_unregularized_hidden_layer(style: str) -> None:
+    findings = lint(_hidden_left_out(style), "RC101", "RC106")
+    assert [f.code for f in findings] == ["RC101"]
     assert "no kernel regularizer" in findings[0].message
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_rc101_quiet_when_every_kernel_is_regularized(style: str) -> None:
     regularized = _source(style, ", kernel_regularizer='l2'")
-    assert "RC101" not in codes(regularized, "RC101")
+    assert codes(regularized, "RC101", "RC106") == []
 
 
 @pytest.mark.parametrize("style", ["sequential_list", "model_add", "functional", "subclassed", "keras1_names"])
-def test_rc101_fix_copies_the_models_regularizer(style: str) -> None:
-    fixed = fix(_source(style, ""), "RC101", unsafe=True)
-    assert "RC101" not in codes(fixed, "RC101")
+def test_rc106_fix_copies_the_models_regularizer(style: str) -> None:
+    fixed = fix(_source(style, ""), "RC106", unsafe=True)
+    assert codes(fixed, "RC101", "RC106") == []
     # Unsafe: safe mode leaves the code alone.
-    assert fix(_source(style, ""), "RC101") == textwrap.dedent(_source(style, ""))
+    assert fix(_source(style, ""), "RC106") == textwrap.dedent(_source(style, ""))
 
 
 def test_zero_coefficient_counts_as_deliberate() -> None:

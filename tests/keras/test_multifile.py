@@ -161,7 +161,8 @@ HEAD = """
         inputs = keras.Input((32, 32, 3))
         x = {name}(inputs, 32)
         x = {name}(x, 64)
-        return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
+        x = layers.Dense(128)(layers.Flatten()(x))
+        return keras.Model(inputs, layers.Dense(10)(x))
 """
 
 
@@ -169,7 +170,7 @@ def test_rc101_head_in_a_file_without_the_trigger_word(tmp_path: Path) -> None:
     files = {"core/__init__.py": "", "core/common.py": BLOCKS, "train.py": HEAD.format(module="core.common", name="conv_block")}
     root = _write(tmp_path, files)
     findings = _findings(root, "RC101")
-    assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("train.py", 9)]
+    assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("train.py", 9), ("train.py", 10)]
 
 
 def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> None:
@@ -185,5 +186,5 @@ def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> 
     assert cached_run() == []  # no regularizer anywhere: train.py is not even parsed, and that is cached
     assert cached_run() == []
     _write(root, {"blocks.py": BLOCKS})  # train.py unchanged, but the blocks it imports now regularize
-    assert cached_run() == ["train.py"]
-    assert cached_run() == ["train.py"]
+    assert cached_run() == ["train.py", "train.py"]
+    assert cached_run() == ["train.py", "train.py"]
