@@ -1,4 +1,10 @@
-"""RC104 regularizer-set-after-build: ``layer.kernel_regularizer = ...`` on a layer that already exists."""
+"""RC104 regularizer-set-after-build: ``layer.kernel_regularizer = ...`` on a layer that already exists.
+
+The fix follows the Keras the file runs on (RULES.md, Versions). Keras 3 variables carry
+their own regularizer, read every time ``model.losses`` is computed, so
+``layer.kernel.regularizer = ...`` on a built layer works: a one-line fix. tf-keras
+variables have no such attribute; there the model is rebuilt from its config.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,16 @@ from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.findings import Finding, Fix
 
 _LAYER_LISTS = frozenset({"layers", "submodules", "_layers"})
+# Keras 3: the regularizer attribute -> the variable that carries the penalty itself.
+_KERAS3_VARIABLES = {
+    "kernel_regularizer": "kernel",
+    "bias_regularizer": "bias",
+    "depthwise_regularizer": "depthwise_kernel",
+    "pointwise_regularizer": "pointwise_kernel",
+    "gamma_regularizer": "gamma",
+    "beta_regularizer": "beta",
+    "embeddings_regularizer": "embeddings",
+}
 _REBUILDERS = frozenset({"from_config", "model_from_json", "model_from_config", "clone_model", "model_from_yaml"})
 
 
@@ -56,20 +72,49 @@ for layer in base.layers:
 from keras.regularizers import l2
 model.get_layer("fc1").W_regularizer = l2(0.01)
 """,
+        # Keras 3: fixed on the variable, `layer.kernel.regularizer = ...`.
+        """
+import keras
+base = keras.applications.MobileNetV2(weights=None)
+for layer in base.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+        layer.kernel_regularizer = keras.regularizers.L2(1e-4)
+""",
+        # Keras 2 (tf-keras): variables take no regularizer; the model is rebuilt from its config.
+        """
+import tf_keras as keras
+base = keras.applications.MobileNetV2(weights=None)
+for layer in base.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+        layer.kernel_regularizer = keras.regularizers.L2(1e-4)
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        keras3 = facts.keras_version == "3"
         for target, receiver, attr, loop in _assignments(facts):
             if loop is not None and _rebuilt_after(facts, loop):
                 continue
-            yield self.finding(
+            variable = _KERAS3_VARIABLES.get(attr) if keras3 and isinstance(target, cst.Attribute) else None
+            if variable is not None:
+                fix: Fix | None = unsafe_fix(
+                    f"Set the penalty on the variable: `{facts.code(receiver)}.{variable}.regularizer = ...`",
+                    edits.replace(facts, target.attr, f"{variable}.regularizer"),
+                )
+                hint = f" (in Keras 3, `{facts.code(receiver)}.{variable}.regularizer = ...` does)"
+            else:
+                fix = _rebuild_fix(facts, loop) if loop is not None else None
+                hint = ""
+            finding = self.finding(
                 facts,
                 target,
                 f"`{attr}` is set on a layer that already exists: its variables were created without it, "
-                "so `model.losses` does not change and training stays unregularized",
+                f"so `model.losses` does not change and training stays unregularized{hint}",
                 symbol=facts.code(receiver),
-                fix=_rebuild_fix(facts, loop) if loop is not None else None,
+                fix=fix,
             )
+            # The verdict holds in every version; the fix is the versioned part.
+            yield finding.with_changes(keras=facts.keras_version) if finding.fix is not None else finding
 
 
 def _assignments(facts: ModuleFacts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression, str, cst.For | None]]:

@@ -1,4 +1,10 @@
-"""RC105 late-bound-add-loss: ``add_loss(lambda: ... layer ...)`` in a loop reads the last loop value."""
+"""RC105 late-bound-add-loss: ``add_loss(lambda: ... layer ...)`` in a loop reads the last loop value.
+
+That silent late binding is a Keras 2 (tf-keras) problem. Keras 3's ``add_loss`` takes a
+tensor, from inside ``build()`` / ``call()`` only, and raises ``ValueError`` on a lambda:
+there the same code crashes, the message says so, and binding the loop variable would not
+help, so no fix is offered (RULES.md, Versions).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ model.add_loss(lambda: 1e-4 * tf.reduce_sum(tf.square(dense.kernel)))
 """,
     ]
     INVALID = [
+        # Keras 3: add_loss(lambda) raises.
         """
 import tensorflow as tf
 for layer in model.layers:
@@ -43,6 +50,12 @@ for layer in model.layers:
 from tensorflow import keras
 for i, layer in enumerate(base.layers):
     base.add_loss(lambda: keras.regularizers.l2(1e-4)(layer.kernel))
+""",
+        # Keras 2 (tf-keras): every lambda penalizes the last layer; bound early, each its own.
+        """
+import tf_keras as keras
+for layer in model.layers:
+    model.add_loss(lambda: keras.regularizers.l2(1e-4)(layer.kernel))
 """,
     ]
 
@@ -56,14 +69,20 @@ for i, layer in enumerate(base.layers):
                 continue
             names = sorted(set(late))
             shown = ", ".join(f"`{n}`" for n in names)
-            yield self.finding(
-                facts,
-                lam,
-                f"the lambda reads loop variable {shown} when the loss is computed, after the loop ended: "
-                "every penalty uses its last value",
-                symbol=names[0],
-                fix=_bind_fix(facts, lam, names),
-            )
+            if facts.keras_version == "3":
+                message = (
+                    f"`add_loss(lambda: ...)` raises in Keras 3 (it takes a tensor, inside `build()` / `call()`); "
+                    f"in Keras 2 the lambda would read loop variable {shown} after the loop ended. "
+                    "Set the penalty on the variable instead (`layer.kernel.regularizer = ...`)"
+                )
+                fix = None
+            else:
+                message = (
+                    f"the lambda reads loop variable {shown} when the loss is computed, after the loop ended: "
+                    "every penalty uses its last value"
+                )
+                fix = _bind_fix(facts, lam, names)
+            yield self.finding(facts, lam, message, symbol=names[0], fix=fix).with_changes(keras=facts.keras_version)
 
 
 def _free_names(lam: cst.Lambda) -> Iterator[str]:

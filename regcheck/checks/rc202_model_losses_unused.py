@@ -1,4 +1,10 @@
-"""RC202 model-losses-unused: the model carries penalties but the custom training loss leaves them out."""
+"""RC202 model-losses-unused: the model carries penalties but the custom training loss leaves them out.
+
+``compiled_loss(y, y_pred)`` alone is a bug only in Keras 2 (tf-keras): Keras 3's
+``compiled_loss`` on the TensorFlow backend is a deprecated shim that ignores
+``regularization_losses=`` and adds ``model.losses`` itself (RULES.md, Versions;
+RC208 reports the double count that adding them by hand then makes).
+"""
 
 from __future__ import annotations
 
@@ -66,6 +72,23 @@ class Custom(keras.Model):
 inputs = keras.Input((3,))
 model = Custom(inputs, keras.layers.Dense(1, kernel_regularizer="l2")(inputs))
 """,
+        # Keras 3: compiled_loss is a shim that adds model.losses itself (on the TensorFlow backend).
+        """
+import tensorflow as tf
+class Custom(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+    def call(self, x):
+        return self.dense(x)
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred)
+        grads = tape.gradient(loss, self.trainable_variables)
+        return {}
+""",
         # A model that cannot be seen is unknown.
         """
 import tensorflow as tf
@@ -88,7 +111,10 @@ def train_step(x, y):
     grads = tape.gradient(loss, model.trainable_variables)
     return loss
 """,
+        # Keras 2 (tf-keras): compiled_loss adds only the regularization_losses it is given.
         """
+import os
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
 import tensorflow as tf
 class Custom(tf.keras.Model):
     def __init__(self):
@@ -134,18 +160,20 @@ class Custom(keras.Model):
             return None
         losses = f"{facts.code(model_expr)}.losses"
         if reads.compiled_loss is not None:
+            if facts.keras_version == "3":
+                return None  # Keras 3's compiled_loss adds model.losses itself
             call = reads.compiled_loss
             receiver = facts.code(call.receiver) if call.receiver is not None else "self"
             return self.finding(
                 facts,
                 call.node,
                 f"`compiled_loss` is called without `regularization_losses={receiver}.losses`, "
-                f"so the penalties of {_describe(model)} never reach the loss",
+                f"so the penalties of {_describe(model)} never reach the loss (Keras 2; Keras 3's adds them)",
                 fix=safe_fix(
                     f"Pass `regularization_losses={receiver}.losses`",
                     edits.add_keyword(facts, call.node, "regularization_losses", f"{receiver}.losses"),
                 ),
-            )
+            ).with_changes(keras=facts.keras_version)
         return self.finding(
             facts,
             grad.target,

@@ -1,4 +1,10 @@
-"""RC501 double-weight-decay: decoupled weight decay in the optimizer and L2 regularizers on the same weights."""
+"""RC501 double-weight-decay: decoupled weight decay in the optimizer and L2 regularizers on the same weights.
+
+Keras's ``AdamW()`` decays by default (``weight_decay=0.004``, in Keras 3 and in
+tf-keras's optimizers since TF 2.11), so it decays twice with L2 regularizers even
+when no ``weight_decay=`` is written; the message names the default and the Keras
+version it was judged for (RULES.md, Versions).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Iterable
 from regcheck.checks.base import Check
 from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
-from regcheck.facts.optimizers import optimizers
+from regcheck.facts.optimizers import OptimizerFact, optimizers
 from regcheck.findings import Finding
 
 
@@ -29,6 +35,12 @@ import keras
 model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.L2(1e-4))])
 model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=0.0), loss="mse")
 """,
+        # Keras 2 (tf-keras): decay switched off, as in Keras 3.
+        """
+import tf_keras as keras
+model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.l2(1e-4))])
+model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=None), loss="mse")
+""",
         # A custom loop whose loss adds L2 on the outputs is not a second decay of the weights.
         """
 import tensorflow as tf
@@ -45,6 +57,18 @@ opt.apply_gradients(zip(grads, model.trainable_variables))
 import keras
 model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.L2(1e-4))])
 model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4), loss="mse")
+""",
+        # Keras 3: AdamW() decays by default (weight_decay=0.004).
+        """
+import keras
+model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.L2(1e-4))])
+model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss="mse")
+""",
+        # Keras 2 (tf-keras): the same default.
+        """
+import tf_keras as keras
+model = keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.l2(1e-4))])
+model.compile(optimizer=keras.optimizers.AdamW(learning_rate=1e-3), loss="mse")
 """,
         """
 import tensorflow as tf
@@ -85,9 +109,20 @@ opt.apply_gradients(zip(grads, model.trainable_variables))
                 what = "the minimized loss also adds an L2 penalty on the weights"
             else:
                 continue
-            yield self.finding(
+            finding = self.finding(
                 facts,
                 optimizer.node,
-                f"`{optimizer.cls}` already decays the weights and {what}: weight decay is counted twice",
+                f"`{optimizer.cls}` already decays the weights{_default_decay(optimizer, facts)} and {what}: "
+                "weight decay is counted twice",
                 symbol=optimizer.cls,
             )
+            yield finding.with_changes(keras=facts.keras_version) if optimizer.keras else finding
+
+
+def _default_decay(optimizer: OptimizerFact, facts: ModuleFacts) -> str:
+    """`` (by default, weight_decay=0.004 in Keras 3)`` for a Keras AdamW given no weight_decay=."""
+    if not optimizer.keras or optimizer.cls.lower() != "adamw":
+        return ""
+    if optimizer.call is not None and optimizer.call.arg("weight_decay") is not None:
+        return ""
+    return f" (by default: weight_decay=0.004 in Keras {facts.keras_version})"

@@ -1,4 +1,9 @@
-"""RC601 legacy-l2-regularizer: TF1 regularizer factories, converted with identical numbers."""
+"""RC601 legacy-l2-regularizer: TF1 regularizer factories, converted with identical numbers.
+
+The spelling written follows the Keras the file runs on (RULES.md, Versions): Keras 3
+gets ``L2`` / ``L1``; Keras 2 gets the lowercase ``l2`` / ``l1``, which every tf.keras
+has (older ones have no ``L2`` class), and its lowercase aliases are not findings.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,11 @@ class LegacyL2Regularizer(Check):
 import tensorflow as tf
 reg = tf.keras.regularizers.L2(0.005)
 """,
+        # Keras 2 (tf-keras): the lowercase factory is its own spelling.
+        """
+import tf_keras as keras
+reg = keras.regularizers.l2(0.01)
+""",
     ]
     INVALID = [
         """
@@ -46,19 +56,31 @@ reg = tf.contrib.layers.l2_regularizer(0.01)
 import keras
 reg = keras.regularizers.l2(0.01)
 """,
+        # Keras 2 (tf-keras): the lowercase factory is the spelling that exists everywhere,
+        # and the TF1 factory converts to it.
+        """
+import tf_keras as keras
+import tensorflow as tf
+reg = tf.contrib.layers.l2_regularizer(0.01)
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        keras2 = facts.keras_version == "2"
         for call in facts.calls_named(_LEGACY):
             assert call.name is not None
             target, halve = _LEGACY[call.name]
+            if keras2:
+                if call.name.startswith("keras."):
+                    continue  # Keras 2's own spelling: older tf.keras has no `L2` class
+                target = target.lower()
             note = " (tf.nn.l2_loss halves the square sum, Keras L2 does not, so the scale is halved)" if halve else ""
             yield self.finding(
                 facts,
                 call.node,
                 f"`{call.name}` is a legacy spelling; use `keras.regularizers.{target}`{note}",
                 fix=_fix(facts, call, target, halve),
-            )
+            ).with_changes(keras=facts.keras_version)
 
 
 def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | None:
