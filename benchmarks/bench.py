@@ -18,7 +18,9 @@ cold and warm runs use the same code), then times, each as a fresh process:
   needs, the part of regcheck's work no rule can skip;
 - ``regcheck one_file.py`` on a generated 500-line model file, interpreter
   start-up included, next to ``python -c "import libcst"`` and libcst's parse +
-  scopes of that file.
+  scopes of that file;
+- the warm path of editors: ``regcheck.lsp.workspace.Workspace.lint`` re-linting
+  that file after an edit, in one long-lived process (what ``regcheck server`` does).
 
 Prints a table and writes it as JSON to benchmarks/results/.
 """
@@ -262,6 +264,47 @@ def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int =
     return timings
 
 
+_WARM_RELINT = """
+import json, statistics, sys, time
+from pathlib import Path
+from regcheck.lsp.workspace import Workspace
+
+path, repeat = Path(sys.argv[1]), int(sys.argv[2])
+text = path.read_text()
+start = time.perf_counter()
+workspace = Workspace(path.parent)
+findings = workspace.lint(path, text)
+first = time.perf_counter() - start
+walls, cpus = [], []
+for number in range(repeat):
+    edited = text.replace("L2 = 1e-4", f"L2 = {number + 2}e-5")  # a new text each time: an edit, not a repeat
+    wall, cpu = time.perf_counter(), time.process_time()
+    workspace.lint(path, edited)
+    walls.append(time.perf_counter() - wall)
+    cpus.append(time.process_time() - cpu)
+print(json.dumps({"first": first, "wall": statistics.median(walls), "cpu": statistics.median(cpus),
+                  "best": min(walls), "findings": len(findings)}))
+"""
+
+
+def warm_relint(env: dict[str, str], workdir: Path, repeat: int = 21) -> Timing:
+    """Re-linting the 500-line model file after an edit, in a process that keeps a Workspace:
+    libcst imported, settings loaded, the ProjectIndex warm. Median of ``repeat`` edits."""
+    folder = workdir / "warm_relint"
+    folder.mkdir()
+    target = folder / "model.py"
+    target.write_text(model_file(500))
+    result = subprocess.run(
+        [sys.executable, "-c", _WARM_RELINT, str(target), str(repeat)], cwd=folder, env=env, capture_output=True, text=True
+    )
+    name = "warm re-lint after an edit (Workspace.lint, in-process)"
+    if result.returncode != 0:
+        return Timing(name, "500-line model.py", None, note=f"failed: {result.stderr.strip().splitlines()[-1:]}")
+    data = json.loads(result.stdout)
+    note = f"median of {repeat} edits, best {data['best'] * 1000:.0f} ms; first lint in the process {data['first']:.2f} s"
+    return Timing(name, "500-line model.py", data["wall"], cpu_seconds=data["cpu"], note=note)
+
+
 # --- main ---------------------------------------------------------------------------
 
 
@@ -324,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_fixit and shutil.which("fixit"):
         fixit = timed("fixit lint", first.name, ["fixit", "lint", first.name], timeout=args.fixit_timeout)
     results += startup(regcheck, env, workdir)
+    results.append(warm_relint(env, workdir))
 
     ratios = {}
     if fixit and fixit.seconds and cold_first.seconds:
