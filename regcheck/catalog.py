@@ -50,23 +50,19 @@ class CatalogError(Exception):
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 # Contract codes (../shared/RULES.md) whose class does not declare its metadata yet:
-# RC101 and RC102 keep it here until their checks are folded into one module each, the
-# others until their module lands. An entry leaves when a class declares the code (a test
+# RC101 and RC102 keep it here until their checks are folded into one module each, RC002
+# until its module lands. An entry leaves when a class declares the code (a test
 # fails while both exist), so this list only shrinks.
 AWAITING: tuple[RuleInfo, ...] = (
     RuleInfo("RC002", "unused-noqa", _W, "a noqa comment names an unknown code or suppresses nothing", "safe"),
     RuleInfo("RC101", "unregularized-weight", _W, "some weights of a model are penalized and others are not", "unsafe", graph=True),
     RuleInfo("RC102", "regularized-bias", _W, "a bias is penalized", "unsafe", graph=True),
-    RuleInfo("RC106", "unregularized-output-layer", _I, "every hidden weight is penalized and only the output layer is not", "unsafe"),
-    RuleInfo("RC208", "model-losses-counted-twice", _W, "model.losses reach the loss twice", "safe"),
-    RuleInfo("RC209", "keras-penalties-outside-collection", _E, "Keras layer penalties in TF1 code whose loss reads only REGULARIZATION_LOSSES", "safe"),
-    RuleInfo("RC305", "constraint-as-regularizer", _E, "a weight constraint passed as a regularizer", "unsafe"),
 )
 
 
 # A class statement, and a metadata assignment in its body (one line, four spaces in).
 _CLASS = re.compile(r"^class (\w+)\b[^\n]*:[ \t]*$", re.M)
-_ASSIGNMENT = re.compile(r"^    (%s)(?:[ \t]*:[^=\n]+)?[ \t]*=[ \t]*(.+?)[ \t]*$" % "|".join(_METADATA), re.M)
+_ASSIGNMENT = re.compile(rf"^    ({'|'.join(_METADATA)})(?:[ \t]*:[^=\n]+)?[ \t]*=[ \t]*(.+?)[ \t]*$", re.M)
 _TOP_LEVEL = re.compile(r"^(?=[^\s#])", re.M)
 
 
@@ -105,7 +101,7 @@ def _info(values: dict[str, object], path: Path) -> RuleInfo:
     fix_safety = values.get("fix_safety")
     if fix_safety not in (None, "safe", "unsafe"):
         raise CatalogError(f"{where}: fix_safety is 'safe', 'unsafe' or None")
-    return RuleInfo(code, name, severity, summary, fix_safety, bool(values.get("graph", False)), path.stem)  # type: ignore[arg-type]
+    return RuleInfo(code, name, severity, summary, fix_safety, bool(values.get("graph", False)), path.stem)
 
 
 def _catalogue() -> dict[str, RuleInfo]:
