@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -197,7 +197,7 @@ class RegcheckServer(LanguageServer):
         if wanted(FIX_ALL) and any(f.fix is not None and f.fix.applicability is Applicability.SAFE for f in findings):
             path = _python_path(uri)
             assert path is not None
-            after = self.regcheck_workspace().fix_all(path, text)
+            after = self.regcheck_workspace().fix_all(path, text, findings=findings)
             if after != text:
                 actions.append(
                     types.CodeAction(

@@ -50,7 +50,7 @@ class Workspace:
 
     # -- settings and project --------------------------------------------------
 
-    def _load_settings(self) -> "Settings":
+    def _load_settings(self) -> Settings:
         from regcheck.config import ConfigError, Settings, load_settings
 
         try:
@@ -62,7 +62,7 @@ class Workspace:
         self.config_error = None
         return settings
 
-    def _index(self) -> "ProjectIndex":
+    def _index(self) -> ProjectIndex:
         from regcheck.files import discover
         from regcheck.project import ProjectIndex
 
@@ -83,7 +83,7 @@ class Workspace:
         """The findings of one module, from ``text`` (None: the file on disk)."""
         return self.lint_report(path, text).findings
 
-    def lint_report(self, path: str | Path, text: str | None = None) -> "FileReport":
+    def lint_report(self, path: str | Path, text: str | None = None) -> FileReport:
         from regcheck.engine import FileReport, lint_text
 
         key = normalize(path)
@@ -146,17 +146,20 @@ class Workspace:
             return True  # outside the project: nothing of its settings applies to the path
         return not _exclusions(self.settings.exclude).match_file(relative)
 
-    def fix_all(self, path: str | Path, text: str, unsafe: bool = False) -> str:
-        """The text with every applicable fix applied (in rounds, re-linting, never a broken file)."""
+    def fix_all(self, path: str | Path, text: str, unsafe: bool = False, findings: list[Finding] | None = None) -> str:
+        """The text with every applicable fix applied (in rounds, re-linting, never a broken file);
+        ``findings``: those of ``text``, when already known."""
+        from regcheck.engine import lint_text
         from regcheck.fix import fix_text
 
         key = normalize(path)
         codes = self.settings.codes_for(key)
-        from regcheck.engine import lint_text
 
-        # The rounds lint candidate texts without making them the document's text.
-        result = fix_text(text, lambda candidate: lint_text(key, candidate, codes, project=self.project).findings, unsafe, self.lint(key, text))
-        return result.text
+        def relint(candidate: str) -> list[Finding]:
+            # A round's candidate text is not the document's text: the index is not told about it.
+            return lint_text(key, candidate, codes, project=self.project).findings
+
+        return fix_text(text, relint, unsafe, findings if findings is not None else self.lint(key, text)).text
 
 
 def normalize(path: str | Path) -> str:
@@ -164,7 +167,7 @@ def normalize(path: str | Path) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _exclusions(exclude: tuple[str, ...]) -> "pathspec.PathSpec":
+def _exclusions(exclude: tuple[str, ...]) -> pathspec.PathSpec:
     import pathspec
 
     from regcheck.files import DEFAULT_EXCLUDES

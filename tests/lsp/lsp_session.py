@@ -14,9 +14,9 @@ import pytest
 pytest.importorskip("pygls")
 pytest.importorskip("lsprotocol")
 
-from lsprotocol import types  # noqa: E402
-from pygls.lsp.client import LanguageClient  # noqa: E402
-from pygls.uris import from_fs_path  # noqa: E402
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
 
 # Guards against a hung server, not timing assertions: a healthy run answers in well under a second.
 WAIT = 60.0
@@ -47,7 +47,7 @@ class Session:
             self.logs.append(params.message)
             print("server log:", params.message)  # shown by pytest when a test fails
 
-    def _queue(self, uri: str) -> "asyncio.Queue[types.PublishDiagnosticsParams]":
+    def _queue(self, uri: str) -> asyncio.Queue[types.PublishDiagnosticsParams]:
         return self._diagnostics.setdefault(uri, asyncio.Queue())
 
     def uri(self, name: str) -> str:

@@ -7,9 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from regcheck.lsp.workspace import Workspace
-
 from test_server import BLOCKS, HEAD, PLAIN_BLOCKS, TRAIN
+
+from regcheck.lsp.workspace import Workspace
 
 
 def _project(root: Path, files: dict[str, str]) -> Path:
