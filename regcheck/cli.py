@@ -12,7 +12,7 @@ import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 
 from regcheck import __version__
 from regcheck.findings import Finding
@@ -40,11 +40,17 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix or --diff)")
     parser.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them")
-    parser.add_argument("--select", type=_csv, help="rules to enable (codes, prefixes, names, ALL)")
-    parser.add_argument("--extend-select", type=_csv, default=[], help="rules to enable on top of the selection")
-    parser.add_argument("--ignore", type=_csv, default=[], help="rules to disable")
-    parser.add_argument("--exclude", type=_csv, help="gitignore-style patterns to skip (replaces the configured ones)")
-    parser.add_argument("--extend-exclude", type=_csv, default=[], help="patterns to skip on top of the configured ones")
+    parser.add_argument("--fix-only", action="store_true", help="apply fixes and report nothing about what remains")
+    parser.add_argument("--show-fixes", action="store_true", help="list the fixes that were applied, per file")
+    parser.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when something was fixed")
+    parser.add_argument("--add-noqa", action="store_true", help="add # noqa comments to the lines with findings")
+    # Repeated --select / --ignore / ... accumulate, as in ruff.
+    parser.add_argument("--select", type=_csv, action="extend", help="rules to enable (codes, prefixes, names, ALL)")
+    parser.add_argument("--extend-select", type=_csv, action="extend", default=[], help="rules to enable on top of the selection")
+    parser.add_argument("--ignore", type=_csv, action="extend", default=[], help="rules to disable")
+    parser.add_argument("--exclude", type=_csv, action="extend", help="gitignore-style patterns to skip (replaces the configured ones)")
+    parser.add_argument("--extend-exclude", type=_csv, action="extend", default=[], help="patterns to skip on top of the configured ones")
+    parser.add_argument("--force-exclude", action="store_true", help="apply the excludes to files named on the command line too (pre-commit)")
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     parser.add_argument(
         "--keras", choices=("auto", "3", "2"), help="the Keras the code runs on (default: auto, from the declared dependencies)"
@@ -57,11 +63,15 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     parser.add_argument("--config", type=Path, help="use this regcheck.toml / pyproject.toml")
-    parser.add_argument("--stdin-filename", help="the path to report for source read from stdin")
+    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    parser.add_argument("--show-settings", action="store_true", help="print the settings in effect and exit")
+    parser.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colored output (default: auto)")
+    parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
     parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only")
-    parser.add_argument("--version", action="version", version=f"regcheck {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
     return parser
 
 
@@ -98,28 +108,62 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rule_command(argv: list[str]) -> int:
-    from regcheck.catalog import RULES
+    import json
+
+    from regcheck.catalog import BY_NAME, RULES
     from regcheck.rule_docs import rule_doc
 
-    parser = argparse.ArgumentParser(prog="regcheck rule", description="Print a rule's documentation.")
+    parser = argparse.ArgumentParser(
+        prog="regcheck rule", description="Print a rule's documentation; with no code, a one-line index of every rule."
+    )
     parser.add_argument("code", nargs="?", help="a rule code (RC101) or name (unregularized-weight)")
-    parser.add_argument("--all", action="store_true", help="print every rule")
+    parser.add_argument("--all", action="store_true", help="print every rule's page")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text", help="text (default) or json")
     args = parser.parse_args(argv)
+
+    def as_json(code: str) -> dict:
+        info = RULES[code]
+        return {
+            "code": code,
+            "name": info.name,
+            "severity": str(info.severity),
+            "fix": getattr(info, "fix_safety", None),
+            "summary": info.summary,
+            "explanation": rule_doc(code) or "",
+        }
+
+    def page(code: str) -> str:
+        """The rule's page, with its severity and fix under the title (what --fail-on compares)."""
+        info = RULES[code]
+        text = rule_doc(code) or f"# {code}: {info.name}\n\n{info.summary}\n"
+        if "**Severity:**" in text:
+            return text
+        title, _, rest = text.partition("\n")
+        fix = getattr(info, "fix_safety", None) or "none"
+        return f"{title}\n\n**Severity:** {info.severity} · **Fix:** {fix}\n{rest}"
+
+    if args.code:
+        info = RULES.get(args.code.upper()) or BY_NAME.get(args.code)
+        if info is None:
+            sys.stderr.write(f"regcheck: error: unknown rule {args.code!r}\n")
+            return EXIT_ERROR
+        if args.output_format == "json":
+            sys.stdout.write(json.dumps(as_json(info.code), indent=2) + "\n")
+        else:
+            sys.stdout.write(page(info.code))
+        return EXIT_OK
+    if args.output_format == "json":  # with or without --all: every rule
+        sys.stdout.write(json.dumps([as_json(code) for code in RULES], indent=2) + "\n")
+        return EXIT_OK
     if args.all:
         for code in RULES:
-            info = RULES[code]
-            sys.stdout.write(rule_doc(code) or f"# {code} {info.name}\n\n{info.summary}\n")
+            sys.stdout.write(page(code))
             sys.stdout.write("\n")
         return EXIT_OK
-    if not args.code:
-        parser.error("give a rule code or --all")
-    from regcheck.catalog import BY_NAME
-
-    info = RULES.get(args.code.upper()) or BY_NAME.get(args.code)
-    if info is None:
-        sys.stderr.write(f"regcheck: error: unknown rule {args.code!r}\n")
-        return EXIT_ERROR
-    sys.stdout.write(rule_doc(info.code) or f"# {info.code} {info.name}\n\n{info.summary}\n")
+    width = max(len(info.name) for info in RULES.values())
+    for code, info in RULES.items():  # the index: one line per rule
+        fix = getattr(info, "fix_safety", None) or "-"
+        sys.stdout.write(f"{code}  {info.name:<{width}}  {str(info.severity):<7}  fix: {fix:<6}  {info.summary}\n")
     return EXIT_OK
 
 
@@ -158,6 +202,10 @@ class RunState:
     diffs: list[str] = field(default_factory=list)
     lines: dict[str, list[str]] = field(default_factory=dict)
     internal_error: bool = False
+    # --show-fixes: path -> code -> how many of its findings the fixes removed.
+    fixes_by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    noqa_added: int = 0
+    stdin_fixed: bool = False  # the fixed source went to stdout: the report goes to stderr
     # Static findings the graph (--graph) showed to be wrong, with the reason.
     refuted: list[dict] = field(default_factory=list)
 
@@ -165,7 +213,18 @@ class RunState:
 def run_check(args: argparse.Namespace) -> int:
     from regcheck.config import ConfigError, Overrides, load_settings
 
-    paths = args.paths or ["."]
+    usage = _usage_error(args)
+    if usage:
+        sys.stderr.write(f"regcheck: error: {usage}\n")
+        return EXIT_ERROR
+    if args.color != "auto":
+        from regcheck.report import text
+
+        text.COLOR = args.color == "always"
+    if args.fix_only:
+        args.fix = True
+    # `--stdin-filename` alone reads stdin, as in ruff.
+    paths = args.paths or (["-"] if args.stdin_filename else ["."])
     overrides = Overrides(
         select=args.select,
         extend_select=args.extend_select,
@@ -177,19 +236,68 @@ def run_check(args: argparse.Namespace) -> int:
     )
     start = Path(paths[0]) if paths[0] != "-" else Path(args.stdin_filename or ".")
     try:
-        settings = load_settings(start if start.exists() else Path.cwd(), args.config, overrides)
+        settings = load_settings(start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated)
     except ConfigError as exc:
         sys.stderr.write(f"regcheck: error: {exc}\n")
         return EXIT_ERROR
+    if args.show_settings:
+        _show_settings(settings, paths)
+        return EXIT_OK
     fixing = args.fix or args.diff
     state = RunState()
     if paths == ["-"]:
         _check_stdin(args, settings, state, fixing)
     else:
+        if args.show_files:
+            return _show_files(paths, args, settings)
         _check_files(paths, args, settings, state, fixing)
     if args.graph:
         _merge_graph(args, state)
     return _finish(args, settings, state)
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    """Combinations that cannot do what they say: one line, exit 2."""
+    if args.diff and args.output_format in ("json", "github", "sarif"):
+        return f"--diff prints a unified diff; it cannot be combined with --output-format {args.output_format}"
+    if args.statistics and args.output_format in ("github", "sarif"):
+        return f"--statistics prints counts as text or JSON; it cannot be combined with --output-format {args.output_format}"
+    if args.add_noqa and (args.fix or args.diff or args.fix_only):
+        return "--add-noqa cannot be combined with --fix, --fix-only or --diff"
+    if args.paths == ["-"] and args.add_noqa:
+        return "--add-noqa needs files; it cannot read stdin"
+    if "-" in args.paths and args.paths != ["-"]:
+        return "- (stdin) cannot be combined with other paths"
+    return None
+
+
+def _show_settings(settings: "Settings", paths: list[str]) -> None:
+    def codes(values: Iterable[str]) -> str:
+        return ", ".join(sorted(values)) or "(none)"
+
+    out = sys.stdout
+    out.write(f"config file: {settings.config_file or '(none)'}\n")
+    out.write(f"root: {settings.root}\n")
+    out.write(f"paths: {' '.join(paths)}\n")
+    out.write(f"select: {codes(settings.select)}\n")
+    out.write(f"fail-on: {settings.fail_on}\n")
+    out.write(f"exclude: {', '.join(settings.exclude) or '(none)'}\n")
+    for pattern, ignored in settings.per_file_ignores:
+        out.write(f"per-file-ignores: {pattern} = {codes(ignored)}\n")
+    keras = getattr(settings, "keras_reason", None)
+    if keras:
+        out.write(f"keras: {keras}\n")
+
+
+def _show_files(paths: list[str], args: argparse.Namespace, settings: "Settings") -> int:
+    from regcheck.files import discover
+
+    discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
+    for path in sorted(discovered.files + [p.path for p in discovered.unreadable]):
+        sys.stdout.write(f"{path}\n")
+    for problem in discovered.problems:
+        sys.stderr.write(f"regcheck: error: {problem}\n")
+    return EXIT_ERROR if discovered.problems else EXIT_OK
 
 
 def _lint_function(
@@ -206,16 +314,26 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
     from regcheck.files import SourceError, decode_source
 
     path = args.stdin_filename or "<stdin>"
+    data = sys.stdin.buffer.read()
+    if args.force_exclude and args.stdin_filename:
+        from regcheck.files import is_excluded
+
+        if is_excluded(path, settings.root, settings.exclude):
+            if args.fix:
+                sys.stdout.buffer.write(data)  # an excluded file passes through unchanged
+                sys.stdout.flush()
+                state.stdin_fixed = True
+            return
     state.files = 1
+    codes = settings.codes_for(path)
     try:
-        source = decode_source(path, sys.stdin.buffer.read())
+        source = decode_source(path, data)
     except SourceError as exc:
         from regcheck.files import unreadable_finding
 
         if "RC001" in codes:
             state.findings.append(unreadable_finding(exc.problem))
         return
-    codes = settings.codes_for(path)
     if path.endswith(".ipynb"):
         from regcheck.notebooks import lint_notebook
 
@@ -239,7 +357,10 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
         if args.diff:
             state.diffs.append(_diff(path, source.text, result.text))
         else:
-            sys.stdout.write(result.text)  # ruff's convention: fixed source to stdout
+            sys.stdout.write(result.text)  # ruff's convention: fixed source to stdout, the report to stderr
+            sys.stdout.flush()
+            state.stdin_fixed = True
+            _count_fixes(state, path, findings, result.remaining)
     state.findings.extend(findings)
     state.lines[path] = source.text.splitlines(keepends=True)
 
@@ -249,19 +370,24 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
     from regcheck.files import discover
     from regcheck.project import ProjectIndex
 
-    discovered = discover(paths, settings.root, settings.exclude)
+    from regcheck.files import unreadable_finding
+
+    discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     project: ProjectIndex | None = None  # for re-linting fixed files; built when the first fix comes
     state.problems.extend(str(p) for p in discovered.problems)
     state.files = len(discovered.files) + len(discovered.unreadable)
     for problem in discovered.unreadable:
         if "RC001" in settings.codes_for(problem.path):
             state.findings.append(unreadable_finding(problem))
+    progress = _Progress(len(discovered.files), enabled=not args.quiet)
     for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
+        progress.step()
+        if args.add_noqa:
+            _add_noqa(report, state)
+            continue
         state.checked += int(report.parsed)
         state.problems.extend(str(p) for p in report.problems)
         state.internal_error = state.internal_error or report.internal_error
-    from regcheck.files import unreadable_finding
-
         findings = report.findings
         if fixing and report.source is not None and any(f.fix for f in findings) and report.cells is None:
             project = project or ProjectIndex(discovered.files, settings.root)
@@ -269,7 +395,10 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
         elif fixing and report.cells is not None and any(f.fix for f in findings):
             from regcheck.notebooks import fix_notebook
 
+            before = findings
             findings = fix_notebook(report, args, settings, state)
+            if not args.diff:
+                _count_fixes(state, report.path, before, findings)
         if findings and report.source is not None and report.cells is None:
             state.lines[report.path] = report.source.text.splitlines(keepends=True)
         state.findings.extend(findings)
@@ -295,9 +424,68 @@ def _fix_file(
                 state.problems.append(f"{report.path}: cannot write fixes: {exc.strerror or exc}")
                 return report.findings
             state.fixed += result.applied
+            _count_fixes(state, report.path, report.findings, result.remaining)
     if args.diff:
         return report.findings
     return result.remaining
+
+
+def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[Finding]) -> None:
+    """What the fixes removed, per code (for --show-fixes)."""
+    from collections import Counter
+
+    gone = Counter(f.code for f in before if f.fix is not None) - Counter(f.code for f in after)
+    if gone:
+        state.fixes_by_file[path] = dict(sorted(gone.items()))
+
+
+def _add_noqa(report: "FileReport", state: RunState) -> None:
+    """--add-noqa: a `# noqa: CODE` on each line with a finding (atomic write; notebooks are left alone)."""
+    from regcheck.files import write_source_atomic
+    from regcheck.suppress import add_noqa
+
+    state.checked += int(report.parsed)
+    if report.source is None or report.cells is not None or not report.findings:
+        state.findings.extend(f for f in report.findings if report.cells is not None or f.code in ("RC000", "RC001"))
+        return
+    text, added = add_noqa(report.source.text, report.findings)
+    if not added:
+        return
+    try:
+        write_source_atomic(report.source, text)
+    except OSError as exc:
+        state.problems.append(f"{report.path}: cannot write noqa comments: {exc.strerror or exc}")
+        return
+    state.noqa_added += added
+
+
+class _Progress:
+    """`regcheck: 120/904 files` on stderr, for long runs on a terminal only (never in CI or piped)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        import os
+        import time
+
+        self.total, self.done = total, 0
+        self.start = self.last = time.monotonic()
+        self.after = float(os.environ.get("REGCHECK_PROGRESS_AFTER", "1.0"))  # seconds before it appears
+        self.enabled = enabled and total > 1 and sys.stderr.isatty() and not os.environ.get("CI")
+        self.shown = False
+
+    def step(self) -> None:
+        if not self.enabled:
+            return
+        import time
+
+        self.done += 1
+        now = time.monotonic()
+        if now - self.start >= self.after and (now - self.last >= 0.1 or self.done == self.total):
+            self.last = now
+            sys.stderr.write(f"\rregcheck: {self.done}/{self.total} files")
+            self.shown = True
+        if self.done == self.total and self.shown:
+            sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def _diff(path: str, before: str, after: str) -> str:
@@ -327,7 +515,7 @@ def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
 
 def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> int:
     from regcheck.report import write_report
-    from regcheck.report.text import write_statistics
+    from regcheck.report.text import write_show_fixes, write_statistics
 
     findings = sorted(state.findings, key=Finding.sort_key)
     summary = {
@@ -341,14 +529,15 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
         summary["fixed"] = state.fixed
     if state.refuted:
         summary["refuted"] = state.refuted
+    if state.problems:
+        summary["errors"] = list(state.problems)
     for problem in state.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
-    if args.output_format in ("full", "concise") and not args.quiet:
+    text_format = args.output_format in ("full", "concise")
+    if text_format and not args.quiet:
         for item in state.refuted:
             sys.stderr.write(f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n")
     stream: TextIO
-    if state.problems:
-        summary["errors"] = list(state.problems)
     handle = None
     if args.output_file:
         try:
@@ -358,24 +547,39 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
             return EXIT_ERROR
         stream = handle
     else:
-        stream = sys.stdout
+        # stdin --fix wrote the fixed source to stdout: the report must not be mixed into it.
+        stream = sys.stderr if state.stdin_fixed else sys.stdout
     try:
         for diff in state.diffs:
             stream.write(diff)
-        if args.statistics:
-            write_statistics(findings, stream)
-        elif not (args.diff and args.output_format in ("full", "concise")):
-            write_report(findings, args.output_format, stream, summary=summary, lines=state.lines.get, errors=state.problems)
-            if not findings and not state.problems and not args.quiet and args.output_format in ("full", "concise") and not state.fixed:
+        if args.add_noqa:
+            if not args.quiet:
+                stream.write(f"Added {state.noqa_added} noqa directive{'s' if state.noqa_added != 1 else ''}.\n")
+        elif args.fix_only:
+            if state.fixed and not args.quiet and not args.show_fixes:
+                stream.write(f"Fixed {state.fixed} finding{'s' if state.fixed != 1 else ''}.\n")
+        elif args.statistics:
+            write_statistics(findings, stream, args.output_format)
+        elif not (args.diff and text_format):
+            write_report(
+                findings, args.output_format, stream, summary=summary, lines=state.lines.get, errors=state.problems, quiet=args.quiet
+            )
+            if not findings and not state.problems and not args.quiet and text_format and not state.fixed:
                 stream.write("All checks passed!\n")
+        if args.show_fixes and text_format and not args.diff:
+            write_show_fixes(state.fixes_by_file, stream)
     finally:
         if handle is not None:
             handle.close()
     if state.problems:
         return EXIT_ERROR
+    if args.exit_zero:  # wins over --diff and --fix, as in ruff
+        return EXIT_OK
+    if args.exit_non_zero_on_fix and (state.fixed or state.fixes_by_file):
+        return EXIT_FINDINGS
+    if args.fix_only or args.add_noqa and not any(f.code in ("RC000", "RC001") for f in findings):
+        return EXIT_OK
     if args.diff and state.diffs:
         return EXIT_FINDINGS
     failing = [f for f in findings if f.severity >= settings.fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
-    if args.exit_zero:  # wins over --diff and --fix, as in ruff
-        return EXIT_OK

@@ -139,13 +139,18 @@ def _load(path: Path, toplevel: bool) -> Any:
     return data.get("tool", {}).get("regcheck")
 
 
-def load_settings(start: Path, config_file: Path | None = None, overrides: Overrides | None = None) -> Settings:
+def load_settings(
+    start: Path, config_file: Path | None = None, overrides: Overrides | None = None, isolated: bool = False
+) -> Settings:
+    """``isolated``: read no configuration file at all (``--isolated``); only the defaults and overrides."""
     overrides = overrides or Overrides()
-    if config_file is not None:
+    if isolated:
+        found: tuple[Path, dict[str, Any]] | None = None
+    elif config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: config file not found")
         table = _load(config_file, toplevel=config_file.name != "pyproject.toml") or {}
-        found: tuple[Path, dict[str, Any]] | None = (config_file, table)
+        found = (config_file, table)
     else:
         found = find_config(start)
     path, table = found if found else (None, {})

@@ -127,6 +127,10 @@ def lint_text(
     if not wants_parse(data, codes) and not _imports_trigger(data, codes, path, project):
         if "RC000" in codes:
             _syntax_check(path, text, report)
+        if not report.findings and "RC002" in codes:  # no rule fires here: an `# noqa: RC...` is stale
+            from regcheck.suppress import unused_noqa
+
+            report.findings = unused_noqa(path, text, [], codes)
         return report
     import libcst as cst
 
@@ -161,11 +165,16 @@ def lint_text(
         except Exception as exc:
             report.problems.append(Problem(path, f"internal error in {check_class.code}: {_describe(exc)}"))
             report.internal_error = True
+    stale: list[Finding] = []
+    if "RC002" in codes and not report.internal_error:  # RC002: judged on the findings before suppression
+        from regcheck.suppress import unused_noqa
+
+        stale = unused_noqa(path, text, findings, codes)
     if findings:
         from regcheck.suppress import parse_suppressions
 
         findings = parse_suppressions(text).filter(findings)
-    report.findings = sorted(findings, key=Finding.sort_key)
+    report.findings = sorted(findings + stale, key=Finding.sort_key)
     return report
 
 
@@ -214,6 +223,13 @@ def lint_file(path: str, settings: "Settings", project: "ProjectIndex | None" = 
     return _lint_source(source, settings.codes_for(path), project)
 
 
+def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
+    """A file that cannot be read: an RC001 finding (unless RC001 is not selected), not an error."""
+    from regcheck.files import unreadable_finding
+
+    return FileReport(problem.path, findings=[unreadable_finding(problem)] if "RC001" in codes else [])
+
+
 def _lint_source(source: SourceFile, codes: frozenset[str], project: "ProjectIndex | None") -> FileReport:
     if source.path.endswith(".ipynb"):
         from regcheck.notebooks import lint_notebook
@@ -222,13 +238,6 @@ def _lint_source(source: SourceFile, codes: frozenset[str], project: "ProjectInd
     report = lint_text(source.path, source.text, codes, source.raw, project)
     report.source = source
     return report
-
-def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
-    """A file that cannot be read: an RC001 finding (unless RC001 is not selected), not an error."""
-    from regcheck.files import unreadable_finding
-
-    return FileReport(problem.path, findings=[unreadable_finding(problem)] if "RC001" in codes else [])
-
 
 
 # --- many files: cache and pool ---------------------------------------------
@@ -335,6 +344,7 @@ class _Run:
     # -- worker side (or in-process): the real work --
 
     def lint(self, path: str) -> FileReport:
+        codes = self.settings.codes_for(path)
         try:
             source = read_source(path)
         except SourceError as exc:
@@ -344,7 +354,6 @@ class _Run:
             report = _lint_source(source, codes, self.project)
         finally:
             resolutions, consulted = self.recorder.stop()
-        codes = self.settings.codes_for(path)
         if self.cache is not None and not report.internal_error:
             self._store(source, codes, report, resolutions, consulted)
         if not report.findings:

@@ -299,6 +299,11 @@ def discover(
     return Discovery(found, problems, unreadable)
 
 
+def is_excluded(path: str, root: Path, exclude: Iterable[str] = ()) -> bool:
+    """Would ``--force-exclude`` drop this named path (e.g. the one given by --stdin-filename)?"""
+    return _force_excluded(Path(path), root, _spec(list(DEFAULT_EXCLUDES) + list(exclude)))
+
+
 def _force_excluded(path: Path, root: Path, excluded: pathspec.PathSpec) -> bool:
     """An explicitly named path that an exclude pattern covers, itself or through a parent folder."""
     relative = _relative_to(path, root)

@@ -21,6 +21,7 @@ def write_report(
     lines: LineSource | None = None,
     fix_hint: bool = True,
     errors: list[str] | None = None,
+    quiet: bool = False,
 ) -> None:
     """Write findings in one of FORMATS. ``summary`` is the JSON summary object; ``errors`` are
     the run's usage and internal errors (one line each), which SARIF records as tool notifications."""
@@ -40,11 +41,11 @@ def write_report(
     elif output_format == "concise":
         from regcheck.report.text import write_concise
 
-        write_concise(findings, stream, summary, fix_hint)
+        write_concise(findings, stream, summary, fix_hint, quiet)
     elif output_format == "full":
         from regcheck.report.text import write_full
 
-        write_full(findings, stream, summary, lines, fix_hint)
+        write_full(findings, stream, summary, lines, fix_hint, quiet)
     else:
         raise ValueError(f"unknown output format {output_format!r}")
 

@@ -6,10 +6,16 @@ import os
 from collections import Counter
 from typing import Callable, TextIO
 
-from regcheck.findings import Applicability, Finding
+from regcheck.findings import Applicability, Finding, Severity
+
+# --color always|never sets this; None: decide from the stream and NO_COLOR / FORCE_COLOR.
+COLOR: bool | None = None
+_SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
 
 
 def _use_color(stream: TextIO) -> bool:
+    if COLOR is not None:
+        return COLOR
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -25,20 +31,29 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.enabled else text
 
 
+def _marker(finding: Finding) -> str:
+    """ruff's marks: [*] a safe fix (applied by --fix), [-] an unsafe one (--fix --unsafe-fixes)."""
+    if finding.fix is None:
+        return ""
+    return "[*]" if finding.fix.applicability is Applicability.SAFE else "[-]"
+
+
 def _headline(finding: Finding, style: _Style) -> str:
+    """`path:line:col: CODE [*] message (severity)`: the severity is what --fail-on compares."""
     from regcheck.report import location
 
-    marker = ""
-    if finding.fix is not None:
-        marker = " [*]" if finding.fix.applicability is Applicability.SAFE else " [-]"
-    return f"{style(location(finding), '1')}: {style(finding.code, '1;31')}{marker} {finding.message}"
+    marker = _marker(finding)
+    marker = f" {marker}" if marker else ""
+    severity = style(f"({finding.severity})", _SEVERITY_STYLE[finding.severity])
+    return f"{style(location(finding), '1')}: {style(finding.code, _SEVERITY_STYLE[finding.severity])}{marker} {finding.message} {severity}"
 
 
-def write_concise(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bool) -> None:
+def write_concise(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bool, quiet: bool = False) -> None:
     style = _Style(_use_color(stream))
     for finding in findings:
         stream.write(_headline(finding, style) + "\n")
-    _footer(findings, stream, summary, fix_hint)
+    if not quiet:
+        _footer(findings, stream, summary, fix_hint)
 
 
 def write_full(
@@ -47,6 +62,7 @@ def write_full(
     summary: dict,
     lines: Callable[[str], "list[str] | None"] | None,
     fix_hint: bool,
+    quiet: bool = False,
 ) -> None:
     style = _Style(_use_color(stream))
     for finding in findings:
@@ -58,7 +74,8 @@ def write_full(
             kind = "Safe fix" if finding.fix.applicability is Applicability.SAFE else "Unsafe fix"
             stream.write(f"  {style('help', '1;36')}: {finding.fix.message} ({kind.lower()})\n")
         stream.write("\n")
-    _footer(findings, stream, summary, fix_hint)
+    if not quiet:
+        _footer(findings, stream, summary, fix_hint)
 
 
 def _frame(finding: Finding, source: list[str], style: _Style) -> str:
@@ -94,9 +111,44 @@ def _footer(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bo
         stream.write(f"[-] {unsafe} more fixable with `regcheck --fix --unsafe-fixes`.\n")
 
 
-def write_statistics(findings: list[Finding], stream: TextIO) -> None:
-    counts = Counter((f.code, f.name) for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix is not None)
-    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        marker = "[*]" if fixable[code] else "   "
-        stream.write(f"{count:>5}\t{code}\t{marker} {name}\n")
+def statistics(findings: list[Finding]) -> list[dict]:
+    """Per rule: count, severity and how many findings have a safe / an unsafe fix; most frequent first."""
+    rows: dict[str, dict] = {}
+    for f in findings:
+        row = rows.setdefault(
+            f.code, {"code": f.code, "name": f.name, "severity": str(f.severity), "count": 0, "fixable": {"safe": 0, "unsafe": 0}}
+        )
+        row["count"] += 1
+        if f.fix is not None:
+            row["fixable"][str(f.fix.applicability)] += 1
+    return sorted(rows.values(), key=lambda row: (-row["count"], row["code"]))
+
+
+def write_statistics(findings: list[Finding], stream: TextIO, output_format: str = "full") -> None:
+    rows = statistics(findings)
+    if output_format == "json":
+        import json
+
+        json.dump(rows, stream, indent=2)
+        stream.write("\n")
+        return
+    for row in rows:
+        safe, unsafe = row["fixable"]["safe"], row["fixable"]["unsafe"]
+        marker = "[*]" if safe else "[-]" if unsafe else "   "
+        stream.write(f"{row['count']:>5}\t{row['code']}\t{row['severity']:<7}\t{marker} {row['name']}\n")
+
+
+def write_show_fixes(fixes_by_file: dict[str, dict[str, int]], stream: TextIO) -> None:
+    """--show-fixes, ruff style: what the fixes removed, per file and rule."""
+    from regcheck.catalog import RULES
+
+    total = sum(sum(codes.values()) for codes in fixes_by_file.values())
+    if not total:
+        stream.write("No findings were fixed.\n")
+        return
+    stream.write(f"Fixed {total} finding{'s' if total != 1 else ''}:\n")
+    for path in sorted(fixes_by_file):
+        stream.write(f"- {path}:\n")
+        for code, count in fixes_by_file[path].items():
+            name = RULES[code].name if code in RULES else code
+            stream.write(f"    {count} × {code} ({name})\n")

@@ -146,7 +146,7 @@ def test_undecodable_file_is_rc001(project: Path) -> None:
     (project / "latin.py").write_bytes(b"import tensorflow as tf\nx = '\xff\xfe'\n")
     code, out, err = run_cli(".", "--output-format", "concise")
     assert code == 1 and err == ""
-    assert "latin.py:2:6: RC001 cannot decode as utf-8" in out.splitlines()
+    assert "latin.py:2:6: RC001 cannot decode as utf-8 (error)" in out.splitlines()
     assert "RC101" in out
 
 

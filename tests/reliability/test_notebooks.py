@@ -252,7 +252,7 @@ def test_invalid_json_reports_its_position(tmp_path: Path) -> None:
     bad.write_text('{\n  "cells": [\n    oops\n  ]\n}\n')
     code, out, err = run_cli(str(bad), "--no-cache", "--output-format", "concise")
     assert code == 1 and not error_lines(err)
-    assert out.splitlines()[0] == f"{bad}:3:5: RC001 invalid notebook: not JSON (Expecting value)"
+    assert out.splitlines()[0] == f"{bad}:3:5: RC001 invalid notebook: not JSON (Expecting value) (error)"
 
 
 def test_nbformat_3_notebooks_are_read(tmp_path: Path) -> None:

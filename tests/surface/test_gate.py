@@ -35,10 +35,10 @@ def _regcheck(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "make, reason",
     [
-        (lambda d: (d / "bad.py").write_bytes(UNDECODABLE), "bad.py:2:6: RC001 cannot decode as utf-8"),
-        (lambda d: (d / "bad.py").write_bytes(b"\x7fELF\x00\x01\x02"), "bad.py:1:1: RC001 not a text file (contains NUL bytes)"),
-        (lambda d: (d / "bad.py").symlink_to(d / "nowhere.py"), "bad.py:1:1: RC001 broken symbolic link"),
-        (lambda d: (d / "bad.ipynb").write_text('{"cells": ['), "bad.ipynb:1:12: RC001 invalid notebook: not JSON (Expecting value)"),
+        (lambda d: (d / "bad.py").write_bytes(UNDECODABLE), "bad.py:2:6: RC001 cannot decode as utf-8 (error)"),
+        (lambda d: (d / "bad.py").write_bytes(b"\x7fELF\x00\x01\x02"), "bad.py:1:1: RC001 not a text file (contains NUL bytes) (error)"),
+        (lambda d: (d / "bad.py").symlink_to(d / "nowhere.py"), "bad.py:1:1: RC001 broken symbolic link (error)"),
+        (lambda d: (d / "bad.ipynb").write_text('{"cells": ['), "bad.ipynb:1:12: RC001 invalid notebook: not JSON (Expecting value) (error)"),
     ],
     ids=["undecodable", "binary", "broken-symlink", "notebook-json"],
 )
@@ -70,7 +70,7 @@ def test_rc001_on_stdin(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNDECODABLE)))
     code, out, err = run_cli("-", "--stdin-filename", "m.py", "--output-format", "concise")
-    assert (code, out, err) == (1, "m.py:2:6: RC001 cannot decode as utf-8\nFound 1 finding.\n", "")
+    assert (code, out, err) == (1, "m.py:2:6: RC001 cannot decode as utf-8 (error)\nFound 1 finding.\n", "")
 
 
 def test_sarif_records_tool_errors(project: Path) -> None:
