@@ -114,7 +114,9 @@ class Custom(tf.keras.Model):
 
 
 def test_train_step_compiled_loss_without_regularization_losses() -> None:
-    source = TRAIN_STEP.format(loss="loss = self.compiled_loss(y, y_pred)")
+    keras3 = TRAIN_STEP.format(loss="loss = self.compiled_loss(y, y_pred)")
+    assert codes(keras3, "RC202") == []  # Keras 3's compiled_loss adds model.losses itself
+    source = keras3.replace("import tensorflow as tf", "import tensorflow as tf, tf_keras", 1)  # tf-keras: Keras 2
     assert codes(source, "RC202") == ["RC202"]
     assert "self.compiled_loss(y, y_pred, regularization_losses=self.losses)" in fix(source, "RC202")
 
@@ -241,8 +243,9 @@ model.layers[3].bias_regularizer = None
 
 
 def test_rc105_loop_variants() -> None:
+    # tf-keras (Keras 2), where the late binding is silent and the fix applies; Keras 3 raises.
     source = """
-import tensorflow as tf
+import tensorflow as tf, tf_keras
 for i in range(len(model.layers)):
     layer = model.layers[i]
     model.add_loss(lambda: tf.nn.l2_loss(layer.kernel))
