@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def build(target_ops: int):  # noqa: ANN201 - returns (graph, loss)
+def build(target_ops: int):
     import tensorflow as tf
 
     graph = tf.Graph()

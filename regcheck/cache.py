@@ -17,9 +17,10 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from regcheck.files import Problem
 from regcheck.findings import Applicability, Edit, Finding, Fix, Severity

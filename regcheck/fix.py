@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from regcheck.files import LINE_END
 from regcheck.findings import Applicability, Edit, Finding, Fix

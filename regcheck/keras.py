@@ -23,7 +23,7 @@ class RegularizationError(AssertionError):
     pass
 
 
-class RegularizationAudit(keras.callbacks.Callback):
+class RegularizationAudit(keras.callbacks.Callback):  # type: ignore[misc]  # Keras ships no stubs
     def __init__(self, strict: bool = False) -> None:
         super().__init__()
         self.strict = strict

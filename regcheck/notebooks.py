@@ -53,7 +53,7 @@ AUTOMAGICS = frozenset(
     logstate logstop ls lsmagic lx macro magic mamba man matplotlib micromamba mkdir more mv notebook page pastebin
     pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab
     quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save sc set_env store sx
-    system tb time timeit unalias unload_ext uv who who_ls whos xdel xmode""".split()
+    system tb time timeit unalias unload_ext uv who who_ls whos xdel xmode""".split()  # noqa: SIM905  (a word list reads better as words)
 )
 _AUTOMAGIC = re.compile(r"^[ \t]*(?P<name>[A-Za-z_]\w*)(?:[ \t]+(?P<rest>.*?))?[ \t]*\r?\n?$")
 # Messages that point at another line ("..., line 5)") must point into cells too.
@@ -373,7 +373,7 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
 # --- linting ------------------------------------------------------------------
 
 
-def lint_notebook(source: SourceFile, codes: frozenset[str]) -> "FileReport":
+def lint_notebook(source: SourceFile, codes: frozenset[str]) -> FileReport:
     """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell."""
     from regcheck.engine import FileReport, names_tf
 
@@ -402,7 +402,7 @@ def lint_notebook(source: SourceFile, codes: frozenset[str]) -> "FileReport":
     return report
 
 
-def _lint_document(path: str, document: Document, codes: frozenset[str], report: "FileReport") -> None:
+def _lint_document(path: str, document: Document, codes: frozenset[str], report: FileReport) -> None:
     from regcheck.engine import lint_text
 
     report.parsed = bool(document.included) or bool(document.syntax_errors)
@@ -470,7 +470,7 @@ def _store(cell: Cell, text: str) -> None:
     cell.node[cell.key] = text.splitlines(keepends=True) if cell.as_list else text
 
 
-def fix_notebook(report: "FileReport", args: "argparse.Namespace", settings: "Settings", state: Any) -> list[Finding]:
+def fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settings, state: Any) -> list[Finding]:
     """Apply fixes to a notebook's cells and write it back (or add a per-cell diff); return what remains."""
     try:
         return _fix_notebook(report, args, settings, state)
@@ -480,7 +480,7 @@ def fix_notebook(report: "FileReport", args: "argparse.Namespace", settings: "Se
         return report.findings
 
 
-def _fix_notebook(report: "FileReport", args: "argparse.Namespace", settings: "Settings", state: Any) -> list[Finding]:
+def _fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settings, state: Any) -> list[Finding]:
     from regcheck.engine import lint_text
     from regcheck.fix import fix_text
 

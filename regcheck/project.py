@@ -153,7 +153,7 @@ class ProjectIndex:
             return None
         return self.definition(imported + (f".{rest}" if rest else ""), file, depth - 1)
 
-    def remember(self, facts: "ModuleFacts") -> None:
+    def remember(self, facts: ModuleFacts) -> None:
         """Offer the facts of the module being checked, so a lookup that comes back to it does not re-parse it."""
         if facts.path not in self._facts:
             self._facts[facts.path] = facts

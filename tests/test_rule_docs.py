@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers import fix, lint
+
 from regcheck.catalog import RULES
 from regcheck.checks import RULE_CLASSES
 from regcheck.rule_docs import SECTIONS, required_sections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from regcheck.catalog import RULES
@@ -41,7 +42,7 @@ def _names(ir: GraphIR, indices: list[int], limit: int = 3) -> str:
 
 
 def _vars_under(ir: GraphIR, roots: list[int]) -> list[int]:
-    return sorted({ir.ops[i].var for i in ancestors(ir, roots) if ir.ops[i].kind == VAR and ir.ops[i].var is not None})
+    return sorted({var for i in ancestors(ir, roots) if ir.ops[i].kind == VAR and (var := ir.ops[i].var) is not None})
 
 
 def _trained(ir: GraphIR, dec: Decomposition) -> list[int]:
@@ -59,7 +60,7 @@ def analyse(ir: GraphIR) -> Analysis:
     status: dict[int, list[str]] = {i: [] for i in trained}
     findings = result.findings
 
-    def add(code: str, site: Site | None, message: str, var: int | None, also: list[int] = ()) -> None:
+    def add(code: str, site: Site | None, message: str, var: int | None, also: Iterable[int] = ()) -> None:
         findings.append(make_finding(code, site, message, ir.variables[var].name if var is not None else None))
         for index in {var, *also}:
             if index in status:

@@ -88,7 +88,7 @@ def _stock_loss_ir(model: Any, catalog: VariableCatalog) -> GraphIR:
         reads = [ir.add(Op(type="Variable", inputs=[], kind=VAR, var=catalog.add(v), name=v.path))
                  for v in model.trainable_variables]
         forward = ir.add(Op(type="Forward", inputs=[data, *reads], kind=OP, name="model"))
-        ir.loss = ir.add(Op(type="AddV2", inputs=[forward, ir.loss], name="loss"))
+        ir.loss = ir.add(Op(type="AddV2", inputs=[forward, ir.loss], name="loss"))  # type: ignore[list-item]  # set above
         ir.notes.append("the model has no input signature: roles come from layer attributes, not the graph")
     return ir
 

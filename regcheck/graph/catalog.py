@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import linecache
 import re
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 from regcheck.graph.ir import CONST, DATA, OP, VAR, Site, Variable
 from regcheck.graph.locate import op_site
@@ -35,7 +36,7 @@ def variable_keys(value: Any) -> list[Hashable]:
     keys: list[Hashable] = []
     try:
         handle = var.handle
-    except Exception:  # noqa: BLE001 - ref variables have no handle
+    except Exception:
         handle = None
     if _is_eager(handle):
         return [("h", id(handle))]
@@ -91,8 +92,8 @@ class VariableCatalog:
                 setattr(record, key, val)
         if site is not None and record.site is None:
             record.site = site
-        for key in keys:
-            self._by_key[key] = index
+        for identity in keys:
+            self._by_key[identity] = index
         return index
 
     def add_op_variable(self, op: Any) -> int:
@@ -103,7 +104,7 @@ class VariableCatalog:
                 import tensorflow as tf
 
                 shape = tuple(tf.TensorShape(op.get_attr("shape")).as_list())
-            except Exception:  # noqa: BLE001
+            except Exception:
                 shape = ()
             self.variables.append(Variable(name=op.name, shape=shape, site=op_site(op)))
             self._objects.append(None)
@@ -129,7 +130,7 @@ class VariableCatalog:
         if size <= 1:
             try:
                 return CONST, None, float(tensor.numpy())
-            except Exception:  # noqa: BLE001 - strings, symbolic values
+            except Exception:
                 return CONST, None, None
         # Batches are float tensors or integer id matrices; small int vectors are axes and shapes.
         floating = getattr(dtype, "is_floating", False) or getattr(dtype, "is_complex", False)
@@ -155,6 +156,6 @@ class VariableCatalog:
             try:
                 if np.array_equal(value, self._objects[index].numpy()):
                     return index
-            except Exception:  # noqa: BLE001 - uninitialized or symbolic
+            except Exception:
                 continue
         return None

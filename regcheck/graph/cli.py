@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from regcheck.findings import Finding, Severity
 from regcheck.graph.coverage import render_table
@@ -20,7 +20,7 @@ _FORMATS = ("full", "concise", "json", "github", "sarif")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2 with one line, as the main CLI does
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2 with one line, as the main CLI does
         self.print_usage(sys.stderr)
         print(f"regcheck trace: error: {message}", file=sys.stderr)
         raise SystemExit(2)
@@ -48,10 +48,11 @@ def write_findings(findings: list[Finding], output_format: str, stream: TextIO) 
     try:
         from regcheck.report import write_report
     except ImportError:  # the shared reporters are not there: minimal json / text output
-        write_report = None
-    if write_report is not None:
+        pass
+    else:
         write_report(findings, output_format, stream, summary=_summary(findings))
-    elif output_format in ("json", "sarif"):
+        return
+    if output_format in ("json", "sarif"):
         json.dump({"version": 1, "findings": [f.to_json() for f in findings], "summary": _summary(findings)}, stream)
         stream.write("\n")
     else:

@@ -20,7 +20,7 @@ class CoverageRow:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "CoverageRow":
+    def from_json(cls, data: dict[str, Any]) -> CoverageRow:
         return cls(**{key: str(data.get(key, "")) for key in _HEADERS})
 
 

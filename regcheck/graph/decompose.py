@@ -117,9 +117,7 @@ def additive_terms(ir: GraphIR, dec: Decomposition, root: int) -> list[Term]:
         t = op.type
         if t in _NO_GRADIENT or _is_constant(dec, index):
             continue  # constants and stopped gradients add nothing to what is trained
-        if t in ("Mean", "Sum") and op.inputs:
-            stack.append((op.inputs[0], coef))
-        elif t in _TRANSPARENT and op.inputs:
+        if (t in ("Mean", "Sum") and op.inputs) or (t in _TRANSPARENT and op.inputs):
             stack.append((op.inputs[0], coef))
         elif t in ("ConcatV2",):
             stack.extend((i, coef) for i in op.inputs[:-1])

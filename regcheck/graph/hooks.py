@@ -13,7 +13,8 @@ writes results and exits the process, ``audit`` raises to unwind.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
 from regcheck.graph.eager import EagerRecorder
@@ -250,7 +251,7 @@ class TrainingHooks:
     def _hook_keras(self) -> None:
         try:
             import keras
-        except Exception:  # noqa: BLE001 - TF without Keras 3: the tape hook still sees tf.keras code
+        except Exception:
             return
         # fit / train_on_batch reach train_step, whose tape.gradient captures; apply
         # without a tape (a custom train_step using something else) still means training.
@@ -270,7 +271,7 @@ class TrainingHooks:
 def _trainable(graph: Any) -> list[Any]:
     import tensorflow as tf
 
-    return graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
+    return list(graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES))
 
 
 def flatten_fetches(fetches: Any) -> list[Any]:

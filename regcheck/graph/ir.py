@@ -8,8 +8,8 @@ TensorFlow and lets one code path serve `trace`, `audit` and the callback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # What an op is to the analysis.
 OP = "op"  # an ordinary computation

@@ -8,7 +8,8 @@ the attribute after it was built (RC104).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
 from regcheck.graph.ir import LayerAttr, Site
@@ -26,7 +27,7 @@ _VARIABLE_ATTRS = tuple(dict.fromkeys(REGULARIZER_ATTRS.values()))
 def _get(obj: Any, name: str) -> Any:
     try:
         return getattr(obj, name, None)
-    except Exception:  # noqa: BLE001 - properties of unbuilt layers raise
+    except Exception:
         return None
 
 
@@ -37,7 +38,7 @@ def describe_regularizer(regularizer: Any) -> str | None:
         config = regularizer.get_config()
         numbers = ", ".join(f"{k}={v:g}" for k, v in config.items() if isinstance(v, (int, float)))
         return f"{type(regularizer).__name__}({numbers})"
-    except Exception:  # noqa: BLE001 - custom callables
+    except Exception:
         return getattr(regularizer, "__name__", type(regularizer).__name__)
 
 

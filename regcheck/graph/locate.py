@@ -13,7 +13,8 @@ import os
 import sys
 import sysconfig
 import traceback
-from typing import Iterable
+import types
+from collections.abc import Iterable
 
 from regcheck.graph.ir import Site
 
@@ -63,7 +64,7 @@ def current_site() -> Site | None:
         from tensorflow.python.util import tf_stack
 
         return user_site((f.filename, f.lineno) for f in tf_stack.extract_stack())
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     frames = []
     while frame is not None:  # cheaper than traceback.extract_stack: no source lines read
         frames.append((frame.f_code.co_filename, frame.f_lineno))
@@ -75,7 +76,7 @@ def op_site(op: object) -> Site | None:
     """Site of a TF graph op from its creation traceback."""
     try:
         stack = op.traceback  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - some ops (imported graphs) have none
+    except Exception:
         return None
     return user_site((frame.filename, frame.lineno) for frame in stack or ())
 

@@ -16,7 +16,7 @@ without coverage nothing can be refuted, only confirmed.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from regcheck.catalog import RULES
 from regcheck.findings import Finding

@@ -44,7 +44,7 @@ class Registry:
     def _hook_keras(self) -> None:
         try:
             from keras.src.layers.layer import Layer
-        except Exception:  # noqa: BLE001 - no Keras 3: nothing to record
+        except Exception:
             return
         registry = self
         original_new, original_setattr = Layer.__new__, Layer.__setattr__

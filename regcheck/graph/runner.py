@@ -32,7 +32,7 @@ def _finish(path: str, payload: dict[str, Any]) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     os._exit(0)
 
@@ -48,7 +48,7 @@ def _sink(path: str) -> Any:
             _finish(path, {"status": "ok", "hook": ir.hook, "notes": result.notes,
                            "findings": [f.to_json() for f in result.findings],
                            "coverage": [row.to_json() for row in result.coverage]})
-        except BaseException:  # noqa: BLE001 - must never fall back into the user's code
+        except BaseException:
             _finish(path, {"status": "internal", "error": traceback.format_exc()})
     return sink
 
@@ -80,14 +80,14 @@ def main(argv: list[str]) -> None:
         registry = Registry()
         registry.install()
         TrainingHooks(registry.catalog, _sink(path)).install()
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         _finish(path, {"status": "internal", "error": traceback.format_exc()})
     try:
         _run_entry(entry, args)
     except SystemExit as exc:
         if exc.code not in (None, 0):
             _finish(path, {"status": "error", "error": f"the script exited with status {exc.code}"})
-    except BaseException as exc:  # noqa: BLE001 - the user's error, reported as theirs
+    except BaseException as exc:
         _finish(path, {"status": "error", "error": format_user_error(exc)})
     _finish(path, {"status": "no-training"})
 

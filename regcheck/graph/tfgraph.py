@@ -7,7 +7,8 @@ everything else that lives in the graph.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
 from regcheck.graph.ir import CONST, DATA, DATA_OP_PREFIXES, OP, VAR, GraphIR, Op
@@ -42,7 +43,7 @@ def _const_value(op: Any) -> tuple[str, float | None]:
 
     try:
         array = tensor_util.MakeNdarray(op.get_attr("value"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return CONST, None
     if array.size == 1:
         try:

@@ -46,9 +46,8 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
 
 
 def _entry_error(entry: str) -> str | None:
-    if entry.endswith(".py") or ":" not in entry:
-        if not os.path.isfile(entry):
-            return f"{entry}: no such file"
+    if (entry.endswith(".py") or ":" not in entry) and not os.path.isfile(entry):
+        return f"{entry}: no such file"
     return None
 
 

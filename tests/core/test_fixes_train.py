@@ -14,7 +14,6 @@ import sys
 import textwrap
 
 import pytest
-
 from helpers import codes, fix
 
 pytest.importorskip("tensorflow")

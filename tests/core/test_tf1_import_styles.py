@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import codes, fix
 
 # (import line, prefix for v1 APIs)

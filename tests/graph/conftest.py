@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scenarios import SCENARIOS  # noqa: E402
+from scenarios import SCENARIOS
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -86,7 +86,7 @@ def test_graph_codes_are_the_rules_the_graph_reports() -> None:
     from regcheck.graph.merge import GRAPH_CODES
 
     # ../shared/RULES.md, "Graph findings".
-    assert GRAPH_CODES == {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207"}
+    assert {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207"} == GRAPH_CODES
 
 
 def test_discovery_finds_every_check_class_in_code_order() -> None:
@@ -99,9 +99,9 @@ def test_discovery_finds_every_check_class_in_code_order() -> None:
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"regcheck.checks.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Check) and value.__module__ == module.__name__:
-                if "code" in vars(value):
-                    expected.add(value)
+            own = isinstance(value, type) and value.__module__ == module.__name__
+            if own and issubclass(value, Check) and "code" in vars(value):
+                expected.add(value)
     assert set(ALL_CHECKS) == expected
     assert [c.code for c in ALL_CHECKS] == sorted(c.code for c in ALL_CHECKS)
 
@@ -131,5 +131,5 @@ def test_declared_rules_reads_literals_and_refuses_the_rest(tmp_path: Path) -> N
         'class Bad(Check):\n    code = "RC902"\n    name = "bad"\n    severity = SEVERITY\n    summary = "s"\n',
         encoding="utf-8",
     )
-    with pytest.raises(CatalogError, match="rc902_bad.py, class Bad: severity must be a one-line literal"):
+    with pytest.raises(CatalogError, match=r"rc902_bad\.py, class Bad: severity must be a one-line literal"):
         declared_rules(tmp_path)

@@ -1,0 +1,41 @@
+"""CI runs the gates (ruff check, mypy) before the tests, with pinned tools from the test extra."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_ci_runs_ruff_and_mypy_before_the_readme_test_command() -> None:
+    commands = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    ruff = commands.index("python3 -m ruff check .")
+    mypy = commands.index("python3 -m mypy")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [test_command] = [c for c in commands if c.endswith("python3 -m pytest -q")]
+    assert test_command in readme
+    assert ruff < mypy < commands.index(test_command)
+
+
+def test_gate_tools_come_from_the_test_extra_pinned() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    extra = [re.split(r"[<>=~ ;]", item)[0] for item in project["project"]["optional-dependencies"]["test"]]
+    pins = dict(line.split("==") for line in (REPO / ".ci" / "constraints.txt").read_text().splitlines() if "==" in line)
+    for tool in ("ruff", "mypy"):
+        assert tool in extra
+        assert re.fullmatch(r"\d+\.\d+\.\d+", pins[tool])
+    hook = (REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert f"rev: v{pins['ruff']}" in hook
+
+
+def test_mypy_is_strict_on_facts_and_checks() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    strict = [o for o in config["overrides"] if o.get("strict")]
+    assert strict and {"regcheck.facts.*", "regcheck.checks.*"} <= set(strict[0]["module"])
