@@ -33,11 +33,11 @@ def write_report(
     elif output_format == "sarif":
         from regcheck.report.sarif import write_sarif
 
-        write_sarif(findings, stream, errors or [])
+        write_sarif(findings, stream, errors or [], notebook_line)
     elif output_format == "github":
         from regcheck.report.github import write_github
 
-        write_github(findings, stream)
+        write_github(findings, stream, notebook_line)
     elif output_format == "concise":
         from regcheck.report.text import write_concise
 
@@ -55,3 +55,62 @@ def location(finding: Finding) -> str:
     if finding.cell is not None:
         return f"{finding.path}:cell {finding.cell}:{finding.line}:{finding.column}"
     return f"{finding.path}:{finding.line}:{finding.column}"
+
+
+def notebook_line(finding: Finding) -> int | None:
+    """The line of the .ipynb file that stores a notebook finding's code line, so a CI annotation
+    lands on it in a pull request's diff; None when it cannot be found."""
+    if finding.cell is None:
+        return None
+    return _notebook_lines(finding.path).get((finding.cell, finding.line))
+
+
+_NOTEBOOK_LINES: dict[str, dict[tuple[int, int], int]] = {}
+
+
+def _notebook_lines(path: str) -> dict[tuple[int, int], int]:
+    """(cell number among all cells, line in cell) -> line in the file, found by looking for each
+    source line's JSON spelling in order (nbformat writes one source line per file line)."""
+    if path in _NOTEBOOK_LINES:
+        return _NOTEBOOK_LINES[path]
+    import json
+
+    found: dict[tuple[int, int], int] = {}
+    _NOTEBOOK_LINES[path] = found
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return found
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        return found
+    cursor = 0
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if isinstance(source, str):
+            source = [source]  # one JSON string: every code line is on that file line
+            single = True
+        else:
+            single = False
+        if not isinstance(source, list):
+            continue
+        line_in_cell = 1
+        for part in source:
+            if not isinstance(part, str):
+                break
+            position = -1
+            for ascii_only in (False, True):
+                position = text.find(json.dumps(part, ensure_ascii=ascii_only), cursor)
+                if position >= 0:
+                    break
+            if position < 0:
+                break
+            file_line = text.count("\n", 0, position) + 1
+            count = max(part.count("\n") + (0 if part.endswith("\n") else 1), 1) if single else 1
+            for offset in range(count):
+                found[(number, line_in_cell + offset)] = file_line
+            line_in_cell += count
+            cursor = position + 1
+    return found

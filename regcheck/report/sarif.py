@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from regcheck import __version__
 from regcheck.catalog import RULES
@@ -44,18 +44,23 @@ def _rule_descriptor(code: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callable[[Finding], "int | None"] | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {
         "startLine": finding.line,
         "startColumn": finding.column,
         "endLine": finding.end_line,
         "endColumn": finding.end_column,
     }
+    message = finding.message
+    if finding.cell is not None:  # the .ipynb file's line that stores the code line; the cell is named
+        stored = notebook_line(finding) if notebook_line is not None else None
+        region = {"startLine": stored or 1, "endLine": stored or 1}
+        message = f"cell {finding.cell}, line {finding.line}: {message}"
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index[finding.code],
         "level": _LEVEL[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": message},
         "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}
         ],
@@ -63,6 +68,11 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     }
     if finding.cell is not None:
         result["properties"]["cell"] = finding.cell
+        result["properties"]["cellLine"] = finding.line
+        result["properties"]["cellColumn"] = finding.column
+        result["locations"][0]["logicalLocations"] = [
+            {"name": f"cell {finding.cell}", "fullyQualifiedName": f"{finding.path}:cell {finding.cell}", "kind": "module"}
+        ]
     if finding.symbol:
         result["properties"]["symbol"] = finding.symbol
     return result
@@ -83,7 +93,9 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
     return notes
 
 
-def write_sarif(findings: list[Finding], stream: TextIO, errors: list[str] | None = None) -> None:
+def write_sarif(
+    findings: list[Finding], stream: TextIO, errors: list[str] | None = None, notebook_line: Callable[[Finding], "int | None"] | None = None
+) -> None:
     errors = errors or []
     codes = sorted({f.code for f in findings})
     rule_index = {code: index for index, code in enumerate(codes)}
@@ -107,7 +119,7 @@ def write_sarif(findings: list[Finding], stream: TextIO, errors: list[str] | Non
                         "toolExecutionNotifications": _notifications(findings, errors),
                     }
                 ],
-                "results": [_result(f, rule_index) for f in findings],
+                "results": [_result(f, rule_index, notebook_line) for f in findings],
                 "columnKind": "unicodeCodePoints",
             }
         ],
