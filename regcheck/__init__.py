@@ -62,6 +62,27 @@ def check_paths(paths: Iterable[str], select: Iterable[str] | None = None, keras
     return sorted(findings, key=Finding.sort_key)
 
 
+TENSORFLOW_EXTRA = "pip install 'regcheck[tensorflow]'"
+
+
+def tensorflow_missing() -> bool:
+    """Is TensorFlow unavailable? Checked without importing it."""
+    import importlib.util
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is None
+    try:
+        return importlib.util.find_spec("tensorflow") is None
+    except (ImportError, ValueError):
+        return True
+
+
+def _require_tensorflow(feature: str) -> None:
+    if tensorflow_missing():
+        raise ModuleNotFoundError(f"{feature} needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}", name="tensorflow")
+
+
 def trace(entry: str, args: Iterable[str] = (), timeout: float = 120) -> Any:
     """Run ``entry`` (script or ``module:callable``) up to its first training step and analyse the graph."""
     from regcheck.graph import run_entry
@@ -71,6 +92,7 @@ def trace(entry: str, args: Iterable[str] = (), timeout: float = 120) -> Any:
 
 def audit(model: Any = None, loss: Any = None, graph: Any = None) -> Any:
     """Audit a built model / loss / graph in-process; returns a report with ``.ok`` and ``.findings``."""
+    _require_tensorflow("regcheck.audit()")
     from regcheck.graph.audit import audit as _audit
 
     return _audit(model=model, loss=loss, graph=graph)

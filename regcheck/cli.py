@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         if args and args[0] == "rule":
             return _rule_command(args[1:])
         if args and args[0] == "trace":
+            refusal = _trace_refusal(args[1:])
+            if refusal:
+                sys.stderr.write(f"regcheck: error: {refusal}\n")
+                return EXIT_ERROR
             from regcheck.graph.cli import main as trace_main
 
             return trace_main(args[1:])
@@ -105,6 +109,23 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line for the user, never a traceback
         sys.stderr.write(f"regcheck: internal error: {type(exc).__name__}: {exc}\n")
         return EXIT_ERROR
+
+
+def _trace_refusal(argv: list[str]) -> str | None:
+    """`regcheck trace` without TensorFlow, or of something it cannot run: one line instead of a traceback."""
+    from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
+
+    entry = next((a for a in argv if not a.startswith("-")), None)
+    if entry is not None and ":" not in entry:
+        if entry.endswith(".ipynb"):
+            return f"{entry}: regcheck trace runs Python scripts, not notebooks; export it first (jupyter nbconvert --to script)"
+        if Path(entry).is_file() and not entry.endswith(".py"):
+            return f"{entry}: regcheck trace runs a Python script (.py) or module:function"
+    if "-h" in argv or "--help" in argv:
+        return None
+    if tensorflow_missing():
+        return f"regcheck trace needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}"
+    return None
 
 
 def _rule_command(argv: list[str]) -> int:
@@ -495,6 +516,11 @@ def _diff(path: str, before: str, after: str) -> str:
 
 
 def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
+    from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
+
+    if tensorflow_missing():
+        state.problems.append(f"--graph needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}")
+        return
     try:
         from regcheck.graph import run_entry
         from regcheck.graph.merge import merge_findings

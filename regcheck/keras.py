@@ -12,7 +12,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import keras
+try:
+    import keras
+except ImportError:  # one line that says what to install, not a traceback from deep inside
+    raise ModuleNotFoundError("regcheck.keras needs TensorFlow and Keras: pip install 'regcheck[tensorflow]'", name="keras") from None
 
 
 class RegularizationWarning(UserWarning):
