@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import GlobalScope
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
@@ -258,8 +257,7 @@ def _portable(facts: ModuleFacts, value: cst.BaseExpression, template: LayerUse,
     for node in _names(value):
         if facts.canonical(node) is not None or same_function:
             continue
-        scope = facts.scope(node)
-        if not isinstance(scope, GlobalScope) or not scope.assignments[node.value]:
+        if not facts.is_global_binding(node):
             return False
     return True
 

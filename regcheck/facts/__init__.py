@@ -1,7 +1,7 @@
 """Facts: one libcst pass over a module that records what the checks ask about.
 
-``build_facts`` resolves libcst's metadata providers once, then runs every
-registered collector together in a single batched traversal. Derived facts
+``build_facts`` runs every registered collector together in a single batched
+traversal; names are resolved by regcheck.facts.names on the first question. Derived facts
 (variables, penalty terms, minimized losses ...) are computed from those on
 first use and cached on the ModuleFacts, so checks never re-walk the tree.
 """
@@ -9,7 +9,6 @@ first use and cached on the ModuleFacts, so checks never re-walk the tree.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from regcheck.facts.collect import CORE_COLLECTORS, FactCollector
 from regcheck.facts.module import CallFact, ModuleFacts, Span
@@ -19,11 +18,10 @@ COLLECTORS: list[type[FactCollector]] = list(CORE_COLLECTORS)
 
 
 def build_facts(path: str, source: str, module: cst.Module, project: object = None) -> ModuleFacts:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    facts = ModuleFacts.from_wrapper(path, source, wrapper)
+    facts = ModuleFacts.from_module(path, source, module)
     facts.project = project
     collectors = [collector(facts) for collector in COLLECTORS]
-    cst.visit_batched(wrapper.module, collectors)
+    cst.visit_batched(module, collectors)
     for collector in collectors:
         collector.finish()
     return facts

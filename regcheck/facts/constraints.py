@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from regcheck import tf_api
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
@@ -200,21 +199,13 @@ def _variable_candidates(facts: ModuleFacts, subject: cst.BaseExpression) -> lis
 
 
 def _references(facts: ModuleFacts, name: cst.Name) -> list[cst.CSTNode]:
-    scope = facts.scope(name)
-    if scope is None:
-        return []
-    return [access.node for assignment in scope[name.value] if isinstance(assignment, Assignment) for access in assignment.references]
+    return [node for binding in facts.assignments(name) for node in facts.references(binding)]
 
 
 def loop_bindings(facts: ModuleFacts, name: cst.Name) -> list[tuple[LoopSource, int | None]]:
     """Loops binding ``name``, with its index in a tuple target (``for g, v in ...``: g is 0)."""
-    scope = facts.scope(name)
-    if scope is None:
-        return []
     found = []
-    for assignment in scope[name.value]:
-        if not isinstance(assignment, Assignment):
-            continue
+    for assignment in facts.assignments(name):
         target = assignment.node
         source = facts.loop_sources.get(target)
         if source is None:

@@ -1,7 +1,7 @@
-"""Flow-insensitive value tracking over libcst scopes.
+"""Flow-insensitive value tracking over the module's name bindings.
 
 ``values_of`` answers "which expressions can this name hold?" using the
-assignments libcst's ScopeProvider found; ``closure`` collects every
+bindings regcheck.facts.names found; ``closure`` collects every
 expression a value is built from, following names and calls to functions of
 the same module. Both give up (``unknown``) rather than guess when a value comes
 from a parameter or another module.
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from regcheck.facts.module import LoopSource, ModuleFacts
 
@@ -36,17 +35,10 @@ def values_of(facts: ModuleFacts, node: cst.BaseExpression) -> Resolved:
     """What a Name (or `self.x` / `d["k"]` expression) may be bound to in this module."""
     result = Resolved()
     if isinstance(node, cst.Name):
-        scope = facts.scope(node)
-        if scope is None:
-            result.external = True
-            return result
-        assignments = scope[node.value]
+        assignments = facts.assignments(node)
         if not assignments:
-            result.external = True
+            result.external = True  # unbound here, or a builtin
         for assignment in assignments:
-            if not isinstance(assignment, Assignment):
-                result.external = True  # builtins
-                continue
             target = assignment.node
             if target in facts.bound_values:
                 result.values.extend(facts.bound_values[target])

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from regcheck import tf_api
 from regcheck.facts.dataflow import resolve_expr
@@ -118,10 +117,8 @@ def callee_definitions(
     func = call.func
     found: list[tuple[ModuleFacts, cst.FunctionDef | cst.ClassDef]] = []
     if isinstance(func, cst.Name):
-        scope = facts.scope(func)
-        assignments = scope[func.value] if scope is not None else ()
-        for assignment in assignments:
-            if isinstance(assignment, Assignment) and isinstance(assignment.node, (cst.FunctionDef, cst.ClassDef)):
+        for assignment in facts.assignments(func):
+            if isinstance(assignment.node, (cst.FunctionDef, cst.ClassDef)):
                 found.append((facts, assignment.node))
     elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
         cls = facts.call(call).class_def if facts.call(call) else None

@@ -136,13 +136,7 @@ class Wiring:
 
 def reaching_value(facts: ModuleFacts, name: cst.Name) -> cst.BaseExpression | None:
     """The value of the last assignment to ``name`` before this use, in its scope (None: unknown)."""
-    scope = facts.scope(name)
-    if scope is None:
-        return None
-    try:
-        assignments = scope[name.value]
-    except Exception:
-        return None
+    assignments = facts.assignments(name)
     use = _position(facts, name)
     best: tuple[tuple[int, int], cst.BaseExpression] | None = None
     latest: tuple[tuple[int, int], cst.BaseExpression] | None = None

@@ -1,26 +1,22 @@
 """ModuleFacts: one parsed module with its libcst metadata and everything the facts pass recorded.
 
-Checks only read a ModuleFacts; they never walk the tree themselves. The
-metadata maps come straight from libcst's providers (positions, parents,
-scopes, qualified names); nothing here re-implements name resolution.
+Checks only read a ModuleFacts; they never walk the tree themselves. Positions
+come from libcst's PositionProvider (only for files with findings), parents
+from a plain walk of the nodes' fields, and names from regcheck.facts.names
+(one plain walk on the first question, instead of libcst's ScopeProvider).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
 
 import libcst as cst
-from libcst.metadata import (
-    CodeRange,
-    MetadataWrapper,
-    PositionProvider,
-    Scope,
-    ScopeProvider,
-)
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from regcheck import tf_api
+from regcheck.facts.names import Binding, NameResolver
 from regcheck.files import LINE_END
 
 T = TypeVar("T")
@@ -90,8 +86,7 @@ class ModuleFacts:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     parents: Mapping[cst.CSTNode, cst.CSTNode]
-    scopes: Mapping[cst.CSTNode, Scope | None]
-    _qualified: Mapping[cst.CSTNode, Any]
+    _names: "Lazy[NameResolver]"
 
     calls: list[CallFact] = field(default_factory=list)
     calls_by_node: dict[cst.Call, CallFact] = field(default_factory=dict)
@@ -115,21 +110,22 @@ class ModuleFacts:
     # --- metadata helpers -------------------------------------------------
 
     @classmethod
-    def from_wrapper(cls, path: str, source: str, wrapper: MetadataWrapper) -> "ModuleFacts":
-        # Only scopes are needed by every run (canonical call names). Positions cost a
-        # code-generation pass and are needed only by files with findings; parents come
-        # from a plain field walk; qualified names are asked of the scope per node, as
-        # QualifiedNameProvider itself does, without its extra walk of the whole tree.
-        scopes = wrapper.resolve(ScopeProvider)
+    def from_module(cls, path: str, source: str, module: cst.Module) -> "ModuleFacts":
+        # Names are resolved on the first question (every file with a call asks); positions
+        # cost a code-generation pass and are needed only by files with findings; parents
+        # come from a plain field walk.
         return cls(
             path=path,
             source=source,
-            module=wrapper.module,
-            positions=LazyMapping(lambda: wrapper.resolve(PositionProvider)),
-            parents=LazyMapping(lambda: parent_map(wrapper.module)),
-            scopes=scopes,
-            _qualified=QualifiedNames(scopes),
+            module=module,
+            positions=LazyMapping(lambda: MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)),
+            parents=LazyMapping(lambda: parent_map(module)),
+            _names=Lazy(lambda: NameResolver(module)),
         )
+
+    @classmethod
+    def from_wrapper(cls, path: str, source: str, wrapper: MetadataWrapper) -> "ModuleFacts":
+        return cls.from_module(path, source, wrapper.module)
 
     def span(self, node: cst.CSTNode) -> Span:
         rng = self.positions[node]
@@ -164,16 +160,41 @@ class ModuleFacts:
             yield current
             current = self.parents.get(current)
 
-    def scope(self, node: cst.CSTNode) -> Scope | None:
-        return self.scopes.get(node)
+    # --- names (regcheck.facts.names) ---------------------------------------
+
+    @property
+    def names(self) -> NameResolver:
+        return self._names.value
+
+    def scope(self, node: cst.CSTNode) -> Any:
+        raise NotImplementedError(
+            "ModuleFacts.scope is gone with libcst's ScopeProvider: ask assignments(), references(), "
+            "is_global_binding(), from_star_import() or qualified_names() (regcheck.facts.names)"
+        )
+
+    def assignments(self, name: cst.Name) -> list[Binding]:
+        """What ``name`` may be bound to where it is used (libcst's ``scope[name]`` without builtins):
+        the bindings of the nearest enclosing scope that binds it, in source order. ``binding.node``
+        is the target Name, the Param, the FunctionDef / ClassDef, or the Import / ImportFrom."""
+        return self.names.bindings(name)
+
+    def references(self, binding: Binding) -> list[cst.CSTNode]:
+        """The reads (Name nodes, or the `a.b` of `import a.b`) that may see ``binding``."""
+        return self.names.references(binding)
+
+    def is_global_binding(self, name: cst.Name) -> bool:
+        """``name`` is used at module level and the module itself binds it."""
+        return self.names.is_global_binding(name)
+
+    def from_star_import(self, name: cst.Name) -> bool:
+        """Nothing here binds ``name``, and a visible ``from m import *`` may."""
+        return self.names.from_star_import(name)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        value = self._qualified.get(node)
-        if value is None:
-            return set()
-        if callable(value):  # libcst computes qualified names lazily
-            value = value()
-        return {q.name for q in value}
+        """libcst-style qualified names of a Name / Attribute / Call / Subscript expression:
+        ``tensorflow.keras.layers.Dense``, ``.models.build`` (relative import), ``f.<locals>.x``,
+        ``builtins.len``; empty when nothing binds it."""
+        return set(self.names.qualified_names(node))
 
     def canonical(self, node: cst.CSTNode) -> str | None:
         """Canonical TF/Keras name of a Name/Attribute expression, if it is one."""
@@ -270,26 +291,19 @@ class LazyMapping(Mapping[Any, Any]):
         return self._resolved().get(key, default)
 
 
-class QualifiedNames(Mapping[cst.CSTNode, Any]):
-    """node -> libcst QualifiedName set, asked of the node's scope on demand and remembered."""
+class Lazy(Generic[T]):
+    """A value computed on first use."""
 
-    def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None]) -> None:
-        self._scopes = scopes
-        self._known: dict[cst.CSTNode, Any] = {}
+    __slots__ = ("_compute", "_value")
 
-    def __getitem__(self, node: cst.CSTNode) -> Any:
-        if node not in self._known:
-            if node not in self._scopes:
-                raise KeyError(node)
-            scope = self._scopes[node]
-            self._known[node] = scope.get_qualified_names_for(node) if scope else set()
-        return self._known[node]
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute: Callable[[], T] | None = compute
 
-    def __iter__(self) -> Iterator[cst.CSTNode]:
-        return iter(self._scopes)
-
-    def __len__(self) -> int:
-        return len(self._scopes)
+    @property
+    def value(self) -> T:
+        if self._compute is not None:
+            self._value, self._compute = self._compute(), None
+        return self._value
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}

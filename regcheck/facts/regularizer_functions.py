@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from regcheck import tf_api
 from regcheck.facts.dataflow import values_of
@@ -194,14 +193,9 @@ def _call_method(cls: cst.ClassDef) -> cst.FunctionDef | None:
 
 def _definitions(facts: ModuleFacts, name: cst.Name) -> list[tuple[ModuleFacts, cst.CSTNode]]:
     """What a name is bound to: defs, classes and assigned values here, or in an imported project module."""
-    scope = facts.scope(name)
-    if scope is None:
-        return []
     out: list[tuple[ModuleFacts, cst.CSTNode]] = []
     imported = False
-    for assignment in scope[name.value]:
-        if not isinstance(assignment, Assignment):
-            continue
+    for assignment in facts.assignments(name):
         node = assignment.node
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             out.append((facts, node))
