@@ -427,14 +427,20 @@ def _pooled(
     import concurrent.futures
     import multiprocessing
 
+    from regcheck.pool import guard_worker  # workers never outlive this process
+
     global _RUN
     _warm_up()
     _RUN = run
     if "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
-        executor = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context)
+        executor = concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=guard_worker, initargs=(os.getpid(),)
+        )
     else:
-        executor = concurrent.futures.ProcessPoolExecutor(jobs, initializer=_init_spawned, initargs=(files, run.settings, run.cache is not None))
+        executor = concurrent.futures.ProcessPoolExecutor(
+            jobs, initializer=guard_worker, initargs=(os.getpid(), _init_spawned, files, run.settings, run.cache is not None)
+        )
     where: dict[int, tuple[concurrent.futures.Future[list[FileReport]], int]] = {}
     try:
         for batch in _batches(todo):
