@@ -9,7 +9,8 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import resolve_expr, values_of
+from regcheck.facts.dataflow import Closure, closure, resolve_expr, values_of
+from regcheck.facts.tapes import gradient_calls
 from regcheck.facts.module import CallFact
 from regcheck.findings import Finding, Fix
 
@@ -45,6 +46,26 @@ def step_fn(x, y):
         loss = loss_fn(y, model(x)) + sum(model.losses)
     return loss
 """,
+        # The whole loss, penalty included, is divided by the replica count.
+        """
+import tensorflow as tf
+strategy = tf.distribute.MirroredStrategy()
+def step_fn(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(loss_fn(y, model(x))) + tf.add_n(model.losses)
+        scaled = loss / strategy.num_replicas_in_sync
+    grads = tape.gradient(scaled, model.trainable_variables)
+strategy.run(step_fn, args=(x, y))
+""",
+        # An evaluation step: no tape, no optimizer; the sum only feeds a metric.
+        """
+import tensorflow as tf
+strategy = tf.distribute.MirroredStrategy()
+def eval_fn(x, y):
+    loss = loss_fn(y, model(x)) + tf.add_n(model.losses)
+    eval_loss.update_state(loss)
+strategy.run(eval_fn, args=(x, y))
+""",
     ]
     INVALID = [
         """
@@ -54,6 +75,7 @@ def step_fn(x, y):
     with tf.GradientTape() as tape:
         loss = tf.nn.compute_average_loss(loss_fn(y, model(x)), global_batch_size=64)
         loss += tf.add_n(model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
     return loss
 strategy.run(step_fn, args=(x, y))
 """,
@@ -62,11 +84,17 @@ strategy.run(step_fn, args=(x, y))
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         seen: set[cst.CSTNode] = set()
         for function in _replica_functions(facts):
+            targets = _trained_losses(facts, function)
+            if not targets:
+                continue  # an evaluation step: no gradient is taken, the sum only feeds a metric
             for call in facts.calls:
                 if call.node in seen or not _sums_model_losses(facts, call) or _scaled(facts, call):
                     continue
                 if not any(a is function for a in facts.ancestors(call.node)):
                     continue
+                reaching = [t for t in targets if call.node in t.nodes]
+                if not reaching or any(_scaled_on_the_way(facts, t, call.node) for t in reaching):
+                    continue  # not what is trained, or the whole loss is scaled by the replica count
                 seen.add(call.node)
                 yield self.finding(
                     facts,
@@ -75,6 +103,40 @@ strategy.run(step_fn, args=(x, y))
                     "scale them with `tf.nn.scale_regularization_loss`",
                     fix=_scale_fix(facts, call),
                 )
+
+
+def _trained_losses(facts: ModuleFacts, function: cst.FunctionDef) -> list[Closure]:
+    """What the step differentiates: the targets of its ``tape.gradient`` / ``minimize`` calls."""
+    targets: list[cst.BaseExpression] = [
+        g.target for g in gradient_calls(facts) if any(a is function for a in facts.ancestors(g.call.node))
+    ]
+    for call in facts.calls_with_method("minimize"):
+        loss = call.value("loss", 0)
+        if loss is not None and any(a is function for a in facts.ancestors(call.node)):
+            targets.append(loss)
+    return [closure(facts, target) for target in targets]
+
+
+# Dividing (or multiplying) by these spreads a value over the replicas.
+_REPLICA_COUNT = ("num_replicas_in_sync", "num_replicas")
+_AVERAGING = frozenset({"tf.nn.compute_average_loss"})
+
+
+def _scaled_on_the_way(facts: ModuleFacts, target: Closure, node: cst.CSTNode) -> bool:
+    """The whole loss holding ``node`` is scaled: ``(loss + sum(model.losses)) / strategy.num_replicas_in_sync``
+    a line later, or averaged with ``compute_average_loss``."""
+    for candidate in target.nodes:
+        if isinstance(candidate, cst.BinaryOperation) and isinstance(candidate.operator, (cst.Divide, cst.Multiply)):
+            for scaled, by in ((candidate.left, candidate.right), (candidate.right, candidate.left)):
+                if isinstance(candidate.operator, cst.Divide) and scaled is candidate.right:
+                    continue
+                if any(word in facts.code(by) for word in _REPLICA_COUNT) and node in closure(facts, scaled).nodes:
+                    return True
+        fact = facts.call(candidate) if isinstance(candidate, cst.Call) else None
+        if fact is not None and fact.name in _AVERAGING and fact.positional:
+            if node in closure(facts, fact.positional[0].value).nodes:
+                return True
+    return False
 
 
 def _replica_functions(facts: ModuleFacts) -> Iterator[cst.FunctionDef]:

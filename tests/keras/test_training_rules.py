@@ -205,6 +205,7 @@ strategy = tf.distribute.MirroredStrategy()
 def step_fn(x, y):
     with tf.GradientTape() as tape:
         loss = tf.nn.compute_average_loss(loss_fn(y, model(x)), global_batch_size=64) + sum(model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
     return loss
 """
     assert codes(step, "RC206") == []

@@ -121,7 +121,8 @@ def build():
     inputs = keras.Input((32, 32, 3))
     x = conv_block(inputs, 32)
     x = conv_block(x, 64)
-    return keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
+    x = layers.Conv2D(128, 3)(x)
+    return keras.Model(inputs, layers.Flatten()(conv_block(x, 10)))
 """
 
 
