@@ -60,6 +60,15 @@ reg = tf.contrib.layers.l2_regularizer(0.1)
 h = tf.layers.dense(x, 256, kernel_regularizer=reg)
 out = tf.layers.dense(h, 10, kernel_regularizer=reg)
 """,
+        # Norms that normalize weights are not penalties: weight normalization, a cosine classifier.
+        """
+import tensorflow as tf
+v = tf.get_variable("v", [256, 128])
+g = tf.get_variable("g", [128])
+w = g * v / tf.norm(v, axis=0)
+kernel = tf.get_variable("kernel", [128, 10])
+logits = tf.matmul(tf.nn.l2_normalize(h, 1), kernel / tf.norm(kernel, ord=2, axis=0, keepdims=True))
+""",
     ]
     INVALID = [
         """

@@ -31,6 +31,13 @@ loss = data_loss + 0.01 * tf.nn.l2_loss(w)
 import tensorflow as tf
 l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not in v.name])
 """,
+        # Filters on the shape or on what to keep leave biases out as well.
+        """
+import tensorflow as tf
+a = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if len(v.shape) > 1])
+b = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "kernel" in v.name])
+c = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bn" not in v.name and "bias" not in v.name])
+""",
         """
 import tensorflow.compat.v1 as tf
 w = tf.get_variable("w", [784, 10], regularizer=tf.keras.regularizers.l2(0.01))
@@ -38,6 +45,15 @@ b = tf.get_variable("b", [10])
 """,
     ]
     INVALID = [
+        # The filter leaves out batch norm, not the biases (the TPU reference models' pattern).
+        """
+import tensorflow.compat.v1 as tf
+loss = cross_entropy + 1e-4 * tf.add_n([
+    tf.nn.l2_loss(v)
+    for v in tf.trainable_variables()
+    if "batch_normalization" not in v.name and "evonorm" not in v.name
+])
+""",
         """
 import tensorflow as tf
 w = tf.Variable(tf.random_normal([784, 10]))
@@ -69,11 +85,12 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
         for term in penalty_terms(facts):
             if term.zero:
                 continue
-            if term.all_variables and not term.filtered:
+            if term.all_variables and (not term.filtered or term.biases_pass_filter):
+                how = "its filter excludes only normalization variables, so" if term.filtered else "so"
                 yield self.finding(
                     facts,
                     term.call,
-                    "the penalty sums over all trainable variables, biases included",
+                    f"the penalty sums over all trainable variables; {how} every bias is penalized too",
                     fix=_filter_fix(facts, term),
                 )
                 continue

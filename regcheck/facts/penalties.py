@@ -36,7 +36,10 @@ class PenaltyTerm:
     zero: bool
     covers: list[VariableFact] = field(default_factory=list)
     all_variables: bool = False
-    filtered: bool = False
+    filtered: bool = False  # a filter picks some of the variables (whatever it excludes)
+    # The filter is known to let biases through: it only tests for normalization names
+    # (`if 'batch_normalization' not in v.name`), so every bias is still penalized.
+    biases_pass_filter: bool = False
     source_list: cst.List | cst.Tuple | None = None  # a hand-kept list the penalty loops over
     loop: LoopSource | None = None
 
@@ -52,6 +55,8 @@ def _collect(facts: ModuleFacts) -> list[PenaltyTerm]:
         if found is None:
             continue
         kind, subject = found
+        if not _penalty_position(facts, call.node, kind):
+            continue  # `w / tf.norm(w)`: weight normalization, a cosine classifier, not a penalty
         term = PenaltyTerm(
             call=call.node,
             term=_with_coefficient(facts, call.node),
@@ -109,7 +114,9 @@ def _resolve_subject(facts: ModuleFacts, term: PenaltyTerm) -> bool:
     resolved = values_of(facts, subject) if isinstance(subject, (cst.Name, cst.Subscript, cst.Attribute)) else None
     if resolved is not None and resolved.loops:
         term.loop = resolved.loops[0]
-        term.filtered = bool(term.loop.filters) or _guarded_in_loop(facts, term)
+        guards = list(term.loop.filters) + _loop_guards(facts, term)
+        term.filtered = bool(guards)
+        term.biases_pass_filter = bool(guards) and all(_lets_biases_through(facts, g) for g in guards)
         return _resolve_iterable(facts, term, term.loop.iterable)
     if isinstance(subject, cst.Subscript) and resolved is not None and not resolved.values:
         # `weights[k]` with `k` a loop variable over the dict: every entry of the dict.
@@ -166,15 +173,76 @@ def _resolve_dict(facts: ModuleFacts, term: PenaltyTerm, holder: cst.BaseExpress
     return bool(term.covers)
 
 
-def _guarded_in_loop(facts: ModuleFacts, term: PenaltyTerm) -> bool:
-    """A `for` loop body that tests something (`if "bias" not in v.name:`) before penalizing."""
+def _loop_guards(facts: ModuleFacts, term: PenaltyTerm) -> list[cst.BaseExpression]:
+    """The tests a `for` loop body makes before penalizing (`if "bias" not in v.name:`)."""
     assert term.loop is not None
+    guards: list[cst.BaseExpression] = []
     for ancestor in facts.ancestors(term.call):
         if ancestor is term.loop.owner:
-            return False
+            break
         if isinstance(ancestor, cst.If):
-            return True
+            guards.append(ancestor.test)
+    return guards
+
+
+# Name fragments that only normalization parameters (and their statistics) carry.
+_NORMALIZATION_WORDS = ("batch_norm", "batchnorm", "bn", "norm", "gamma", "beta", "moving", "evonorm", "layer_norm")
+
+
+def _lets_biases_through(facts: ModuleFacts, test: cst.BaseExpression) -> bool:
+    """True only when the filter is known to keep biases: every string it tests for a name is a
+    normalization word, tested with ``not in`` (or ``and``-ed such tests). A test on the shape, on
+    ``bias`` / ``kernel`` / ``weights``, or anything else is taken to leave biases out."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _lets_biases_through(facts, test.left) and _lets_biases_through(facts, test.right)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        word = literal_value(test.left)
+        if isinstance(target.operator, cst.NotIn) and isinstance(word, str):
+            return any(w in word.lower() for w in _NORMALIZATION_WORDS) and "bias" not in word.lower()
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute):
+            if inner.func.attr.value in ("startswith", "endswith", "__contains__") and inner.args:
+                word = literal_value(inner.args[0].value)
+                return isinstance(word, str) and any(w in word.lower() for w in _NORMALIZATION_WORDS)
     return False
+
+
+# Calls through which a penalty still reaches a sum: `tf.add_n([...])`, `tf.reduce_sum(...)`, `sum(...)`.
+_SUMMING_CALLS = frozenset(
+    {"tf.add", "tf.add_n", "tf.math.add", "tf.math.add_n", "tf.identity", "tf.cast", *_REDUCTIONS}
+)
+
+
+def _penalty_position(facts: ModuleFacts, node: cst.Call, kind: str) -> bool:
+    """Is the term where a penalty goes: added (possibly scaled) into something, not divided by?
+
+    A norm is a penalty only when it is one number (no ``axis=``) that is summed or scaled: a
+    per-unit norm (``tf.norm(kernel, axis=0)``), or a norm something is divided by or that feeds
+    another op (``tf.maximum(tf.norm(v), eps)``), normalizes weights instead of penalizing them."""
+    if kind == "norm":
+        axis = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "axis"), None)
+        positional = [a for a in node.args if a.keyword is None]
+        if (axis is not None and not (isinstance(axis, cst.Name) and axis.value == "None")) or len(positional) > 2:
+            return False
+    current: cst.CSTNode = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, (cst.BaseSmallStatement, cst.BaseStatement)):
+            return True
+        if isinstance(ancestor, cst.BinaryOperation):
+            if isinstance(ancestor.operator, (cst.Divide, cst.FloorDivide)) and ancestor.right is current:
+                return False  # `v / tf.norm(v)`
+        elif isinstance(ancestor, cst.Call) and kind == "norm":
+            fact = facts.call(ancestor)
+            summing = fact is not None and fact.name in _SUMMING_CALLS
+            builtin_sum = isinstance(ancestor.func, cst.Name) and ancestor.func.value == "sum"
+            if ancestor.func is not current and not summing and not builtin_sum:
+                return False
+        elif isinstance(ancestor, (cst.Lambda, cst.FunctionDef)):
+            return True
+        current = ancestor
+    return True
 
 
 def _is_scaling(node: cst.CSTNode) -> bool:
