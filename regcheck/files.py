@@ -343,7 +343,7 @@ def _relative_to(path: Path, root: Path) -> str | None:
 
 
 def _walk(top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore: bool, problems: list[Problem]) -> Iterator[str]:
-    ignores: list[tuple[Path, pathspec.PathSpec]] = []
+    ignores: list[tuple[Path, pathspec.PathSpec]] | None = None  # None: no .gitignore at all, nested ones included
     if respect_gitignore:
         ignores = _parent_gitignores(top)
         if _ignored(top, True, root, _spec([]), ignores):
@@ -373,7 +373,9 @@ def _load_gitignore(path: Path) -> pathspec.PathSpec:
         return _spec([])
 
 
-def _ignored(path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(
+    path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, ignores: list[tuple[Path, pathspec.PathSpec]] | None
+) -> bool:
     suffix = "/" if is_dir else ""
     if excluded.match_file(path.name + suffix):
         return True
@@ -381,7 +383,7 @@ def _ignored(path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, 
     if relative is not None and excluded.match_file(relative + suffix):
         return True
     resolved = _resolve_parent(path)
-    for base, spec in ignores:
+    for base, spec in ignores or ():
         try:
             rel = resolved.relative_to(base).as_posix()
         except ValueError:
@@ -395,7 +397,7 @@ def _walk_dir(
     directory: Path,
     root: Path,
     excluded: pathspec.PathSpec,
-    ignores: list[tuple[Path, pathspec.PathSpec]],
+    ignores: list[tuple[Path, pathspec.PathSpec]] | None,
     problems: list[Problem],
     visited: set[tuple[int, int]],
     ancestors: tuple[tuple[int, int], ...] = (),
