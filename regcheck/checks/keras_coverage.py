@@ -175,7 +175,7 @@ mixed = keras.Model(b, keras.layers.Dense(4, kernel_regularizer="l2")(h))
                     facts,
                     where,
                     f"`{use.layer.cls}` in `{gap.model.label}` has no kernel regularizer while "
-                    f"{describe_penalized(facts, gap.active)} of the same model",
+                    f"{describe_penalized(facts, gap.active)}",
                     symbol=use.layer.cls,
                     fix=add_regularizer_fix(facts, use, gap.active) if where is use.layer.call.node else None,
                 )
@@ -222,7 +222,7 @@ def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
 
 
 def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:
-    """``Conv2D`` (line 8) and 2 other layers are regularized: what is penalized, and where."""
+    """```Conv2D` (line 8) and 2 other layers of the same model are regularized``: what is penalized, and where."""
     first = active[0]
     node = first.layer.call.node if first.facts is facts or first.via is None else first.via
     where_facts = first.facts if first.via is None else facts
@@ -231,7 +231,20 @@ def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:
     others = len(active) - 1
     more = f" and {others} other layer{'s' if others > 1 else ''}" if others else ""
     verb = "are" if others else "is"
-    return f"`{first.layer.cls}` ({place}){more} {verb} regularized"
+    return f"`{first.layer.cls}` ({place}){more} of the same model {verb} regularized"
+
+
+def _has_bias(use: LayerUse) -> bool:
+    flag = use.layer.keywords.get("use_bias")
+    if flag is None:
+        return True
+    value = flag.value
+    if isinstance(value, cst.Name) and value.value in ("False", "True"):
+        return value.value == "True"
+    bound = use.env.get(value.value) if isinstance(value, cst.Name) else None
+    if bound is not None and isinstance(bound.expr, cst.Name) and bound.expr.value in ("False", "True"):
+        return bound.expr.value == "True"
+    return True
 
 
 def add_regularizer_fix(facts: ModuleFacts, use: LayerUse, templates: list[LayerUse]) -> Fix | None:
@@ -289,6 +302,11 @@ from keras import layers
 from keras.regularizers import l2
 out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
 """,
+        # No bias at all: the bias regularizer has nothing to act on.
+        """
+from tensorflow.keras import layers, regularizers
+conv = layers.Conv2D(64, 3, use_bias=False, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
+""",
     ]
     INVALID = [
         """
@@ -304,6 +322,8 @@ out = Dense(10, W_regularizer=l2(0.01), b_regularizer=l2(0.01))
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         for use, arg, where in penalized_args(facts, ("bias",)):
+            if not _has_bias(use):
+                continue  # `Conv2D(..., use_bias=False, bias_regularizer=...)`: there is no bias to penalize
             yield self.finding(
                 facts,
                 where,

@@ -31,6 +31,11 @@ loss = data_loss + 0.01 * tf.nn.l2_loss(w)
 import tensorflow as tf
 l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not in v.name])
 """,
+        # The variables of one layer picked by index: whether it has a bias is not visible here.
+        """
+import tensorflow as tf
+loss = tf.add_n([tf.nn.l2_loss(v) for v in self.layers_[0].trainable_variables])
+""",
         # Filters on the shape or on what to keep leave biases out as well.
         """
 import tensorflow as tf
@@ -85,7 +90,7 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
         for term in penalty_terms(facts):
             if term.zero:
                 continue
-            if term.all_variables and (not term.filtered or term.biases_pass_filter):
+            if term.all_variables and not term.part_only and (not term.filtered or term.biases_pass_filter):
                 how = "its filter excludes only normalization variables, so" if term.filtered else "so"
                 yield self.finding(
                     facts,

@@ -171,6 +171,8 @@ def regularizer_kind(facts: ModuleFacts, expr: cst.BaseExpression | None, env: E
         if expr.value in env.open_params:
             return Reg.UNKNOWN
         resolved = values_of(facts, expr)
+        if resolved.functions and not resolved.values and not resolved.params:
+            return Reg.OTHER  # `kernel_regularizer=my_l1_regularizer`: a function defined here
         if resolved.params or not resolved.values:
             return Reg.UNKNOWN
         return _merge(regularizer_kind(facts, value, env, depth - 1) for value in resolved.values)

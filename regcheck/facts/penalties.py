@@ -40,6 +40,7 @@ class PenaltyTerm:
     # The filter is known to let biases through: it only tests for normalization names
     # (`if 'batch_normalization' not in v.name`), so every bias is still penalized.
     biases_pass_filter: bool = False
+    part_only: bool = False  # the variables of one indexed layer, not of the graph or the whole model
     source_list: cst.List | cst.Tuple | None = None  # a hand-kept list the penalty loops over
     loop: LoopSource | None = None
 
@@ -148,6 +149,8 @@ def _resolve_iterable(facts: ModuleFacts, term: PenaltyTerm, iterable: cst.BaseE
                 return _resolve_dict(facts, term, fact.receiver)
         if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
             term.all_variables = True
+            # `self.layers_[0].trainable_variables`: one part of a model, whose biases we cannot see.
+            term.part_only = isinstance(value.value, cst.Subscript)
             return True
         if isinstance(value, (cst.List, cst.Tuple)):
             term.source_list = value
