@@ -10,7 +10,7 @@ from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import CallFact, ModuleFacts
-from regcheck.facts.dataflow import is_none_literal
+from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
 from regcheck.facts.training import is_update_ops_key, minimize_calls
 from regcheck.findings import Finding, Fix
 
@@ -22,9 +22,18 @@ class UpdateOpsNotRun(Check):
     summary = "the train op does not depend on UPDATE_OPS"
     fix_safety = "safe"
     graph = True
-    triggers = (b"batch_norm",)
+    triggers = (b"batch_norm",)  # also `normalizer_fn=slim.batch_norm`
 
     VALID = [
+        # Batch norm that updates its statistics in place.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+params = {"decay": 0.9997, "updates_collections": None}
+with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=params):
+    net = slim.conv2d(images, 32, [3, 3])
+train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+""",
         """
 import tensorflow.compat.v1 as tf
 h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
@@ -44,13 +53,23 @@ import tensorflow.compat.v1 as tf
 h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
 train_op = tf.train.AdamOptimizer().minimize(loss)
 """,
+        # slim's arg_scope hands batch norm to every conv layer.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+params = {"decay": 0.9997, "epsilon": 0.001}
+with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=params):
+    net = slim.conv2d(images, 32, [3, 3])
+train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        norms = [c for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)]
+        norms: list[cst.CSTNode] = [c.node for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)]
+        norms += _normalizer_fns(facts)
         if not norms or _handles_update_ops(facts):
             return
-        first = facts.span(norms[0].node).line
+        first = min(facts.span(node).line for node in norms)
         for fact in minimize_calls(facts):
             if fact.kind != "minimize":
                 continue
@@ -65,6 +84,30 @@ train_op = tf.train.AdamOptimizer().minimize(loss)
 
 def _updates_in_place(call: CallFact) -> bool:
     return is_none_literal(call.value("updates_collections"))
+
+
+def _normalizer_fns(facts: ModuleFacts) -> list[cst.CSTNode]:
+    """``normalizer_fn=slim.batch_norm`` (in a layer call or an ``arg_scope``): batch norm too, unless its
+    ``normalizer_params`` set ``updates_collections=None``."""
+    found: list[cst.CSTNode] = []
+    for call in facts.calls:
+        arg = call.arg("normalizer_fn")
+        if arg is None or facts.canonical(arg.value) not in tf_api.BATCH_NORM_FUNCS:
+            continue
+        params = call.value("normalizer_params")
+        if params is not None and any(_sets_in_place(value) for value in resolve_expr(facts, params)):
+            continue
+        found.append(arg)
+    return found
+
+
+def _sets_in_place(value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Dict):
+        return False
+    for element in value.elements:
+        if isinstance(element, cst.DictElement) and literal_value(element.key) == "updates_collections":
+            return is_none_literal(element.value)
+    return False
 
 
 def _handles_update_ops(facts: ModuleFacts) -> bool:

@@ -119,13 +119,24 @@ def _swapped(facts: ModuleFacts, call: CallFact) -> bool:
 
 
 def _role(facts: ModuleFacts, node: cst.BaseExpression) -> str | None:
+    key = _subscript_key(node)
     text = facts.code(node).strip()
-    name = text.split("(")[0].split("[")[0].split(".")[-1]
+    name = key if key is not None else text.split("(")[0].split("[")[0].split(".")[-1]
     is_logits = bool(_LOGITS.search(name))
     is_labels = bool(_LABELS.search(name))
     if is_logits == is_labels:
         return None
     return "logits" if is_logits else "labels"
+
+
+def _subscript_key(node: cst.BaseExpression) -> str | None:
+    """``end_points['AuxLogits']``: the key names the tensor."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        value = node.slice[0].slice.value
+        if isinstance(value, cst.SimpleString):
+            key = value.evaluated_value
+            return key if isinstance(key, str) else None
+    return None
 
 
 def _fix(facts: ModuleFacts, call: CallFact, labels_keyword: str = "labels") -> Fix | None:
