@@ -356,7 +356,7 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
             state.findings.append(unreadable_finding(exc.problem))
         return
     if path.endswith(".ipynb"):
-        from regcheck.notebooks import lint_notebook
+        from regcheck.units import lint_notebook
 
         report = lint_notebook(source, codes)
         state.checked += int(report.parsed)
@@ -414,7 +414,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings
             project = project or ProjectIndex(discovered.files, settings.root)
             findings = _fix_file(report, args, settings, state, project)
         elif fixing and report.cells is not None and any(f.fix for f in findings):
-            from regcheck.notebooks import fix_notebook
+            from regcheck.units import fix_notebook
 
             before = findings
             findings = fix_notebook(report, args, settings, state)

@@ -232,7 +232,7 @@ def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
 
 def _lint_source(source: SourceFile, codes: frozenset[str], project: "ProjectIndex | None") -> FileReport:
     if source.path.endswith(".ipynb"):
-        from regcheck.notebooks import lint_notebook
+        from regcheck.units import lint_notebook
 
         return lint_notebook(source, codes)
     report = lint_text(source.path, source.text, codes, source.raw, project)

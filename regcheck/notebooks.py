@@ -24,17 +24,11 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from regcheck.catalog import RULES
-from regcheck.files import Problem, SourceError, SourceFile, decode_source, python_syntax_error, write_source_atomic
+from regcheck.files import python_syntax_error
 from regcheck.findings import Edit, Finding
-
-if TYPE_CHECKING:
-    import argparse
-
-    from regcheck.config import Settings
-    from regcheck.engine import FileReport
 
 # Cell magics whose body is Python run in the kernel; any other cell magic makes the cell foreign.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
@@ -370,53 +364,6 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
     return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content)
 
 
-# --- linting ------------------------------------------------------------------
-
-
-def lint_notebook(source: SourceFile, codes: frozenset[str]) -> FileReport:
-    """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell."""
-    from regcheck.engine import FileReport, names_tf
-
-    report = FileReport(source.path)
-    try:
-        notebook, cells = load_notebook(source.text)
-        if not is_python_notebook(notebook):
-            return report
-        if not cells:
-            return report  # only markdown / raw cells: an empty program, nothing to report
-        report.source = source
-        report.cells = [cell.source for cell in cells]
-        if not names_tf("".join(report.cells).encode("utf-8", "surrogatepass")):
-            return report  # like a module that names no TF/Keras API: nothing to parse
-        _lint_document(source.path, _build(source.path, notebook, cells, codes), codes, report)
-    except NotebookError as exc:  # RC001: reported like any finding, not an exit-2 error
-        from regcheck.files import unreadable_finding
-
-        report.source = report.cells = None
-        if "RC001" in codes:
-            report.findings = [unreadable_finding(Problem(source.path, str(exc), exc.line, exc.column))]
-    except Exception as exc:  # one broken notebook must not cost the other files their findings
-        report.problems.append(Problem(source.path, f"internal error while reading the notebook: {type(exc).__name__}: {exc}"))
-        report.internal_error = True
-        report.cells = None
-    return report
-
-
-def _lint_document(path: str, document: Document, codes: frozenset[str], report: FileReport) -> None:
-    from regcheck.engine import lint_text
-
-    report.parsed = bool(document.included) or bool(document.syntax_errors)
-    findings = list(document.syntax_errors)
-    if document.included:
-        module_report = lint_text(path, document.text, codes)
-        report.parsed = report.parsed and (module_report.parsed or bool(document.syntax_errors))
-        report.analysed = module_report.analysed
-        report.problems.extend(module_report.problems)
-        report.internal_error = report.internal_error or module_report.internal_error
-        findings.extend(map_finding(document, f) for f in module_report.findings)
-    report.findings = sorted(findings, key=Finding.sort_key)
-
-
 # --- fixing -------------------------------------------------------------------
 
 
@@ -468,56 +415,6 @@ def dump_like(notebook: dict[str, Any], original: str) -> str:
 
 def _store(cell: Cell, text: str) -> None:
     cell.node[cell.key] = text.splitlines(keepends=True) if cell.as_list else text
-
-
-def fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settings, state: Any) -> list[Finding]:
-    """Apply fixes to a notebook's cells and write it back (or add a per-cell diff); return what remains."""
-    try:
-        return _fix_notebook(report, args, settings, state)
-    except Exception as exc:  # report, keep the file as it was, keep going
-        state.problems.append(f"{report.path}: internal error while fixing the notebook: {type(exc).__name__}: {exc}")
-        state.internal_error = True
-        return report.findings
-
-
-def _fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settings, state: Any) -> list[Finding]:
-    from regcheck.engine import lint_text
-    from regcheck.fix import fix_text
-
-    source = report.source
-    assert source is not None
-    codes = settings.codes_for(report.path)
-    document = build_document(report.path, source.text, codes)
-    if not document.included:
-        return report.findings
-    result = fix_text(document.text, lambda text: lint_text(report.path, text, codes).findings, args.unsafe_fixes)
-    if result.text == document.text:
-        return report.findings
-    cells = split_cells(document, result.text)
-    if cells is None:
-        state.problems.append(f"{report.path}: fixes not applied: they would move code across cells")
-        return report.findings
-    changed = [cell for cell in document.included if cells[cell.number] != cell.source]
-    if args.diff:
-        for cell in changed:
-            state.diffs.append(cell_diff(report.path, cell.number, cell.source, cells[cell.number]))
-        return report.findings
-    for cell in changed:
-        _store(cell, cells[cell.number])
-    new_text = dump_like(document.notebook, source.text)
-    try:
-        write_source_atomic(source, new_text)
-    except (OSError, UnicodeError) as exc:
-        state.problems.append(f"{report.path}: cannot write fixes: {getattr(exc, 'strerror', None) or exc}")
-        return report.findings
-    state.fixed += result.applied
-    try:
-        fixed_source = decode_source(source.path, source.encode(new_text))
-    except SourceError:
-        return report.findings
-    after = lint_notebook(fixed_source, codes)
-    state.problems.extend(str(p) for p in after.problems)
-    return after.findings
 
 
 def cell_diff(path: str, number: int, before: str, after: str) -> str:
