@@ -49,7 +49,7 @@ class CatalogError(Exception):
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-# Contract codes (../shared/RULES.md) whose class does not declare its metadata yet:
+# Contract codes (the rule catalogue every code and name is kept to) whose class does not declare its metadata yet:
 # RC101 and RC102 keep it here until their checks are folded into one module each, RC002
 # until its module lands. An entry leaves when a class declares the code (a test
 # fails while both exist), so this list only shrinks.

@@ -126,7 +126,7 @@ def add_readme_row(readme: Path, code: str, name: str, summary: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("code", help="RCNNN: the next free number in its family (../shared/RULES.md)")
+    parser.add_argument("code", help="RCNNN: the next free number in its family")
     parser.add_argument("name", help="kebab-case, as in the contract")
     parser.add_argument("--severity", choices=("error", "warning", "info"), required=True)
     parser.add_argument("--summary", required=True, help="one line, no double quotes")

@@ -85,7 +85,7 @@ def test_readme_rows_name_known_rules_in_code_order() -> None:
 def test_graph_codes_are_the_rules_the_graph_reports() -> None:
     from regcheck.graph.merge import GRAPH_CODES
 
-    # ../shared/RULES.md, "Graph findings".
+    # The rule catalogue, "Graph findings": the codes `regcheck trace` reports.
     assert {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207"} == GRAPH_CODES
 
 
