@@ -1,7 +1,7 @@
 """Facts: one libcst pass over a module that records what the checks ask about.
 
-``build_facts`` runs every registered collector together in a single batched
-traversal; names are resolved by regcheck.facts.names on the first question. Derived facts
+``build_facts`` runs every registered collector together in a single plain walk
+(collect.run_collectors); names are resolved by regcheck.facts.names on the first question. Derived facts
 (variables, penalty terms, minimized losses ...) are computed from those on
 first use and cached on the ModuleFacts, so checks never re-walk the tree.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from regcheck.facts.collect import CORE_COLLECTORS, FactCollector
+from regcheck.facts.collect import CORE_COLLECTORS, FactCollector, run_collectors
 from regcheck.facts.module import CallFact, ModuleFacts, Span
 
 # Families of rules add their collectors here; all run in the same traversal.
@@ -21,7 +21,7 @@ def build_facts(path: str, source: str, module: cst.Module, project: object = No
     facts = ModuleFacts.from_module(path, source, module)
     facts.project = project
     collectors = [collector(facts) for collector in COLLECTORS]
-    cst.visit_batched(module, collectors)
+    run_collectors(module, collectors)
     for collector in collectors:
         collector.finish()
     return facts

@@ -1,16 +1,82 @@
 """The facts pass: batchable collectors that run together in one walk of the tree.
 
-Each collector owns some fields of ModuleFacts. libcst's ``visit_batched``
-runs them all in a single traversal, so adding a collector does not add a walk.
+Each collector owns some fields of ModuleFacts and is written as a libcst
+BatchableCSTVisitor (``visit_Call`` / ``leave_FunctionDef`` ...). ``run_collectors``
+runs them all in one plain walk over the nodes' fields in libcst's visiting
+order, calling a collector only for the node types it has methods for: no
+visitor dispatch for the other nodes, and no descent into whitespace, brackets
+and operators unless a collector asks for those.
 """
 
 from __future__ import annotations
+
+from typing import Callable, Iterable
 
 import libcst as cst
 import libcst.helpers
 from libcst import BatchableCSTVisitor
 
 from regcheck.facts.module import CallFact, LoopSource, ModuleFacts
+from regcheck.facts.names import child_fields
+
+# Node kinds that live only in the fields the lean walk skips (child_fields).
+_FORMATTING = (
+    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.Comment,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+    cst.RightCurlyBrace, cst.Semicolon, cst.Comma, cst.Colon, cst.Dot, cst.AssignEqual, cst.Asynchronous,
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+)
+
+
+def _callbacks(
+    collectors: Iterable[BatchableCSTVisitor],
+) -> tuple[dict[type, list[Callable[[cst.CSTNode], None]]], dict[type, list[Callable[[cst.CSTNode], None]]]]:
+    visits: dict[type, list[Callable[[cst.CSTNode], None]]] = {}
+    leaves: dict[type, list[Callable[[cst.CSTNode], None]]] = {}
+    for collector in collectors:
+        for method_name, method in collector.get_visitors().items():
+            kind, _, type_name = method_name.partition("_")
+            node_type = getattr(cst, type_name, None)
+            if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
+                raise TypeError(f"{type(collector).__name__}.{method_name}: only visit_<Node> / leave_<Node> methods are run")
+            (visits if kind == "visit" else leaves).setdefault(node_type, []).append(method)
+    return visits, leaves
+
+
+def run_collectors(module: cst.Module, collectors: Iterable[BatchableCSTVisitor]) -> None:
+    """Call every collector's ``visit_<Node>`` / ``leave_<Node>`` in the order ``cst.visit_batched``
+    would (pre-order, source order), in one walk."""
+    visits, leaves = _callbacks(collectors)
+    wanted = set(visits) | set(leaves)
+    lean = not any(issubclass(t, _FORMATTING) for t in wanted)
+    if not lean:
+        cst.visit_batched(module, list(collectors))
+        return
+    node_type = cst.CSTNode
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, leaving = pop()
+        t = type(node)
+        if leaving:
+            for leave in leaves[t]:
+                leave(node)
+            continue
+        callbacks = visits.get(t)
+        if callbacks is not None:
+            for visit in callbacks:
+                visit(node)
+        if t in leaves:
+            push((node, True))
+        children: list[cst.CSTNode] = []
+        for name in child_fields(t):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(c for c in value if isinstance(c, node_type))
+        for child in reversed(children):
+            push((child, False))
 
 
 class FactCollector(BatchableCSTVisitor):

@@ -44,8 +44,6 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from typing import Iterator
-
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
@@ -153,35 +151,30 @@ _SKIPPED_FIELDS = frozenset(
         "start", "end", "first_line", "last_line",
     }
 )
-# Nodes whose dataclass fields are not in source order (the order libcst visits them in).
+# Nodes whose dataclass fields are not in the order libcst visits them (source order);
+# tests/names checks the walk against libcst's own traversal.
 _FIELDS: dict[type, tuple[str, ...]] = {
-    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("keyword", "value"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
     cst.ExceptHandler: ("type", "name", "body"),
     cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
     cst.MatchCase: ("pattern", "guard", "body"),
-    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
 }
+if hasattr(cst, "TypeAlias"):
+    _FIELDS[cst.TypeAlias] = ("name", "type_parameters", "value")
 
 
-def _fields(node_type: type) -> tuple[str, ...]:
+def child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold expressions or statements, in source order."""
     names = _FIELDS.get(node_type)
     if names is None:
         names = _FIELDS[node_type] = tuple(
             f.name for f in dataclasses.fields(node_type) if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
         )
     return names
-
-
-def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    node_type = cst.CSTNode
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, node_type):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for child in value:
-                if isinstance(child, node_type):
-                    yield child
 
 
 # Nodes after which libcst's ScopeProvider advances the position counter of the scope it is in.
@@ -281,7 +274,7 @@ class NameResolver:
             # Generic: children in field order, the target context carried through
             # tuples, lists, elements and starred elements.
             children = []
-            for name in _fields(t):
+            for name in child_fields(t):
                 value = getattr(node, name)
                 if isinstance(value, node_type):
                     children.append(value)
