@@ -60,6 +60,16 @@ x = keras.layers.Dropout(0.5)(x)
 outputs = keras.layers.Dense(10, activation="softmax")(x)
 model = keras.Model(inputs, outputs)
 """,
+        # The head built by a helper.
+        """
+import keras
+def head(x):
+    return keras.layers.Dense(1)(x)
+def build():
+    inputs = keras.Input((8,))
+    x = keras.layers.Dense(32, kernel_regularizer="l2")(inputs)
+    return keras.Model(inputs, head(x))
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:

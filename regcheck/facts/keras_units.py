@@ -171,26 +171,17 @@ def _key(use: LayerUse) -> cst.CSTNode:
     return use.via if use.via is not None else use.layer.call.node
 
 
-def split_models(info: ModelInfo) -> list[ModelInfo]:
-    """The models ``info``'s builder builds, each with its own layers and output layers."""
-    facts = info.facts
-    if isinstance(info.scope, cst.ClassDef) or not info.uses:
-        info.outputs = _class_outputs(info)
-        return [info]
-    wiring = Wiring(facts, info.scope)
-    keys = [_key(use) for use in info.uses if use.facts is facts or use.via is not None]
-    if len(keys) != len(info.uses):
-        return [info]  # layers seen from another module's builder: nothing here to split by
-    calls = calls_in_scope(facts, info.scope)
-    constructors = [c.node for c in calls if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS]
+def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wiring:
+    """The producer graph of ``scope``: ``keys`` (its layer calls and helper calls) and its model constructors."""
+    wiring = Wiring(facts, scope)
+    calls = calls_in_scope(facts, scope)
     wiring.producers.update(keys)
-    wiring.producers.update(constructors)
+    wiring.producers.update(c.node for c in calls if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS)
     for call in calls:
         node = call.node
-        targets = wiring.applied(node)
-        for target in targets:
+        for target in wiring.applied(node):
             wiring.feed(wiring.arguments(node), target)
-        if node in keys and call.name is None:  # a helper call: its arguments feed it
+        if node in wiring.producers and call.name is None:  # a helper call: its arguments feed it
             wiring.feed(wiring.arguments(node), node)
         if call.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
             _wire_constructor(wiring, call.node)
@@ -198,6 +189,20 @@ def split_models(info: ModelInfo) -> list[ModelInfo]:
             for model in wiring.inputs(call.receiver):
                 wiring.feed(wiring.inputs(call.node.args[0].value), model)
                 _chain_added(wiring, model, call.node)
+    return wiring
+
+
+def split_models(info: ModelInfo) -> list[ModelInfo]:
+    """The models ``info``'s builder builds, each with its own layers and output layers."""
+    facts = info.facts
+    if isinstance(info.scope, cst.ClassDef) or not info.uses:
+        info.outputs = _class_outputs(info)
+        return [info]
+    keys = [_key(use) for use in info.uses if use.facts is facts or use.via is not None]
+    if len(keys) != len(info.uses):
+        return [info]  # layers seen from another module's builder: nothing here to split by
+    wiring = wire(facts, info.scope, keys)
+    constructors = [c.node for c in calls_in_scope(facts, info.scope) if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS]
     groups: dict[cst.CSTNode, ModelInfo] = {}
     for use, key in zip(info.uses, keys):
         root = wiring.find(key)
@@ -266,15 +271,39 @@ def _assign_add_losses(wiring: Wiring, info: ModelInfo, groups: dict[cst.CSTNode
 
 
 def _outputs(wiring: Wiring, unit: ModelInfo) -> list[LayerUse]:
-    """Kernel layers built here from which no other kernel layer of the model is reached."""
+    """Kernel layers from which no other kernel layer of the model is reached: in the builder, and for a
+    layer a helper builds (``return Dense(10)(x)`` in ``def head(x)``), in the helper too."""
     kernel_keys = {_key(u) for u in unit.uses if u.layer.kind == "kernel"}
     outputs = []
     for use in unit.uses:
-        if use.layer.kind != "kernel" or use.via is not None:
+        if use.layer.kind != "kernel" or _reaches(wiring, _key(use), kernel_keys - {_key(use)}):
             continue
-        if not _reaches(wiring, _key(use), kernel_keys):
-            outputs.append(use)
+        if use.via is not None and not _last_in_own_scope(use):
+            continue
+        outputs.append(use)
     return outputs
+
+
+def _last_in_own_scope(use: LayerUse) -> bool:
+    """No other kernel layer is built downstream of this one in the function that builds it."""
+    facts = use.facts
+    scope = _own_scope(facts, use.layer.call.node)
+    memo: dict[cst.CSTNode, tuple[Wiring, set[cst.CSTNode]]] = facts.derived.setdefault("keras_scope_wiring", {})
+    if scope not in memo:
+        local = expand(facts, scope)
+        keys = [_key(u) for u in local.uses if u.facts is facts or u.via is not None]
+        kernels = {_key(u) for u in local.uses if u.layer.kind == "kernel"}
+        memo[scope] = (wire(facts, scope, keys), kernels)
+    wiring, kernels = memo[scope]
+    node = use.layer.call.node
+    return node in wiring.producers and not _reaches(wiring, node, kernels - {node})
+
+
+def _own_scope(facts: ModuleFacts, node: cst.CSTNode) -> cst.CSTNode:
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            return ancestor
+    return facts.module
 
 
 def _reaches(wiring: Wiring, start: cst.CSTNode, targets: set[cst.CSTNode]) -> bool:
