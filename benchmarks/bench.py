@@ -126,7 +126,166 @@ def libcst_floor(files: list[Path]) -> float:
     return time.process_time() - start
 
 
-def floors(paths: list[Path], with_libcst: bool = False) -> tuple[list[Timing], dict]:
+def parse_floor(files: list[Path]) -> float:
+    """CPU seconds of libcst's parse alone over ``files``, in this process."""
+    import libcst as cst
+
+    start = time.process_time()
+    for path in files:
+        try:
+            cst.parse_module(path.read_bytes())
+        except (cst.ParserSyntaxError, RecursionError):
+            continue
+    return time.process_time() - start
+
+
+def own_resolution_floor(files: list[Path]) -> float:
+    """CPU seconds of libcst's parse + regcheck's own name resolution (regcheck.facts.names) over
+    ``files``, every Name / Attribute given its qualified name: more than any run asks."""
+    import libcst as cst
+
+    sys.path.insert(0, str(REPO))
+    from regcheck.facts.names import NameResolver
+
+    start = time.process_time()
+    for path in files:
+        try:
+            module = cst.parse_module(path.read_bytes())
+        except (cst.ParserSyntaxError, RecursionError):
+            continue
+        resolver = NameResolver(module)
+        for node in resolver.scope_of:
+            resolver.qualified_names(node)
+    return time.process_time() - start
+
+
+def prefiltered(paths: list[Path]) -> list[Path]:
+    """The files of ``paths`` that a default run parses with libcst (they pass the prefilter)."""
+    sys.path.insert(0, str(REPO))
+    from regcheck.config import DEFAULT_SELECT
+    from regcheck.engine import names_tf, wants_parse
+
+    out = []
+    for path in python_files(paths):
+        data = path.read_bytes()
+        if names_tf(data) and wants_parse(data, DEFAULT_SELECT):
+            out.append(path)
+    return out
+
+
+def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
+    """Where a cold run's in-process CPU time goes on ``files``, stage by stage: parse, name
+    resolution, the collectors' walk and each collector's callbacks, derived facts + checks,
+    and the parents / positions the checks asked for (computed again, separately, to time them)."""
+    import libcst as cst
+
+    sys.path.insert(0, str(REPO))
+    from regcheck.checks import checks_for
+    from regcheck.config import DEFAULT_SELECT
+    from regcheck.facts import COLLECTORS
+    from regcheck.facts.collect import run_collectors
+    from regcheck.facts.module import LazyMapping, ModuleFacts, parent_map
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    clock = time.process_time
+    shares: dict[str, float] = {}
+
+    def add(key: str, seconds: float) -> None:
+        shares[key] = shares.get(key, 0.0) + seconds
+
+    def timed(key: str, method):  # type: ignore[no-untyped-def]
+        def run(node):  # type: ignore[no-untyped-def]
+            start = clock()
+            method(node)
+            add(key, clock() - start)
+
+        run.__name__ = method.__name__
+        return run
+
+    checks = list(checks_for(DEFAULT_SELECT))
+    parents_used = positions_used = 0
+    for path in files:
+        text = path.read_bytes().decode("utf-8", "replace")
+        start = clock()
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError):
+            continue
+        add("libcst parse", clock() - start)
+        facts = ModuleFacts.from_module(str(path), text, module)
+        start = clock()
+        facts.names  # resolved up front here, so the collectors' share does not include it
+        add("name resolution (regcheck.facts.names)", clock() - start)
+        collectors = [collector(facts) for collector in COLLECTORS]
+        for collector in collectors:
+            wrapped = {name: timed(f"collector {type(collector).__name__}", m) for name, m in collector.get_visitors().items()}
+            collector.get_visitors = lambda wrapped=wrapped: wrapped  # type: ignore[method-assign]
+        before = sum(v for k, v in shares.items() if k.startswith("collector "))
+        start = clock()
+        run_collectors(module, collectors)
+        walk = clock() - start - (sum(v for k, v in shares.items() if k.startswith("collector ")) - before)
+        add("collectors' walk (run_collectors, without callbacks)", walk)
+        for collector in collectors:
+            start = clock()
+            collector.finish()
+            add(f"collector {type(collector).__name__}", clock() - start)
+        start = clock()
+        for check in checks:
+            try:
+                list(check().run(facts))
+            except Exception:
+                pass
+        add("derived facts + checks (incl. parents / positions asked)", clock() - start)
+        assert isinstance(facts.parents, LazyMapping) and isinstance(facts.positions, LazyMapping)
+        if facts.parents._compute is None:
+            parents_used += 1
+            start = clock()
+            parent_map(module)
+            add("of which: parent links (files that asked)", clock() - start)
+        if facts.positions._compute is None:
+            positions_used += 1
+            start = clock()
+            MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            add("of which: positions (files that asked)", clock() - start)
+    rows = sorted(shares.items(), key=lambda kv: (kv[0].startswith("of which"), -kv[1]))
+    rows.append((f"files: {len(files)}; asked parents: {parents_used}; asked positions: {positions_used}", 0.0))
+    return rows
+
+
+def scaling(files: list[Path], root: Path, workdir: Path, python: list[str], env: dict[str, str], jobs: list[str]) -> list[Timing]:
+    """Cold CPU against tree size: every 4th, every 2nd and every file of ``files`` (sorted paths
+    under ``root``), each copied to its own tree and linted cold."""
+    timings = []
+    for label, step in (("a quarter", 4), ("half", 2), ("all", 1)):
+        tree = workdir / f"scale_{step}"
+        chosen = files[::step]
+        for path in chosen:
+            target = tree / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        size = sum(p.stat().st_size for p in chosen) / 1e6
+        print(f"... scaling: regcheck cold on {label} ({len(chosen)} files)", file=sys.stderr, flush=True)
+        seconds, rss, code, output, cpu = run_timed([*python, "--no-cache", "--output-format", "json", *jobs, "."], tree, env)
+        summary = summary_of(output)
+        note = f"{len(chosen)} files, {size:.1f} MB; exit {code}"
+        if cpu and summary.get("checked"):
+            note += f"; {cpu / size:.2f} CPU s per MB"
+        timings.append(Timing(f"regcheck cold, {label} of the tree", "keras+tensorflow", seconds, rss, cpu, note, summary))
+        shutil.rmtree(tree, ignore_errors=True)
+    return timings
+
+
+def jobs_comparison(tree: Path, where: str, python: list[str], env: dict[str, str]) -> list[Timing]:
+    """Cold on one tree with one worker and with two."""
+    timings = []
+    for jobs in ("1", "2"):
+        print(f"... regcheck cold -j {jobs} on {where}", file=sys.stderr, flush=True)
+        seconds, rss, code, output, cpu = run_timed([*python, "--no-cache", "--output-format", "json", "-j", jobs, where], tree, env)
+        timings.append(Timing(f"regcheck cold -j {jobs}", where, seconds, rss, cpu, f"exit {code}", summary_of(output)))
+    return timings
+
+
+def floors(paths: list[Path], with_libcst: bool = False, with_own: bool = False) -> tuple[list[Timing], dict]:
     sys.path.insert(0, str(REPO))
     from regcheck.config import DEFAULT_SELECT
     from regcheck.engine import names_tf, wants_parse
@@ -162,6 +321,12 @@ def floors(paths: list[Path], with_libcst: bool = False) -> tuple[list[Timing], 
         cpu = libcst_floor(passing)
         note = f"{len(passing)} files, {size / 1e6:.1f} MB, one process"
         timings.append(Timing("floor: libcst parse + ScopeProvider of prefiltered files", tree, None, cpu_seconds=cpu, note=note))
+    if with_libcst or with_own:
+        print(f"... floor: libcst parse alone, and + own name resolution, on {tree}", file=sys.stderr, flush=True)
+        note = f"{len(passing)} files, {size / 1e6:.1f} MB, one process"
+        timings.append(Timing("floor: libcst parse alone of prefiltered files", tree, None, cpu_seconds=parse_floor(passing), note=note))
+        cpu = own_resolution_floor(passing)
+        timings.append(Timing("floor: libcst parse + own name resolution of prefiltered files", tree, None, cpu_seconds=cpu, note=note))
     return timings, counts
 
 
@@ -261,6 +426,8 @@ def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int =
     timings.append(Timing('python -c "import libcst"', "-", libcst_only, cpu_seconds=cpu))
     cpu = min(libcst_floor([target]) for _ in range(3))
     timings.append(Timing("floor: libcst parse + ScopeProvider (in-process)", "500-line model.py", None, cpu_seconds=cpu, note="best of 3"))
+    cpu = min(own_resolution_floor([target]) for _ in range(3))
+    timings.append(Timing("floor: libcst parse + own name resolution (in-process)", "500-line model.py", None, cpu_seconds=cpu, note="best of 3"))
     return timings
 
 
@@ -322,7 +489,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixit-timeout", type=float, default=3600, help="seconds before fixit is stopped")
     parser.add_argument("--jobs", type=int, default=0, help="regcheck -j (default: one per core)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default all): {', '.join(PARTS)}",
+    )
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    if only - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(only - set(PARTS)))}")
 
     workdir = Path(tempfile.mkdtemp(prefix="regcheck-bench-"))
     tree = workdir / "tree"
@@ -353,10 +528,22 @@ def main(argv: list[str] | None = None) -> int:
         results.append(timing)
         return timing
 
-    floors_first, counts_first = floors([first], with_libcst=True)
-    floors_all, counts_all = floors(subtrees)
-    results += floors_first + floors_all
     everything = "+".join(names)
+    counts_first = counts_all = {}
+    if "floors" in only:
+        floors_first, counts_first = floors([first], with_libcst=True, with_own=True)
+        floors_all, counts_all = floors(subtrees)
+        results += floors_first + floors_all
+    shares: list[tuple[str, float]] = []
+    if "facts" in only:
+        print(f"... facts pass, stage by stage, on {first.name}", file=sys.stderr, flush=True)
+        shares = facts_pass_shares(prefiltered([first]))
+    if "scaling" in only:
+        results += scaling(python_files(subtrees), tree, workdir, regcheck, env, jobs)
+    if "jobs" in only:
+        results += jobs_comparison(tree, first.name, regcheck, env)
+    if "peers" not in only:
+        return finish(results, {}, {first.name: counts_first, everything: counts_all}, shares, workdir, args.keep)
 
     cold_first = timed("regcheck cold (--no-cache)", first.name, [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name])
     fill = timed("regcheck cold, filling the cache", everything, [*regcheck, "--output-format", "json", *jobs, *names])
@@ -366,8 +553,10 @@ def main(argv: list[str] | None = None) -> int:
     fixit = None
     if not args.skip_fixit and shutil.which("fixit"):
         fixit = timed("fixit lint", first.name, ["fixit", "lint", first.name], timeout=args.fixit_timeout)
-    results += startup(regcheck, env, workdir)
-    results.append(warm_relint(env, workdir))
+    if "startup" in only:
+        results += startup(regcheck, env, workdir)
+    if "warm" in only:
+        results.append(warm_relint(env, workdir))
 
     ratios = {}
     if fixit and fixit.seconds and cold_first.seconds:
@@ -376,8 +565,8 @@ def main(argv: list[str] | None = None) -> int:
         ratios["fixit / regcheck cold (keras)"] = f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
     if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
         ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
-    libcst_first = next(t for t in floors_first if t.name.startswith("floor: libcst"))
-    if fixit and fixit.cpu_seconds and libcst_first.cpu_seconds:
+    libcst_first = next((t for t in results if t.name.startswith("floor: libcst parse + ScopeProvider")), None)
+    if fixit and fixit.cpu_seconds and libcst_first and libcst_first.cpu_seconds:
         # The ceiling for any checker that parses these files with libcst and resolves names.
         ratios["fixit / libcst parse + scopes alone (keras), CPU time"] = fixit.cpu_seconds / libcst_first.cpu_seconds
     if warm.cpu_seconds and ruff_all.cpu_seconds:
@@ -389,20 +578,41 @@ def main(argv: list[str] | None = None) -> int:
     if cold_first.seconds and ruff_first.seconds:
         ratios["regcheck cold / ruff (keras)"] = cold_first.seconds / ruff_first.seconds
 
+    return finish(results, ratios, {first.name: counts_first, everything: counts_all}, shares, workdir, args.keep)
+
+
+PARTS = ("floors", "facts", "scaling", "jobs", "peers", "startup", "warm")
+
+
+def finish(
+    results: list[Timing], ratios: dict, counts: dict, shares: list[tuple[str, float]], workdir: Path, keep: bool
+) -> int:
+    cold = {t.name: t for t in results if t.name.startswith("regcheck cold -j")}
+    if cold.get("regcheck cold -j 1") and cold.get("regcheck cold -j 2"):
+        one, two = cold["regcheck cold -j 1"], cold["regcheck cold -j 2"]
+        if one.seconds and two.seconds:
+            ratios["regcheck cold -j 1 / -j 2, wall"] = one.seconds / two.seconds
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
-        "counts": {first.name: counts_first, everything: counts_all},
+        "counts": counts,
         "timings": [asdict(t) for t in results],
         "ratios": ratios,
+        "facts_pass_shares": shares,
     }
     print(table(results, ratios, report))
+    if shares:
+        total = sum(seconds for name, seconds in shares if not name.startswith(("of which", "files:")))
+        print("\n| stage | CPU s | share |\n| --- | ---: | ---: |")
+        for name, seconds in shares:
+            print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.1f}% |" if seconds else f"| {name} | | |")
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
     out_file = out_dir / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out_file.write_text(json.dumps(report, indent=2))
     print(f"\nwritten: {out_file}")
-    if not args.keep:
+    if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
