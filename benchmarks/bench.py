@@ -3,6 +3,7 @@
     python benchmarks/bench.py                  # keras + tensorflow sources, everything
     python benchmarks/bench.py --skip-fixit     # Fixit takes minutes
     python benchmarks/bench.py --paths DIR ...  # another tree (fixit runs on the first path)
+    python benchmarks/bench.py --only floors,facts,scaling,jobs  # some parts only
 
 It copies the Python sources of the installed ``keras`` and ``tensorflow``
 packages into a temporary folder (so every tool sees the same files and no
@@ -14,8 +15,14 @@ cold and warm runs use the same code), then times, each as a fresh process:
   ``ruff check --no-cache`` on keras + tensorflow;
 - floors in this process: reading + prefiltering the bytes, ``ast.parse`` of
   the files that pass the prefilter, and (on the first tree) what libcst alone
-  costs on those files: parsing plus the ScopeProvider that name resolution
-  needs, the part of regcheck's work no rule can skip;
+  costs on those files: parsing alone, parsing + regcheck's own name
+  resolution (regcheck.facts.names), and parsing + the ScopeProvider that name
+  resolution took before;
+- the facts pass stage by stage on those files (parse, name resolution, the
+  collectors' walk, each collector, derived facts + checks, and the parents and
+  positions the checks asked for);
+- scaling: regcheck cold on a quarter, half and all of the files (keras +
+  tensorflow), and cold on the first tree with ``-j 1`` against ``-j 2``;
 - ``regcheck one_file.py`` on a generated 500-line model file, interpreter
   start-up included, next to ``python -c "import libcst"`` and libcst's parse +
   scopes of that file;
