@@ -13,6 +13,7 @@ from regcheck.facts import ModuleFacts
 from regcheck.facts.penalties import PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import LayerCall, layer_calls
+from regcheck.facts.tf1_units import roots_of
 from regcheck.facts.variables import VariableFact, variables
 from regcheck.findings import Edit, Finding, Fix
 
@@ -69,8 +70,37 @@ w = g * v / tf.norm(v, axis=0)
 kernel = tf.get_variable("kernel", [128, 10])
 logits = tf.matmul(tf.nn.l2_normalize(h, 1), kernel / tf.norm(kernel, ord=2, axis=0, keepdims=True))
 """,
+        # Two networks in one module, each trained elsewhere: only one is regularized, consistently.
+        """
+import tensorflow.compat.v1 as tf
+def cifar_model(x):
+    h = tf.layers.dense(x, 256, kernel_regularizer=tf.keras.regularizers.l2(1e-4))
+    return tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(1e-4))
+def imagenet_model(x):
+    h = tf.layers.dense(x, 1024)
+    return tf.layers.dense(h, 1000)
+""",
+        # A notebook that starts a new graph: the first graph's penalty says nothing about the second.
+        """
+import tensorflow.compat.v1 as tf
+w1 = tf.get_variable("w1", [784, 10])
+loss = data_loss + 0.01 * tf.nn.l2_loss(w1)
+tf.reset_default_graph()
+w2 = tf.get_variable("w2", [784, 256])
+w3 = tf.get_variable("w3", [256, 10])
+with tf.Graph().as_default():
+    w4 = tf.get_variable("w4", [784, 10])
+""",
     ]
     INVALID = [
+        # A helper's weights belong to the graph of the code that calls it.
+        """
+import tensorflow.compat.v1 as tf
+def layer(x, n):
+    return tf.layers.dense(x, n)
+h = layer(x, 256)
+logits = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+""",
         """
 import tensorflow as tf
 w_hidden = tf.Variable(tf.random_normal([784, 256]))
@@ -86,46 +116,69 @@ out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         terms = penalty_terms(facts)
-        if any(t.all_variables for t in terms):
-            return  # every weight is in the penalty (biases are RC102's business)
-        weights, penalized, active = _coverage(facts, terms)
-        if not active:
-            return  # nothing penalized with a non-zero coefficient: a consistent choice
-        for weight in weights:
-            if weight.anchor in penalized:
-                continue
-            yield self.finding(
-                facts,
-                weight.anchor,
-                f"weight `{weight.symbol}` is not regularized while other weights of this model are",
-                symbol=weight.symbol,
-                fix=_fix(facts, weight, terms),
-            )
+        weights, penalized_by = _coverage(facts, terms)
+        for root in _graph_roots(facts, weights, terms):
+            if any(t.all_variables and root in roots_of(facts, t.call) for t in terms):
+                continue  # every weight of this graph is in the penalty (biases are RC102's business)
+            mine = [w for w in weights if root in roots_of(facts, w.anchor)]
+            penalizing = [p for w in mine for p in penalized_by.get(w.anchor, []) if p.active]
+            if not penalizing:
+                continue  # nothing penalized with a non-zero coefficient: a consistent choice
+            first = min(penalizing, key=lambda p: facts.span(p.node).line)
+            for weight in mine:
+                if weight.anchor in penalized_by:
+                    continue
+                yield self.finding(
+                    facts,
+                    weight.anchor,
+                    f"weight `{weight.symbol}` is not regularized while {first.describe(facts)} of the same graph is",
+                    symbol=weight.symbol,
+                    fix=_fix(facts, weight, terms),
+                )
 
 
-def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], set[cst.CSTNode], bool]:
-    """The model's weights, the ones that carry a penalty (by creating call), and whether any penalty is non-zero."""
+@dataclass(eq=False)
+class _Penalty:
+    """What penalizes one weight: a penalty term, a get_variable/scope regularizer or a layer's argument."""
+
+    node: cst.CSTNode
+    what: str
+    active: bool
+
+    def describe(self, facts: ModuleFacts) -> str:
+        return f"{self.what} (line {facts.span(self.node).line})"
+
+
+def _graph_roots(facts: ModuleFacts, weights: list[_Weight], terms: list[PenaltyTerm]) -> list[cst.CSTNode]:
+    roots: dict[cst.CSTNode, None] = {}
+    for node in [w.anchor for w in weights] + [t.call for t in terms]:
+        for root in roots_of(facts, node):
+            roots.setdefault(root, None)
+    return list(roots)
+
+
+def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], dict[cst.CSTNode, list[_Penalty]]]:
+    """The weights (by creating call) and what penalizes each of them."""
     weights: list[_Weight] = []
-    penalized: set[cst.CSTNode] = set()
-    active = False
+    penalized: dict[cst.CSTNode, list[_Penalty]] = {}
     for variable in variables(facts):
         if variable.role is not Role.WEIGHT or _not_trainable(variable):
             continue
         weights.append(_Weight(variable.symbol, variable.call.node, variable=variable))
         if variable.collection_penalized:
-            penalized.add(variable.call.node)
-            active = True
+            node = variable.regularizer or variable.scope_regularizer or variable.call.node
+            penalized.setdefault(variable.call.node, []).append(_Penalty(node, f"the regularizer of `{variable.symbol}`", True))
     for layer in layer_calls(facts):
         weights.append(_Weight(layer.symbol, layer.call.node, layer=layer))
         if layer.kernel_regularizer is not None or layer.kernel_from_arg_scope:
-            penalized.add(layer.call.node)
-            active = active or layer.kernel_regularizer is not None
+            penalty = _Penalty(layer.call.node, f"the kernel of `{layer.symbol}`", layer.kernel_regularizer is not None)
+            penalized.setdefault(layer.call.node, []).append(penalty)
     for term in terms:
         for variable in term.covers:
-            penalized.add(variable.call.node)
-            if variable.role is Role.WEIGHT and not term.zero:
-                active = True
-    return weights, penalized, active
+            active = variable.role is Role.WEIGHT and not term.zero
+            penalty = _Penalty(term.call, f"`{variable.symbol}`", active)
+            penalized.setdefault(variable.call.node, []).append(penalty)
+    return weights, penalized
 
 
 def _not_trainable(variable: VariableFact) -> bool:

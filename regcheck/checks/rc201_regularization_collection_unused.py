@@ -17,6 +17,7 @@ from regcheck.facts.training import (
     minimize_calls,
     reads_regularization_collection,
 )
+from regcheck.facts.tf1_units import roots_of
 from regcheck.findings import Finding, Fix
 
 # Expressions `x + reg` can follow without parentheses changing their meaning.
@@ -33,6 +34,14 @@ class RegularizationCollectionUnused(Check):
     triggers = (b"regularizer", b"REGULARIZATION_LOSSES", b"regularization_losses")
 
     VALID = [
+        # The regularized variable lives in a graph the notebook threw away before this one.
+        """
+import tensorflow.compat.v1 as tf
+w = tf.get_variable("w", [784, 10], regularizer=tf.keras.regularizers.l2(0.01))
+tf.reset_default_graph()
+v = tf.get_variable("v", [784, 10])
+train_op = tf.train.AdamOptimizer().minimize(tf.reduce_mean(tf.matmul(x, v)))
+""",
         """
 import tensorflow.compat.v1 as tf
 w = tf.get_variable("w", [784, 10], regularizer=tf.keras.regularizers.l2(0.01))
@@ -61,14 +70,18 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
         if not registrations:
             return
         for fact in minimize_calls(facts):
+            graphs = roots_of(facts, fact.call.node)
+            mine = [r for r in registrations if roots_of(facts, r.node) & graphs]
+            if not mine:
+                continue  # the penalties were registered in another graph (a notebook that started over)
             scope = loss_closure(facts, fact)
             if scope.unknown or reads_regularization_collection(facts, scope):
                 continue
             yield self.finding(
                 facts,
                 fact.loss,
-                f"penalties are registered in REGULARIZATION_LOSSES (e.g. {registrations[0].description}, "
-                f"line {facts.span(registrations[0].node).line}) but the loss passed to "
+                f"penalties are registered in REGULARIZATION_LOSSES (e.g. {mine[0].description}, "
+                f"line {facts.span(mine[0].node).line}) but the loss passed to "
                 f"`{fact.kind}` never reads that collection, so they are not trained",
                 symbol=facts.code(fact.loss) if isinstance(fact.loss, cst.Name) else None,
                 fix=_fix(facts, fact),
