@@ -12,7 +12,7 @@ import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from regcheck import __version__
 from regcheck.findings import Finding
@@ -293,21 +293,9 @@ def _usage_error(args: argparse.Namespace) -> str | None:
 
 
 def _show_settings(settings: "Settings", paths: list[str]) -> None:
-    def codes(values: Iterable[str]) -> str:
-        return ", ".join(sorted(values)) or "(none)"
+    from regcheck.config import render_settings
 
-    out = sys.stdout
-    out.write(f"config file: {settings.config_file or '(none)'}\n")
-    out.write(f"root: {settings.root}\n")
-    out.write(f"paths: {' '.join(paths)}\n")
-    out.write(f"select: {codes(settings.select)}\n")
-    out.write(f"fail-on: {settings.fail_on}\n")
-    out.write(f"exclude: {', '.join(settings.exclude) or '(none)'}\n")
-    for pattern, ignored in settings.per_file_ignores:
-        out.write(f"per-file-ignores: {pattern} = {codes(ignored)}\n")
-    keras = getattr(settings, "keras_reason", None)
-    if keras:
-        out.write(f"keras: {keras}\n")
+    sys.stdout.write(render_settings(settings, paths))
 
 
 def _show_files(paths: list[str], args: argparse.Namespace, settings: "Settings") -> int:

@@ -57,6 +57,11 @@ class Settings:
                 codes -= ignored
         return frozenset(codes)
 
+    @property
+    def keras_summary(self) -> str:
+        """The resolved Keras target and where it came from: ``2 (auto: requirements.txt: tf-keras)``."""
+        return f"{self.keras_version} ({self.keras_reason})"
+
     def fingerprint(self) -> str:
         """What the cache must key on: everything that changes findings."""
         return repr((sorted(self.select), self.per_file_ignores, self.keras_version))
@@ -191,6 +196,25 @@ def load_settings(
         frozenset(select), per_file_ignores, tuple(exclude), fail_on, root, path,
         keras=keras.setting, keras_version=keras.version, keras_reason=keras.reason,
     )  # fmt: skip
+
+
+def render_settings(settings: Settings, paths: Iterable[str]) -> str:
+    """What ``--show-settings`` prints: one ``key: value`` line per setting in effect."""
+
+    def codes(values: Iterable[str]) -> str:
+        return ", ".join(sorted(values)) or "(none)"
+
+    lines = [
+        f"config file: {settings.config_file or '(none)'}",
+        f"root: {settings.root}",
+        f"paths: {' '.join(paths)}",
+        f"select: {codes(settings.select)}",
+        f"fail-on: {settings.fail_on}",
+        f"exclude: {', '.join(settings.exclude) or '(none)'}",
+        *(f"per-file-ignores: {pattern} = {codes(ignored)}" for pattern, ignored in settings.per_file_ignores),
+        f"keras: {settings.keras_summary}",
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 def _keras_target(value: Any, where: str, root: Path) -> "KerasTarget":
