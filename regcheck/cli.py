@@ -346,7 +346,7 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
     if path.endswith(".ipynb"):
         from regcheck.units import lint_notebook
 
-        report = lint_notebook(source, codes)
+        report = lint_notebook(source, codes, settings.keras_version)
         state.checked += int(report.parsed)
         state.problems.extend(str(p) for p in report.problems)
         if fixing:

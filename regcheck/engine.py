@@ -234,7 +234,7 @@ def _lint_source(source: SourceFile, codes: frozenset[str], project: "ProjectInd
     if source.path.endswith(".ipynb"):
         from regcheck.units import lint_notebook
 
-        return lint_notebook(source, codes)
+        return lint_notebook(source, codes, getattr(project, "keras_target", None))
     report = lint_text(source.path, source.text, codes, source.raw, project)
     report.source = source
     return report

@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from regcheck.config import Settings
 
 
-def lint_notebook(source: SourceFile, codes: frozenset[str]) -> FileReport:
-    """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell."""
+def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None = None) -> FileReport:
+    """The engine's entry for ``.ipynb`` files: one report, findings carrying their cell.
+
+    ``keras``: the Keras version the project targets ("3" or "2", as for ``lint_text``)."""
     report = FileReport(source.path)
     try:
         notebook, cells = load_notebook(source.text)
@@ -47,7 +49,7 @@ def lint_notebook(source: SourceFile, codes: frozenset[str]) -> FileReport:
         report.cells = [cell.source for cell in cells]
         if not names_tf("".join(report.cells).encode("utf-8", "surrogatepass")):
             return report  # like a module that names no TF/Keras API: nothing to parse
-        _lint_document(source.path, _build(source.path, notebook, cells, codes), codes, report)
+        _lint_document(source.path, _build(source.path, notebook, cells, codes), codes, report, keras)
     except NotebookError as exc:  # RC001: reported like any finding, not an exit-2 error
         from regcheck.files import unreadable_finding
 
@@ -61,11 +63,12 @@ def lint_notebook(source: SourceFile, codes: frozenset[str]) -> FileReport:
     return report
 
 
-def _lint_document(path: str, document: Document, codes: frozenset[str], report: FileReport) -> None:
+def _lint_document(path: str, document: Document, codes: frozenset[str], report: FileReport,
+                   keras: str | None = None) -> None:
     report.parsed = bool(document.included) or bool(document.syntax_errors)
     findings = list(document.syntax_errors)
     if document.included:
-        module_report = lint_text(path, document.text, codes)
+        module_report = lint_text(path, document.text, codes, keras=keras)
         report.parsed = report.parsed and (module_report.parsed or bool(document.syntax_errors))
         report.analysed = module_report.analysed
         report.problems.extend(module_report.problems)
@@ -91,7 +94,9 @@ def _fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settin
     document = build_document(report.path, source.text, codes)
     if not document.included:
         return report.findings
-    result = fix_text(document.text, lambda text: lint_text(report.path, text, codes).findings, args.unsafe_fixes)
+    keras = settings.keras_version
+    result = fix_text(document.text, lambda text: lint_text(report.path, text, codes, keras=keras).findings,
+                      args.unsafe_fixes)
     if result.text == document.text:
         return report.findings
     cells = split_cells(document, result.text)
@@ -116,6 +121,6 @@ def _fix_notebook(report: FileReport, args: argparse.Namespace, settings: Settin
         fixed_source = decode_source(source.path, source.encode(new_text))
     except SourceError:
         return report.findings
-    after = lint_notebook(fixed_source, codes)
+    after = lint_notebook(fixed_source, codes, keras)
     state.problems.extend(str(p) for p in after.problems)
     return after.findings
