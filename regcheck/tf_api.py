@@ -14,6 +14,8 @@ mapped here to one canonical spelling:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from functools import lru_cache
 
 # Longest prefixes first: the first match wins.
@@ -66,6 +68,14 @@ def canonical(qualified_name: str) -> str | None:
     if name.startswith("tf.contrib.slim."):
         name = "slim." + name[len("tf.contrib.slim."):]
     return name
+
+
+def trigger_words(*vocabularies: "Iterable[str]") -> tuple[bytes, ...]:
+    """The bytes a file must contain to mention a name of these vocabularies: the last part of each
+    canonical name (``tf.nn.l2_loss`` -> ``l2_loss``). Checks derive their prefilter triggers from the
+    same name sets their facts match, so the prefilter never drops a file the facts would judge."""
+    words = {name.rsplit(".", 1)[-1].encode() for vocabulary in vocabularies for name in vocabulary}
+    return tuple(sorted(words))
 
 
 def is_tf_module_alias(qualified_name: str) -> bool:

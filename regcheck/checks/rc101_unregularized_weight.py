@@ -7,10 +7,11 @@ from typing import Iterable
 
 import libcst as cst
 
+from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.penalties import PenaltyTerm, penalty_terms
+from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import LayerCall, layer_calls
 from regcheck.facts.tf1_units import roots_of
@@ -28,7 +29,7 @@ class _Weight:
 
 class UnregularizedWeight(Check):
     code = "RC101"
-    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm(")
+    triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
         # Every weight is penalized; biases are not.

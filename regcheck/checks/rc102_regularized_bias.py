@@ -6,10 +6,11 @@ from typing import Iterable
 
 import libcst as cst
 
+from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.penalties import PenaltyTerm, penalty_terms
+from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import layer_calls
 from regcheck.facts.variables import variables
@@ -18,7 +19,7 @@ from regcheck.findings import Finding, Fix
 
 class RegularizedBias(Check):
     code = "RC102"
-    triggers = (b"l2_loss", b"regularizer", b"reduce_sum", b"norm(")
+    triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
         """

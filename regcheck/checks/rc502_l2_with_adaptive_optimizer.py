@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from regcheck import tf_api
 from regcheck.checks.base import Check
 from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
@@ -16,7 +17,7 @@ class L2WithAdaptiveOptimizer(Check):
     name = "l2-with-adaptive-optimizer"
     severity = "info"
     summary = "L2 penalties with an adaptive optimizer"
-    triggers = (b"Adam", b"RMSprop", b"RMSProp", b"Adagrad", b"adam", b"rmsprop", b"adagrad")
+    triggers = tf_api.trigger_words(tf_api.ADAPTIVE_OPTIMIZERS, tf_api.ADAPTIVE_OPTIMIZER_STRINGS)
 
     VALID = [
         """
