@@ -54,11 +54,14 @@ b = tf.get_variable("b", [10])
         # The filter leaves out batch norm, not the biases (the TPU reference models' pattern).
         """
 import tensorflow.compat.v1 as tf
-loss = cross_entropy + 1e-4 * tf.add_n([
-    tf.nn.l2_loss(v)
-    for v in tf.trainable_variables()
-    if "batch_normalization" not in v.name and "evonorm" not in v.name
-])
+if params["enable_lars"]:
+    loss = cross_entropy
+else:
+    loss = cross_entropy + 1e-4 * tf.add_n([
+        tf.nn.l2_loss(v)
+        for v in tf.trainable_variables()
+        if "batch_normalization" not in v.name and "evonorm" not in v.name
+    ])
 """,
         """
 import tensorflow as tf

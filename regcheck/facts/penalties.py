@@ -184,6 +184,8 @@ def _loop_guards(facts: ModuleFacts, term: PenaltyTerm) -> list[cst.BaseExpressi
     """The tests a `for` loop body makes before penalizing (`if "bias" not in v.name:`)."""
     assert term.loop is not None
     guards: list[cst.BaseExpression] = []
+    if isinstance(term.loop.owner, cst.CompFor):
+        return guards  # a comprehension's own `if` clauses are its filters; an `if` around it is not one
     for ancestor in facts.ancestors(term.call):
         if ancestor is term.loop.owner:
             break
