@@ -9,6 +9,10 @@ describes, the hashes of the other project files whose facts it consulted, and
 the module-name resolutions it asked the project index for; a lookup is a hit
 only when all of them still hold. Writes are atomic (temp file + rename) and an
 unreadable entry is simply a miss.
+
+:class:`RunCache` is one run's view of it: it hashes files once per run (once per
+batch in a worker), checks a hit's dependencies against the project index, and
+stores a lint's result with what the index recorded while it ran.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from regcheck.files import Problem
+from regcheck.files import Problem, SourceError, SourceFile, read_source
 from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
+
+if TYPE_CHECKING:
+    from regcheck.engine import FileReport
+    from regcheck.project import ProjectIndex, Record
 
 CACHE_DIR = ".regcheck_cache"
 _FORMAT = 1  # bump when the entry layout changes
@@ -78,6 +86,59 @@ class ResultCache:
             _write_atomic(target, json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
         except (OSError, ValueError, TypeError):
             pass  # a cache that cannot be written costs speed, never findings
+
+
+class RunCache:
+    """The cache as one run uses it, over the run's project index."""
+
+    def __init__(self, cache: ResultCache, project: ProjectIndex) -> None:
+        self.cache = cache
+        self.project = project
+        self._hashes: dict[str, str | None] = {}
+
+    def lookup(self, path: str, codes: frozenset[str], data: bytes) -> CachedResult | None:
+        """The stored result for ``path`` (whose bytes are ``data``), if it and every module it
+        consulted are unchanged and its imports still resolve the same; else None."""
+        hit = self.cache.get(path, codes, self.digest(path, data) or "")
+        if hit is None or not self._still_valid(hit):
+            return None
+        return hit
+
+    def store(self, source: SourceFile, codes: frozenset[str], report: FileReport, record: Record) -> None:
+        """Keep a lint's result, with the files and resolutions the project index recorded for it."""
+        consulted = set(record.files)
+        consulted.discard(source.path)
+        dependencies: dict[str, str] = {}
+        for dep in sorted(consulted):
+            digest = self.digest(dep)
+            if digest is None:
+                return  # a dependency that cannot be read: do not cache what cannot be checked
+            dependencies[dep] = digest
+        resolutions = [(d, f, lvl, r) for (d, f, lvl), r in record.resolutions.items()]
+        result = CachedResult(
+            list(report.findings), list(report.problems), report.parsed, report.analysed, report.cells, dependencies, resolutions
+        )
+        self.cache.put(source.path, codes, content_hash(source.raw), result)
+
+    def forget_hashes(self) -> None:
+        """Files may have changed since they were hashed (a worker's next batch)."""
+        self._hashes.clear()
+
+    def digest(self, path: str, data: bytes | None = None) -> str | None:
+        if path not in self._hashes:
+            if data is None:
+                try:
+                    data = read_source(path).raw
+                except SourceError:
+                    self._hashes[path] = None
+                    return None
+            self._hashes[path] = content_hash(data)
+        return self._hashes[path]
+
+    def _still_valid(self, hit: CachedResult) -> bool:
+        if any(self.digest(dep) != digest for dep, digest in hit.dependencies.items()):
+            return False
+        return all(self.project.resolve_module(d, f, lvl) == r for d, f, lvl, r in hit.resolutions)
 
 
 def _namespace(settings_fingerprint: str) -> str:

@@ -3,13 +3,17 @@
 Models span files (layers in models.py, the loop in train.py). Checks that need
 another module ask ``facts.project`` for it; the index parses it once (lazily)
 and remembers which files each result depended on, so the cache can be
-invalidated when a dependency changes.
+invalidated when a dependency changes: ``with project.recording() as record:``
+collects every module resolution and every file consulted while it is open.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +28,16 @@ _MAX_CACHED = 64  # parsed modules kept in memory at once
 # `import a.b as c, d`. Matches in strings or comments only cost a look at another file.
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n;#]*)", re.M)
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\n;#]+)", re.M)
+
+
+@dataclass
+class Record:
+    """What the index was asked while a :meth:`ProjectIndex.recording` was open."""
+
+    # (dotted module, from_path, level) -> the file it resolved to (None: not in the project)
+    resolutions: dict[tuple[str, str | None, int], str | None] = field(default_factory=dict)
+    # Project files whose facts were consulted, or whose bytes the prefilter looked at.
+    files: set[str] = field(default_factory=set)
 
 
 class ProjectIndex:
@@ -42,9 +56,28 @@ class ProjectIndex:
         self._mention: dict[tuple[str, tuple[bytes, ...]], bool] = {}
         # Editors' unsaved buffers (update()): read instead of the files on disk.
         self._texts: dict[str, str] = {}
+        self._records: list[Record] = []  # the recordings open now (innermost last)
+        self.keras_target: str | None = None  # the run's Keras version (Settings.keras_version)
+
+    @contextmanager
+    def recording(self) -> Iterator[Record]:
+        """Record the module resolutions and the files consulted while the block runs (what a
+        cached result depends on); recordings nest, and an outer one sees what inner ones see."""
+        record = Record()
+        self._records.append(record)
+        try:
+            yield record
+        finally:
+            self._records.remove(record)
 
     def resolve_module(self, dotted: str, from_path: str | None = None, level: int = 0) -> str | None:
         """The file of an imported module (absolute, or relative with ``level`` dots), if in the project."""
+        result = self._lookup(dotted, from_path, level)
+        for record in self._records:
+            record.resolutions[(dotted, from_path, level)] = result
+        return result
+
+    def _lookup(self, dotted: str, from_path: str | None, level: int) -> str | None:
         # Asked many times per file, and files do not come and go during a run.
         key = (dotted, from_path, level)
         if key not in self._resolved:
@@ -77,11 +110,9 @@ class ProjectIndex:
     def imported_files(self, path: str, data: bytes) -> list[str]:
         """Project files that ``path`` imports, found from its bytes without parsing it.
 
-        The lookups bypass the cache's record of resolutions (the class method, not the
-        instance's recording wrapper): replaying dozens per unparsed file made warm runs 4x
-        slower. The files found are still recorded as dependencies, by content."""
-        resolve = ProjectIndex.resolve_module
-        found = [resolve(self, dotted, path, level) for dotted, level in _import_specs(data)]
+        The lookups are not recorded as resolutions: replaying dozens per unparsed file made
+        warm runs 4x slower. The files :meth:`imports_reach` looks at are recorded, by content."""
+        found = [self._lookup(dotted, path, level) for dotted, level in _import_specs(data)]
         return list(dict.fromkeys(f for f in found if f and f != path))
 
     def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:
@@ -89,6 +120,8 @@ class ProjectIndex:
         The files looked at become ``path``'s dependencies."""
         for imported in self.imported_files(path, data):
             self._dependencies.setdefault(path, set()).add(imported)
+            for record in self._records:
+                record.files.add(imported)
             if self._mentions(imported, words):
                 return True
         return False
@@ -107,6 +140,8 @@ class ProjectIndex:
         """Parsed facts of another project file (None if it cannot be read or parsed)."""
         if requested_by is not None:
             self._dependencies.setdefault(requested_by, set()).add(path)
+        for record in self._records:
+            record.files.add(path)
         if path in self._facts:
             self._facts.move_to_end(path)
             return self._facts[path]
