@@ -29,11 +29,14 @@ def is_kernel_layer(use: LayerUse) -> bool:
 
 
 def anchor(facts: ModuleFacts, use: LayerUse, node: cst.CSTNode, arg: cst.Arg | None = None) -> cst.CSTNode | None:
-    """Where to report about a layer: the layer itself when the verdict holds for every call of it,
-    else the call in this module that leads to it (None when neither is in this module)."""
+    """Where to report about a layer: the layer itself when the verdict holds for every call of it
+    (None when that layer is in another module, which reports it), else the call in this module that
+    leads to it."""
     local = use.facts is facts
     if local and (use.via is None or arg is None or _same_without_env(use, arg)):
         return node
+    if not local and arg is not None and _same_without_env(use, arg):
+        return None  # the same at every call: reported once, where the layer is built, not at each importer
     return use.via
 
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from regcheck import tf_api
 from regcheck.checks import edits
-from regcheck.checks.base import Check, unsafe_fix
+from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
@@ -51,6 +51,18 @@ b = tf.get_variable("b", [10])
 """,
     ]
     INVALID = [
+        # One name bound to biases in several places: one finding at the penalty.
+        Invalid(
+            """
+import tensorflow as tf
+if wide:
+    b = tf.Variable(tf.zeros([256]))
+else:
+    b = tf.Variable(tf.zeros([64]))
+loss = data_loss + 0.01 * tf.nn.l2_loss(b)
+""",
+            line=7,
+        ),
         # The filter leaves out batch norm, not the biases (the TPU reference models' pattern).
         """
 import tensorflow.compat.v1 as tf
@@ -103,15 +115,23 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                     fix=_filter_fix(facts, term),
                 )
                 continue
+            reported: set[cst.CSTNode] = set()
             for variable in term.covers:
-                if variable.role is Role.BIAS:
-                    yield self.finding(
-                        facts,
-                        term.call if term.loop is None else variable.call.node,
-                        f"bias `{variable.symbol}` is penalized",
-                        symbol=variable.symbol,
-                        fix=_drop_term_fix(facts, term, variable.symbol),
-                    )
+                if variable.role is not Role.BIAS:
+                    continue
+                # One finding per spot: a name bound to several biases (`b = tf.Variable(...)` in a
+                # loop, or rebound) is one defect at the term, not one per binding.
+                where = term.call if term.loop is None else variable.call.node
+                if where in reported:
+                    continue
+                reported.add(where)
+                yield self.finding(
+                    facts,
+                    where,
+                    f"bias `{variable.symbol}` is penalized",
+                    symbol=variable.symbol,
+                    fix=_drop_term_fix(facts, term, variable.symbol),
+                )
         reported_scopes: set[cst.CSTNode] = set()
         for variable in variables(facts):
             if variable.role is not Role.BIAS or not variable.collection_penalized:

@@ -1,0 +1,58 @@
+"""One defect, one finding: not one per binding of a name, not one per module that imports it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from helpers import lint, run_cli
+
+
+def test_a_name_bound_to_several_biases_is_one_finding() -> None:
+    source = """
+        import tensorflow as tf
+        for size in (64, 128, 256):
+            b = tf.Variable(tf.zeros([size]))
+        w = tf.Variable(tf.zeros([784, 10]))
+        b = tf.Variable(tf.zeros([10]))
+        loss = data_loss + 0.01 * (tf.nn.l2_loss(w) + tf.nn.l2_loss(b))
+    """
+    assert [(f.code, f.line) for f in lint(source, "RC102")] == [("RC102", 7)]
+
+
+BLOCKS = """
+    from tensorflow.keras import layers, regularizers
+    def conv_block(x, filters):
+        return layers.Conv2D(filters, 3, kernel_regularizer=regularizers.l2(1e-4),
+                             bias_regularizer=regularizers.l2(1e-4))(x)
+"""
+TRAIN = """
+    from tensorflow import keras
+    from blocks import conv_block
+    def build():
+        inputs = keras.Input((32, 32, 3))
+        return keras.Model(inputs, conv_block(conv_block(inputs, 32), 64))
+"""
+
+
+def test_a_bias_penalized_in_an_imported_block_is_reported_where_it_is_built(tmp_path: Path) -> None:
+    (tmp_path / "blocks.py").write_text(textwrap.dedent(BLOCKS), encoding="utf-8")
+    (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN), encoding="utf-8")
+    code, out, err = run_cli(str(tmp_path), "--select", "RC102", "--output-format", "json", "--no-cache")
+    assert code == 1, err
+    assert [(Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]] == [("blocks.py", 5)]
+
+
+def test_a_bias_regularizer_passed_by_the_caller_is_reported_at_the_call(tmp_path: Path) -> None:
+    blocks = """
+        from tensorflow.keras import layers, regularizers
+        def conv_block(x, filters, bias_reg=None):
+            return layers.Conv2D(filters, 3, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=bias_reg)(x)
+    """
+    train = TRAIN.replace("conv_block(inputs, 32)", "conv_block(inputs, 32, bias_reg=keras.regularizers.l2(1e-4))")
+    (tmp_path / "blocks.py").write_text(textwrap.dedent(blocks), encoding="utf-8")
+    (tmp_path / "train.py").write_text(textwrap.dedent(train), encoding="utf-8")
+    code, out, err = run_cli(str(tmp_path), "--select", "RC102", "--output-format", "json", "--no-cache")
+    assert code == 1, err
+    assert [(Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]] == [("train.py", 6)]
