@@ -18,6 +18,12 @@ except ImportError:  # one line that says what to install, not a traceback from 
     raise ModuleNotFoundError("regcheck.keras needs TensorFlow and Keras: pip install 'regcheck[tensorflow]'", name="keras") from None
 
 
+from regcheck.graph.registry import record_creation_sites
+
+# From here on, every Keras layer remembers the line that created it, so findings point at it.
+record_creation_sites()
+
+
 class RegularizationWarning(UserWarning):
     pass
 

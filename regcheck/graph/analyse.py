@@ -61,7 +61,8 @@ def analyse(ir: GraphIR) -> Analysis:
     findings = result.findings
 
     def add(code: str, site: Site | None, message: str, var: int | None, also: Iterable[int] = ()) -> None:
-        findings.append(make_finding(code, site, message, ir.variables[var].name if var is not None else None))
+        # A variable whose creating line is unknown points at the line where training (or the audit) was reached.
+        findings.append(make_finding(code, site or ir.call_site, message, ir.variables[var].name if var is not None else None))
         for index in {var, *also}:
             if index in status:
                 status[index].append(code)

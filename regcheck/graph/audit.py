@@ -22,7 +22,7 @@ from regcheck.graph.analyse import analyse
 from regcheck.graph.catalog import VariableCatalog
 from regcheck.graph.coverage import CoverageRow, render_table
 from regcheck.graph.ir import DATA, OP, VAR, GraphIR, LayerAttr, Op
-from regcheck.graph.locate import op_site
+from regcheck.graph.locate import current_site, op_site
 
 
 @dataclass
@@ -46,11 +46,18 @@ class AuditReport:
 
 
 def _model_catalog(model: Any) -> tuple[VariableCatalog, list[LayerAttr]]:
+    """The model's variables with their Keras metadata, each at the line that created its layer when that was
+    recorded (``regcheck.keras`` imported before the layers were made)."""
     from regcheck.graph.keras_meta import enrich, model_layers
+    from regcheck.graph.registry import creation_sites
 
     catalog = VariableCatalog()
-    late = enrich(catalog, model_layers(model), {}, {}) if model is not None else []
-    return catalog, late
+    if model is None:
+        return catalog, []
+    layers = model_layers(model)
+    recorded = creation_sites()
+    sites, late_sites = recorded.for_layers(layers) if recorded is not None else ({}, {})
+    return catalog, enrich(catalog, layers, sites, late_sites)
 
 
 def _overrides(model: Any) -> list[str]:
@@ -99,6 +106,7 @@ def audit(model: Any = None, loss: Any = None, graph: Any = None) -> AuditReport
         raise TypeError("audit() needs a model, a loss tensor or a graph")
     from regcheck.graph.hooks import find_loss_in_graph, symbolic_ir
 
+    caller = current_site()  # the user's line that called audit (or fit, for the callback)
     catalog, late = _model_catalog(model)
     if loss is None and graph is not None:
         loss = find_loss_in_graph(graph)
@@ -110,13 +118,14 @@ def audit(model: Any = None, loss: Any = None, graph: Any = None) -> AuditReport
                              "eager losses keep no graph: use regcheck trace")
         tf1 = type(loss.graph).__name__ != "FuncGraph"
         ir = symbolic_ir([loss], catalog, tf1=tf1)
-        ir.call_site = op_site(loss.op)
+        ir.call_site = op_site(loss.op) or caller
         if model is not None:
             from regcheck.graph.hooks import source_indices
 
             ir.sources = source_indices(catalog, model.trainable_variables)
     else:
         ir = _stock_loss_ir(model, catalog)
+        ir.call_site = caller
         ir.sources = {catalog.add(v) for v in model.trainable_variables}
         ir.notes += [f"the model overrides {name}: audit assumed the stock loss; `regcheck trace` sees the real one"
                      for name in _overrides(model)]

@@ -8,6 +8,7 @@ line that made the layer), so the line is taken when the object is created.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
@@ -42,30 +43,17 @@ class Registry:
         meta.__call__ = call
 
     def _hook_keras(self) -> None:
-        try:
-            from keras.src.layers.layer import Layer
-        except Exception:
-            return
         registry = self
-        original_new, original_setattr = Layer.__new__, Layer.__setattr__
 
-        def new(cls: Any, *args: Any, **kwargs: Any) -> Any:
-            layer = original_new(cls, *args, **kwargs)
+        def on_new(layer: Any, site: Site | None) -> None:
             registry.layers.append(weakref.ref(layer))
-            site = current_site()
             if site is not None:
                 registry.layer_sites[id(layer)] = site
-            return layer
 
-        def setattr_(self: Any, name: str, value: Any) -> None:
-            if name in REGULARIZER_ATTRS and value is not None and getattr(self, "built", False):
-                site = current_site()
-                if site is not None:
-                    registry.late_sites[(id(self), name)] = site
-            original_setattr(self, name, value)
+        def on_late(layer: Any, name: str, site: Site) -> None:
+            registry.late_sites[(id(layer), name)] = site
 
-        Layer.__new__ = staticmethod(new)
-        Layer.__setattr__ = setattr_
+        patch_layers(on_new, on_late)
 
     def catalog(self) -> tuple[VariableCatalog, list[LayerAttr]]:
         catalog = VariableCatalog()
@@ -74,3 +62,82 @@ class Registry:
         layers = [layer for layer in (ref() for ref in self.layers) if layer is not None]
         late = enrich(catalog, layers, self.layer_sites, self.late_sites)
         return catalog, late
+
+
+def patch_layers(on_new: Callable[[Any, Site | None], None], on_late: Callable[[Any, str, Site], None]) -> bool:
+    """Call ``on_new`` when a Keras 3 layer is created and ``on_late`` when a regularizer attribute is set on a built one."""
+    try:
+        from keras.src.layers.layer import Layer
+    except Exception:
+        return False
+    original_new, original_setattr = Layer.__new__, Layer.__setattr__
+
+    def new(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        layer = original_new(cls, *args, **kwargs)
+        on_new(layer, current_site())
+        return layer
+
+    def setattr_(self: Any, name: str, value: Any) -> None:
+        if name in REGULARIZER_ATTRS and value is not None and getattr(self, "built", False):
+            site = current_site()
+            if site is not None:
+                on_late(self, name, site)
+        original_setattr(self, name, value)
+
+    Layer.__new__ = staticmethod(new)
+    Layer.__setattr__ = setattr_
+    return True
+
+
+class CreationSites:
+    """In the user's own process (``audit``, the Keras callback): where each Keras layer was created.
+
+    Installed once, when ``regcheck.keras`` is imported; layers created before that
+    have no recorded line. Layers are held weakly: an id reused by a new object
+    is never taken for the old one's.
+    """
+
+    def __init__(self) -> None:
+        self._layers: dict[int, tuple[weakref.ref[Any], Site]] = {}
+        self._late: dict[tuple[int, str], tuple[weakref.ref[Any], Site]] = {}
+        self._limit = 1024
+
+    def new(self, layer: Any, site: Site | None) -> None:
+        if site is not None:
+            self._layers[id(layer)] = (weakref.ref(layer), site)
+            if len(self._layers) > self._limit:
+                self._prune()
+
+    def late(self, layer: Any, name: str, site: Site) -> None:
+        self._late[(id(layer), name)] = (weakref.ref(layer), site)
+
+    def _prune(self) -> None:
+        self._layers = {key: entry for key, entry in self._layers.items() if entry[0]() is not None}
+        self._late = {key: entry for key, entry in self._late.items() if entry[0]() is not None}
+        self._limit = max(1024, 2 * len(self._layers))
+
+    def for_layers(self, layers: list[Any]) -> tuple[dict[int, Site], dict[tuple[int, str], Site]]:
+        """The creation sites and late-assignment sites of these (live) layers, as ``enrich`` takes them."""
+        alive = {id(layer): layer for layer in layers}
+        sites = {key: site for key, (ref, site) in self._layers.items() if alive.get(key) is not None and ref() is alive[key]}
+        late = {key: site for key, (ref, site) in self._late.items()
+                if alive.get(key[0]) is not None and ref() is alive[key[0]]}
+        return sites, late
+
+
+_IN_PROCESS: CreationSites | None = None
+
+
+def record_creation_sites() -> CreationSites | None:
+    """Start recording layer creation lines in this process (idempotent); None without Keras 3."""
+    global _IN_PROCESS
+    if _IN_PROCESS is None:
+        sites = CreationSites()
+        if not patch_layers(sites.new, sites.late):
+            return None
+        _IN_PROCESS = sites
+    return _IN_PROCESS
+
+
+def creation_sites() -> CreationSites | None:
+    return _IN_PROCESS

@@ -74,6 +74,49 @@ def test_callback_warns_or_raises():
     assert callback.report.ok
 
 
+def _line_of(marker: str) -> int:
+    (line,) = [n for n, text in enumerate(Path(__file__).read_text().splitlines(), 1) if text.endswith(marker)]
+    return line
+
+
+def _located_model(**second):
+    return keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(8, kernel_regularizer=L2),  # <- hidden layer
+        keras.layers.Dense(2, **second),  # <- output layer
+    ])
+
+
+def test_audit_findings_point_at_the_line_that_created_the_layer():
+    # regcheck.keras is imported above, before these layers are made: their creating lines are recorded.
+    report = audit(_located_model(kernel_regularizer=L2, bias_regularizer=L2))
+    assert [(f.code, Path(f.path).name, f.line, f.source) for f in report.findings] == [
+        ("RC102", "test_audit.py", _line_of("# <- output layer"), "graph")]
+    assert Path(report.findings[0].path).resolve() == Path(__file__).resolve()
+    assert f"test_audit.py:{_line_of('# <- output layer')}: RC102" in str(report)
+    late = _located_model()
+    late.layers[1].kernel_regularizer = L2  # <- late assignment
+    (finding,) = audit(late).findings
+    assert (finding.code, finding.line) == ("RC104", _line_of("# <- late assignment"))
+
+
+def test_audit_of_layers_made_before_recording_points_at_the_audit_call(monkeypatch):
+    import regcheck.graph.registry as registry
+
+    monkeypatch.setattr(registry, "_IN_PROCESS", None)  # as if regcheck.keras had not been imported yet
+    report = audit(_located_model(kernel_regularizer=L2, bias_regularizer=L2))  # <- audit call
+    assert [(f.code, Path(f.path).name, f.line) for f in report.findings] == [
+        ("RC102", "test_audit.py", _line_of("# <- audit call"))]
+    assert "<graph>" not in str(report)
+
+
+def test_callback_findings_point_at_the_layer():
+    m = _located_model(kernel_regularizer=L2, bias_regularizer=L2)
+    m.compile("sgd", "mse")
+    with pytest.raises(RegularizationError, match=f"test_audit.py:{_line_of('# <- output layer')}: RC102"):
+        m.fit(tf.ones((4, 4)), tf.ones((4, 2)), epochs=1, verbose=0, callbacks=[RegularizationAudit(strict=True)])
+
+
 def test_importing_the_graph_package_does_not_import_tensorflow():
     code = ("import sys, regcheck.graph, regcheck.graph.cli, regcheck.graph.merge, regcheck.graph.trace; "
             "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
