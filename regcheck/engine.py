@@ -113,6 +113,10 @@ def lint_text(
         except Exception as exc:
             report.problems.append(Problem(path, f"internal error in {check_class.code}: {_describe(exc)}"))
             report.internal_error = True
+    if findings:
+        from regcheck.fix import only_applicable
+
+        findings = only_applicable(text, findings)
     stale: list[Finding] = []
     if "RC002" in codes and not report.internal_error:  # RC002: judged on the findings before suppression
         from regcheck.suppress import unused_noqa

@@ -135,6 +135,28 @@ def parses(text: str, strict: bool = True) -> bool:
         cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return False
+    return _compiles(text, strict)
+
+
+def only_applicable(text: str, findings: list[Finding]) -> list[Finding]:
+    """The findings, each fix kept only when it applies on its own: the edited text still compiles
+    (held to parsing alone when the file itself does not compile). A fix that cannot apply is not
+    advertised as one. CPython's compiler decides here, ten times cheaper than a libcst parse; the
+    fix rounds still check libcst before they write."""
+    fixable = [f for f in findings if f.fix is not None]
+    if not fixable:
+        return findings
+    strict = _compiles(text, strict=True)
+    kept: list[Finding] = []
+    for finding in findings:
+        fix = finding.fix
+        if fix is not None and not _compiles(apply_edits(text, fix.edits), strict):
+            finding = finding.with_changes(fix=None)
+        kept.append(finding)
+    return kept
+
+
+def _compiles(text: str, strict: bool) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
         try:

@@ -13,14 +13,26 @@ def replace(facts: ModuleFacts, node: cst.CSTNode, content: str) -> Edit:
     return Edit(span.line, span.column, span.end_line, span.end_column, content)
 
 
-def insert_after(facts: ModuleFacts, node: cst.CSTNode, content: str) -> Edit:
+def _outer(facts: ModuleFacts, node: cst.CSTNode) -> tuple[int, int, int, int]:
+    """A node's span with its own parentheses: libcst's positions leave them out (``(3, 3)`` is the
+    tuple ``3, 3``), so an insertion after the node would land inside them."""
     span = facts.span(node)
-    return Edit(span.end_line, span.end_column, span.end_line, span.end_column, content)
+    start, end = (span.line, span.column), (span.end_line, span.end_column)
+    lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
+    if lpar and rpar:
+        first, last = facts.span(lpar[0]), facts.span(rpar[-1])
+        start, end = (first.line, first.column), (last.end_line, last.end_column)
+    return (*start, *end)
+
+
+def insert_after(facts: ModuleFacts, node: cst.CSTNode, content: str) -> Edit:
+    _, _, end_line, end_column = _outer(facts, node)
+    return Edit(end_line, end_column, end_line, end_column, content)
 
 
 def insert_before(facts: ModuleFacts, node: cst.CSTNode, content: str) -> Edit:
-    span = facts.span(node)
-    return Edit(span.line, span.column, span.line, span.column, content)
+    line, column, _, _ = _outer(facts, node)
+    return Edit(line, column, line, column, content)
 
 
 def delete_between(facts: ModuleFacts, start_after: cst.CSTNode | None, start_at: cst.CSTNode | None, end_before: cst.CSTNode | None, end_at: cst.CSTNode | None) -> Edit:

@@ -56,3 +56,34 @@ def test_a_bias_regularizer_passed_by_the_caller_is_reported_at_the_call(tmp_pat
     code, out, err = run_cli(str(tmp_path), "--select", "RC102", "--output-format", "json", "--no-cache")
     assert code == 1, err
     assert [(Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]] == [("train.py", 6)]
+
+
+def test_a_fix_lands_after_a_parenthesized_last_argument() -> None:
+    from helpers import fix
+
+    source = """
+        from tensorflow import keras
+        from tensorflow.keras import layers, regularizers
+        model = keras.Sequential([
+            layers.Conv2D(32, (3, 3), kernel_regularizer=regularizers.l2(1e-4)),
+            layers.Conv2D(64, (3, 3)),
+            layers.Dense(16, input_shape=(10000,)),
+            layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+        ])
+    """
+    assert all(f.fix is not None for f in lint(source, "RC101"))
+    fixed = fix(source, "RC101", unsafe=True)
+    assert "layers.Conv2D(64, (3, 3), kernel_regularizer=regularizers.l2(1e-4))" in fixed
+    assert "layers.Dense(16, input_shape=(10000,), kernel_regularizer=regularizers.l2(1e-4))" in fixed
+
+
+def test_a_fix_that_cannot_apply_is_not_advertised() -> None:
+    from regcheck.findings import Applicability, Edit, Fix
+    from regcheck.fix import only_applicable
+
+    text = "x = f(1)\n"
+    broken = Fix(Applicability.SAFE, "break it", (Edit(1, 7, 1, 7, ", ="),), ())
+    working = Fix(Applicability.SAFE, "add", (Edit(1, 8, 1, 8, ", 2"),), ())
+    base = lint("import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(logits, labels)\n", "RC406")[0]
+    kept = only_applicable(text, [base.with_changes(fix=broken), base.with_changes(fix=working)])
+    assert [f.fix for f in kept] == [None, working]
