@@ -270,12 +270,26 @@ def add_regularizer_fix(facts: ModuleFacts, use: LayerUse, templates: list[Layer
 def _portable(facts: ModuleFacts, value: cst.BaseExpression, template: LayerUse, target: LayerUse) -> bool:
     """The template's regularizer expression means the same where the target layer is built."""
     same_function = template.layer.call.function is target.layer.call.function and template.env is target.env
+    where = facts.span(target.layer.call.node)
     for node in _names(value):
+        if not _bound_before(facts, node, (where.line, where.column)):
+            return False  # a notebook that imports `regularizers` only in a later cell
         if facts.canonical(node) is not None or same_function:
             continue
         if not facts.is_global_binding(node):
             return False
     return True
+
+
+def _bound_before(facts: ModuleFacts, name: cst.Name, position: tuple[int, int]) -> bool:
+    """Some binding of ``name`` comes before ``position`` in the module (cells run in order)."""
+    for binding in facts.assignments(name):
+        if binding.node is None:
+            return True  # a builtin
+        span = facts.span(binding.node)
+        if (span.line, span.column) < position:
+            return True
+    return False
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:

@@ -87,3 +87,24 @@ def test_a_fix_that_cannot_apply_is_not_advertised() -> None:
     base = lint("import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(logits, labels)\n", "RC406")[0]
     kept = only_applicable(text, [base.with_changes(fix=broken), base.with_changes(fix=working)])
     assert [f.fix for f in kept] == [None, working]
+
+
+def test_a_notebook_fix_uses_only_names_bound_in_earlier_cells(tmp_path: Path) -> None:
+    import nbformat
+
+    cells = [
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+        "model = keras.Sequential()\nmodel.add(layers.Dense(64))",
+        "from tensorflow.keras import regularizers\n"
+        "model.add(layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)))\n"
+        "model.add(layers.Dense(64))\n"
+        "model.add(layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)))",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(notebook, str(path))
+    code, out, err = run_cli(str(path), "--select", "RC101", "--output-format", "json", "--no-cache")
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    # The first cell's layer cannot take `regularizers.l2(...)`: it is imported only in the next cell.
+    assert [(f["cell"], f["line"], f["fix"] is not None) for f in findings] == [(1, 4, False), (2, 3, True)]
