@@ -14,6 +14,8 @@ from regcheck.checks.base import Check
 
 REPO = Path(__file__).resolve().parents[2]
 _ROW = re.compile(r"^\| (RC\d{3}) \| ([a-z0-9-]+) \|", re.M)
+# A row of the README's rule table: code, name, severity, what goes wrong.
+_SEVERITY_ROW = re.compile(r"^\| (RC\d{3}) \| [a-z0-9-]+ \| ([a-z]+) \| [^|]+ \|$", re.M)
 # The classes that declare a rule (the others with the same code are its parts).
 DECLARING = [cls for cls in RULE_CLASSES if "name" in vars(cls)]
 IMPLEMENTED = sorted({cls.code for cls in RULE_CLASSES})
@@ -71,9 +73,14 @@ def test_every_rule_has_a_page(code: str) -> None:
     assert page.read_text(encoding="utf-8").startswith(f"# {code}: {RULES[code].name}\n")
 
 
-@pytest.mark.parametrize("code", IMPLEMENTED)
+@pytest.mark.parametrize("code", sorted(set(IMPLEMENTED) | set(RULES)))
 def test_every_rule_has_a_readme_row(code: str) -> None:
     assert _readme_rows().get(code) == RULES[code].name
+
+
+def test_readme_rows_give_each_rules_severity() -> None:
+    severities = dict(_SEVERITY_ROW.findall((REPO / "README.md").read_text(encoding="utf-8")))
+    assert severities == {code: str(info.severity) for code, info in RULES.items()}
 
 
 def test_readme_rows_name_known_rules_in_code_order() -> None:
