@@ -8,7 +8,6 @@ be read is a finding (RC001), not an exit 2.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from regcheck.config import Settings
     from regcheck.engine import FileReport
     from regcheck.project import ProjectIndex
+    from regcheck.units import SourceUnit
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rule", "trace", "clean")
@@ -184,7 +184,7 @@ def _rule_command(argv: list[str]) -> int:
     width = max(len(info.name) for info in RULES.values())
     for code, info in RULES.items():  # the index: one line per rule
         fix = getattr(info, "fix_safety", None) or "-"
-        sys.stdout.write(f"{code}  {info.name:<{width}}  {str(info.severity):<7}  fix: {fix:<6}  {info.summary}\n")
+        sys.stdout.write(f"{code}  {info.name:<{width}}  {info.severity!s:<7}  fix: {fix:<6}  {info.summary}\n")
     return EXIT_OK
 
 
@@ -309,18 +309,9 @@ def _show_files(paths: list[str], args: argparse.Namespace, settings: "Settings"
     return EXIT_ERROR if discovered.problems else EXIT_OK
 
 
-def _lint_function(
-    path: str, codes: frozenset[str], project: "ProjectIndex | None" = None, keras: str | None = None
-) -> Callable[[str], list[Finding]]:
-    """Re-lint after each fix round, with the same project (and Keras target) so findings stay comparable."""
-    from regcheck.engine import lint_text
-
-    return lambda text: lint_text(path, text, codes, project=project, keras=keras).findings
-
-
-def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState, fixing: bool) -> None:
-    from regcheck.engine import lint_text
+def _check_stdin(args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
     from regcheck.files import SourceError, decode_source
+    from regcheck.units import unit_for
 
     path = args.stdin_filename or "<stdin>"
     data = sys.stdin.buffer.read()
@@ -343,100 +334,72 @@ def _check_stdin(args: argparse.Namespace, settings: "Settings", state: RunState
         if "RC001" in codes:
             state.findings.append(unreadable_finding(exc.problem))
         return
-    if path.endswith(".ipynb"):
-        from regcheck.units import lint_notebook
-
-        report = lint_notebook(source, codes, settings.keras_version)
-        state.checked += int(report.parsed)
-        state.problems.extend(str(p) for p in report.problems)
-        if fixing:
-            state.problems.append(f"{path}: fixing a notebook read from stdin is not supported; fix the file itself")
-        state.findings.extend(report.findings)
-        return
-    report = lint_text(path, source.text, codes, source.raw, keras=settings.keras_version)
-    state.checked += int(report.parsed)
-    state.problems.extend(str(p) for p in report.problems)
-    findings = report.findings
-    if fixing:
-        from regcheck.fix import fix_text
-
-        result = fix_text(source.text, _lint_function(path, codes, keras=settings.keras_version), args.unsafe_fixes, findings)
-        state.fixed += result.applied
-        findings = result.remaining
-        if args.diff:
-            state.diffs.append(_diff(path, source.text, result.text))
-        else:
-            sys.stdout.write(result.text)  # ruff's convention: fixed source to stdout, the report to stderr
-            sys.stdout.flush()
-            state.stdin_fixed = True
-            _count_fixes(state, path, findings, result.remaining)
-    state.findings.extend(findings)
-    state.lines[path] = source.text.splitlines(keepends=True)
+    unit = unit_for(source, stdin=True)
+    _take(unit, unit.lint(codes, keras=settings.keras_version), args, settings, state, fixing)
 
 
-def _check_files(paths: list[str], args: argparse.Namespace, settings: "Settings", state: RunState, fixing: bool) -> None:
+def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
     from regcheck.engine import lint_files
-    from regcheck.files import discover
+    from regcheck.files import discover, unreadable_finding
     from regcheck.project import ProjectIndex
-
-    from regcheck.files import unreadable_finding
+    from regcheck.units import unit_for
 
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
-    project: ProjectIndex | None = None  # for re-linting fixed files; built when the first fix comes
     state.problems.extend(str(p) for p in discovered.problems)
     state.files = len(discovered.files) + len(discovered.unreadable)
     for problem in discovered.unreadable:
         if "RC001" in settings.codes_for(problem.path):
             state.findings.append(unreadable_finding(problem))
+    project: list[ProjectIndex] = []  # for re-linting fixed files; built when the first fix comes
+
+    def index() -> ProjectIndex:
+        if not project:
+            project.append(ProjectIndex(discovered.files, settings.root))
+        return project[0]
+
     progress = _Progress(len(discovered.files), enabled=not args.quiet)
     for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
         progress.step()
         if args.add_noqa:
             _add_noqa(report, state)
             continue
-        state.checked += int(report.parsed)
-        state.problems.extend(str(p) for p in report.problems)
-        state.internal_error = state.internal_error or report.internal_error
-        findings = report.findings
-        if fixing and report.source is not None and any(f.fix for f in findings) and report.cells is None:
-            project = project or ProjectIndex(discovered.files, settings.root)
-            findings = _fix_file(report, args, settings, state, project)
-        elif fixing and report.cells is not None and any(f.fix for f in findings):
-            from regcheck.units import fix_notebook
-
-            before = findings
-            findings = fix_notebook(report, args, settings, state)
-            if not args.diff:
-                _count_fixes(state, report.path, before, findings)
-        if findings and report.source is not None and report.cells is None:
-            state.lines[report.path] = report.source.text.splitlines(keepends=True)
-        state.findings.extend(findings)
+        unit = unit_for(report.source) if report.source is not None else None
+        _take(unit, report, args, settings, state, fixing, index)
 
 
-def _fix_file(
-    report: "FileReport", args: argparse.Namespace, settings: "Settings", state: RunState, project: "ProjectIndex | None"
-) -> list[Finding]:
-    from regcheck.files import write_source_atomic
-    from regcheck.fix import fix_text
+def _take(
+    unit: SourceUnit | None,
+    report: FileReport,
+    args: argparse.Namespace,
+    settings: Settings,
+    state: RunState,
+    fixing: bool,
+    index: Callable[[], ProjectIndex] | None = None,
+) -> None:
+    """One unit's report into the run: fixed first when fixing (stdin always, so its source is
+    handed on; a file when something in it is fixable)."""
+    from regcheck.units import fix_unit
 
-    source = report.source
-    assert source is not None
-    lint = _lint_function(report.path, settings.codes_for(report.path), project, keras=settings.keras_version)
-    result = fix_text(source.text, lint, args.unsafe_fixes, report.findings)
-    if result.text != source.text:
-        if args.diff:
-            state.diffs.append(_diff(report.path, source.text, result.text))
-        else:
-            try:
-                write_source_atomic(source, result.text)
-            except OSError as exc:
-                state.problems.append(f"{report.path}: cannot write fixes: {exc.strerror or exc}")
-                return report.findings
-            state.fixed += result.applied
-            _count_fixes(state, report.path, report.findings, result.remaining)
-    if args.diff:
-        return report.findings
-    return result.remaining
+    state.checked += int(report.parsed)
+    state.problems.extend(str(p) for p in report.problems)
+    state.internal_error = state.internal_error or report.internal_error
+    findings = report.findings
+    if fixing and unit is not None and (unit.stdin or any(f.fix for f in findings)):
+        project = index() if index is not None and unit.uses_project else None
+        outcome = fix_unit(
+            unit, report, settings.codes_for(unit.path), args.unsafe_fixes, args.diff, project, settings.keras_version
+        )
+        state.fixed += outcome.applied
+        state.diffs.extend(outcome.diffs)
+        state.problems.extend(outcome.problems)
+        state.internal_error = state.internal_error or outcome.internal_error
+        if outcome.written:
+            state.stdin_fixed = state.stdin_fixed or unit.stdin
+            _count_fixes(state, unit.path, findings, outcome.findings)
+        findings = outcome.findings
+    if unit is not None and report.cells is None and (findings or unit.stdin):
+        state.lines[unit.path] = unit.source.text.splitlines(keepends=True)
+    state.findings.extend(findings)
 
 
 def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[Finding]) -> None:
@@ -497,12 +460,6 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _diff(path: str, before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}")
-    )
-
-
 def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
     from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
 
@@ -532,7 +489,7 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
     from regcheck.report.text import write_show_fixes, write_statistics
 
     findings = sorted(state.findings, key=Finding.sort_key)
-    summary = {
+    summary: dict[str, object] = {
         "files": state.files,
         "checked": state.checked,
         "skipped": state.files - state.checked,
