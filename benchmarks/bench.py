@@ -185,6 +185,7 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
     resolution, the collectors' walk and each collector's callbacks, derived facts + checks,
     and the parents / positions the checks asked for (computed again, separately, to time them)."""
     import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
 
     sys.path.insert(0, str(REPO))
     from regcheck.checks import checks_for
@@ -192,7 +193,6 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
     from regcheck.facts import COLLECTORS
     from regcheck.facts.collect import run_collectors
     from regcheck.facts.module import LazyMapping, ModuleFacts, parent_map
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
     clock = time.process_time
     shares: dict[str, float] = {}
@@ -221,7 +221,7 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
         add("libcst parse", clock() - start)
         facts = ModuleFacts.from_module(str(path), text, module)
         start = clock()
-        facts.names  # resolved up front here, so the collectors' share does not include it
+        _ = facts.names  # resolved up front here, so the collectors' share does not include it
         add("name resolution (regcheck.facts.names)", clock() - start)
         collectors = [collector(facts) for collector in COLLECTORS]
         for collector in collectors:

@@ -10,7 +10,7 @@ and operators unless a collector asks for those.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import libcst as cst
 import libcst.helpers

@@ -22,7 +22,8 @@ tensorflow sources):
   targets with tuple unpacking and starred elements, augmented and annotated
   assignments, ``for`` / comprehension targets, ``with ... as``,
   ``except ... as``, the walrus (in a comprehension it binds in the enclosing
-  function or module, as Python does), parameters, ``def`` and ``class``;
+  function or module, as Python does; libcst binds it in the comprehension),
+  parameters, ``def`` and ``class``;
 - ``global`` / ``nonlocal`` redirect a function's bindings and lookups;
 - within one scope lookups are flow-sensitive the way libcst's are: a name
   read before the scope's first binding of it resolves in the enclosing scope;
@@ -36,14 +37,16 @@ tensorflow sources):
   3155 style), ``builtins.len`` for builtins.
 
 Not modelled (as in libcst, or not asked by any check): names inside string
-annotations; PEP 695 type-parameter scopes (type parameters bind in the
-enclosing scope here).
+annotations (libcst records reads of them on the string node; no check asks);
+``match`` capture patterns, which are reads here as in libcst; PEP 695
+type-parameter scopes (type parameters bind in the enclosing scope here).
 """
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
+
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
