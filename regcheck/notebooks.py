@@ -87,6 +87,9 @@ class Document:
     syntax_errors: list[Finding] = field(default_factory=list)
     # cell number -> the leading indentation IPython strips from it (uniformly indented cells)
     indents: dict[int, str] = field(default_factory=dict)
+    # cell number -> which of its lines lost the indentation, for a cell only partly indented (IPython
+    # strips the first line's indentation from the lines that have it); fixes are not offered there.
+    partial: dict[int, tuple[bool, ...]] = field(default_factory=dict)
 
 
 # --- reading -----------------------------------------------------------------
@@ -213,24 +216,32 @@ def _is_automagic(line: str) -> bool:
     return not rest or rest[0] not in "!=()<>,+*/%^&|"
 
 
-def strip_leading_indent(source: str) -> tuple[str, str]:
+def strip_leading_indent(source: str) -> tuple[str, str, tuple[bool, ...] | None]:
     """IPython's leading-indent cleanup: when a cell's first line is indented, that indentation is
-    removed from every line that starts with it. Returns (the cell as IPython runs it, the prefix).
-
-    Only a cell whose every non-blank line carries the prefix is stripped, so that putting the
-    prefix back on the non-blank lines gives the cell exactly as it was (fixes are written back)."""
+    removed from every line that starts with it (IPython's ``leading_indent``; a later line that does
+    not start with it is left as it is). Returns the cell as IPython runs it, the prefix, and which
+    lines lost it: None when every non-blank line did (the cell is uniformly indented), so that putting
+    the prefix back on the non-blank lines gives the cell exactly as it was."""
     lines = source.splitlines(keepends=True)
     if not lines or not lines[0].strip():
-        return source, ""
+        return source, "", None
     first = lines[0]
     prefix = first[: len(first) - len(first.lstrip(" \t"))]
-    if not prefix or any(line.strip() and not line.startswith(prefix) for line in lines):
-        return source, ""
-    return "".join(line[len(prefix) :] if line.strip() else line for line in lines), prefix
+    if not prefix:
+        return source, "", None
+    stripped = tuple(line.startswith(prefix) for line in lines)
+    text = "".join(line[len(prefix) :] if flag else line for line, flag in zip(lines, stripped))
+    uniform = all(flag or not line.strip() for line, flag in zip(lines, stripped))
+    return text, prefix, None if uniform else stripped
 
 
-def _restore_indent(text: str, prefix: str) -> str:
-    return "".join(prefix + line if line.strip() else line for line in text.splitlines(keepends=True))
+def _restore_indent(text: str, prefix: str, stripped: tuple[bool, ...] | None = None) -> str | None:
+    lines = text.splitlines(keepends=True)
+    if stripped is None:
+        return "".join(prefix + line if line.strip() else line for line in lines)
+    if len(lines) != len(stripped):
+        return None  # the lines of a partly indented cell changed: no safe way back
+    return "".join(prefix + line if flag else line for line, flag in zip(lines, stripped))
 
 
 def _placeholder(indent: str, ident: int, line: str) -> str:
@@ -284,21 +295,25 @@ def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozen
     errors: list[Finding] = []
     masks: dict[int, range] = {}
     indents: dict[int, str] = {}
+    partial: dict[int, tuple[bool, ...]] = {}
     for cell in cells:
         if _foreign_language(cell):
             continue
         first_mask = len(masked)
-        dedented, indent = strip_leading_indent(cell.source)
+        dedented, indent, stripped = strip_leading_indent(cell.source)
         body = mask_cell(dedented, masked)
         if body is None:
             continue
         error = _cell_syntax_error(path, cell.number, body)
         if error is not None:
             if "RC000" in codes:
-                errors.append(error.with_changes(column=error.column + len(indent), end_column=error.end_column + len(indent)))
+                shift = len(indent) if stripped is None or (0 < error.line <= len(stripped) and stripped[error.line - 1]) else 0
+                errors.append(error.with_changes(column=error.column + shift, end_column=error.end_column + shift))
             continue
         if indent:
             indents[cell.number] = indent
+        if stripped is not None:
+            partial[cell.number] = stripped
         if included:
             parts.append(_BOUNDARY.format(cell.number) + "\n")
             line_map.append(None)
@@ -308,7 +323,7 @@ def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozen
         line_map.extend((cell.number, n) for n in range(1, len(body.splitlines()) + 1))
         included.append(cell)
         masks[cell.number] = range(first_mask, len(masked))
-    return Document(notebook, cells, included, "".join(parts), line_map, masked, masks, errors, indents)
+    return Document(notebook, cells, included, "".join(parts), line_map, masked, masks, errors, indents, partial)
 
 
 def _cell_syntax_error(path: str, number: int, body: str) -> Finding | None:
@@ -348,6 +363,11 @@ def map_finding(document: Document, finding: Finding) -> Finding:
         fix = type(fix)(fix.applicability, fix.message, tuple(_map_edit(document, e) for e in fix.edits), fix.imports)
     message = _LINE_REF.sub(lambda m: "cell {}, line {}".format(*_to_cell(document, int(m.group(1)))), finding.message)
     shift = len(document.indents.get(cell, ""))  # columns in a cell IPython dedents
+    flags = document.partial.get(cell)
+    if flags is not None:
+        fix = None  # a partly indented cell cannot take edits back safely
+        if not (0 < line <= len(flags) and flags[line - 1]):
+            shift = 0
     return finding.with_changes(
         cell=cell, line=line, column=finding.column + shift, end_line=end_line, end_column=end_column + shift, fix=fix, message=message
     )
@@ -392,7 +412,10 @@ def split_cells(document: Document, fixed: str) -> dict[int, str] | None:
                 used.add(ident)
                 line = document.masked[ident] + line[len(line.rstrip("\r\n")) :]
             out.append(line)
-        text = _restore_indent("".join(out), document.indents.get(cell.number, ""))
+        restored_text = _restore_indent("".join(out), document.indents.get(cell.number, ""), document.partial.get(cell.number))
+        if restored_text is None:
+            return None
+        text = restored_text
         if not cell.source.endswith(("\n", "\r")) and text.endswith("\n"):
             text = text[:-2] if text.endswith("\r\n") else text[:-1]
         restored[cell.number] = text
