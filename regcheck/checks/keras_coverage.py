@@ -20,6 +20,7 @@ from regcheck.facts.keras_layers import EMPTY, Reg, regularizer_kind
 from regcheck.facts.keras_models import LayerUse, ModelInfo
 from regcheck.facts.keras_units import module_models
 from regcheck.facts.roles import Role
+from regcheck.facts.subtrees import names_read
 from regcheck.findings import Finding, Fix
 
 
@@ -271,7 +272,7 @@ def _portable(facts: ModuleFacts, value: cst.BaseExpression, template: LayerUse,
     """The template's regularizer expression means the same where the target layer is built."""
     same_function = template.layer.call.function is target.layer.call.function and template.env is target.env
     where = facts.span(target.layer.call.node)
-    for node in _names(value):
+    for node in names_read(value):
         if not _bound_before(facts, node, (where.line, where.column)):
             return False  # a notebook that imports `regularizers` only in a later cell
         if facts.canonical(node) is not None or same_function:
@@ -290,19 +291,6 @@ def _bound_before(facts: ModuleFacts, name: cst.Name, position: tuple[int, int])
         if (span.line, span.column) < position:
             return True
     return False
-
-
-def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
-    if isinstance(node, cst.Name):
-        yield node
-    elif isinstance(node, cst.Attribute):
-        yield from _names(node.value)
-    else:
-        for child in node.children:
-            if not isinstance(child, cst.Arg) or child.keyword is None:
-                yield from _names(child)
-            else:
-                yield from _names(child.value)
 
 
 class KerasRegularizedBias(Check):

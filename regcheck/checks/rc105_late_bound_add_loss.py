@@ -15,6 +15,7 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.subtrees import names_read
 from regcheck.findings import Edit, Finding, Fix
 
 
@@ -88,21 +89,9 @@ for layer in model.layers:
 def _free_names(lam: cst.Lambda) -> Iterator[str]:
     """Names the lambda body reads that are not its own parameters."""
     own = {p.name.value for p in (*lam.params.posonly_params, *lam.params.params, *lam.params.kwonly_params)}
-    for node in _walk(lam.body):
-        if isinstance(node, cst.Name) and node.value not in own:
+    for node in names_read(lam.body):
+        if node.value not in own:
             yield node.value
-
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    if isinstance(node, cst.Attribute):
-        yield from _walk(node.value)  # `layer.kernel`: `kernel` is no name
-        return
-    if isinstance(node, cst.Arg):
-        yield from _walk(node.value)  # skip keyword names
-        return
-    yield node
-    for child in node.children:
-        yield from _walk(child)
 
 
 def _bound_by_enclosing_loop(facts: ModuleFacts, node: cst.CSTNode, name: str) -> bool:

@@ -9,6 +9,7 @@ import libcst as cst
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import closure
+from regcheck.facts.subtrees import nodes_in
 from regcheck.facts.tapes import GradientCall, gradient_calls, inside, is_penalty_node
 from regcheck.findings import Edit, Finding, Fix
 
@@ -115,7 +116,7 @@ def _has_penalty(
     if follow:
         nodes = [n for n in _operands(expr, skip) for n in closure(facts, n).nodes]
     else:
-        nodes = list(_walk(expr))
+        nodes = list(nodes_in(expr))
     return any(is_penalty_node(facts, node) and not inside(facts, node, tape) for node in nodes)
 
 
@@ -128,12 +129,6 @@ def _operands(expr: cst.BaseExpression, skip: str | None) -> list[cst.BaseExpres
     return [expr]
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
 def _move_fix(facts: ModuleFacts, tape: cst.With, statement: cst.SimpleStatementLine, value: cst.BaseExpression) -> Fix | None:
     """Indent the statement into the block when it directly follows it and computes the penalty itself."""
     holder = facts.parent(statement)
@@ -142,7 +137,7 @@ def _move_fix(facts: ModuleFacts, tape: cst.With, statement: cst.SimpleStatement
         return None
     if body[body.index(statement) - 1] is not tape or not isinstance(tape.body, cst.IndentedBlock):
         return None
-    if not any(is_penalty_node(facts, node) for node in _walk(value)):
+    if not any(is_penalty_node(facts, node) for node in nodes_in(value)):
         return None  # the penalty is computed by an earlier statement, which would stay outside
     first = tape.body.body[0]
     indent = " " * (facts.span(first).column - 1)

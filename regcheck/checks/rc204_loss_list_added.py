@@ -11,6 +11,7 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import literal_value, resolve_expr
+from regcheck.facts.subtrees import additions
 from regcheck.facts.training import collection_registrations
 from regcheck.findings import Finding, Fix
 
@@ -54,7 +55,7 @@ loss = data_loss + reg_losses
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for node in _additions(facts):
+        for node in additions(facts):
             if isinstance(node, cst.AugAssign):
                 pairs = [(node.value, node.target)]
             else:
@@ -70,19 +71,6 @@ loss = data_loss + reg_losses
                     "broadcasts into a vector loss instead of summing the penalties",
                     fix=_fix(facts, operand, kind),
                 )
-
-
-def _additions(facts: ModuleFacts) -> list[cst.CSTNode]:
-    def collect(f: ModuleFacts) -> list[cst.CSTNode]:
-        found: list[cst.CSTNode] = []
-        for node in f.parents:
-            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-                found.append(node)
-            elif isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
-                found.append(node)
-        return found
-
-    return facts.cached("additions", collect)
 
 
 def _list_kind(facts: ModuleFacts, node: cst.BaseExpression, exclude: cst.CSTNode | None = None) -> str | None:

@@ -9,6 +9,7 @@ import libcst as cst
 from regcheck.checks.base import Check
 from regcheck.facts import ModuleFacts
 from regcheck.facts.regularizer_functions import RegularizerFunction, calls_in, regularizer_functions
+from regcheck.facts.subtrees import discarded_arithmetic
 from regcheck.findings import Finding
 
 # TF / Keras calls that do something besides returning a value.
@@ -29,24 +30,8 @@ def discarded(function: RegularizerFunction) -> list[cst.CSTNode]:
         if isinstance(facts.parent(call.node), cst.Expr) and _pure(call.name):
             found.append(call.node)
     if isinstance(function.node, cst.FunctionDef):
-        collector = _DiscardedArithmetic()
-        function.node.body.visit(collector)
-        found.extend(collector.found)
+        found.extend(discarded_arithmetic(facts, function.node))  # nested functions are not its body
     return found
-
-
-class _DiscardedArithmetic(cst.CSTVisitor):
-    """A local look at one function body: `a + b` as a statement."""
-
-    def __init__(self) -> None:
-        self.found: list[cst.CSTNode] = []
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, cst.BinaryOperation):
-            self.found.append(node.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # nested functions are not the regularizer's body
 
 
 def returns_nothing(function: RegularizerFunction) -> bool:
