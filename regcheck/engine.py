@@ -183,13 +183,10 @@ def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
 
 
 def _lint_source(source: SourceFile, codes: frozenset[str], project: ProjectIndex | None) -> FileReport:
-    if source.path.endswith(".ipynb"):
-        from regcheck.units import lint_notebook
+    """A file as its unit (a module or a notebook) linted against the run's project."""
+    from regcheck.units import unit_for
 
-        return lint_notebook(source, codes, getattr(project, "keras_target", None))
-    report = lint_text(source.path, source.text, codes, source.raw, project)
-    report.source = source
-    return report
+    return unit_for(source).lint(codes, project)
 
 
 # --- many files ---------------------------------------------------------------
