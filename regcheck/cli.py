@@ -142,7 +142,7 @@ def _rule_command(argv: list[str]) -> int:
     parser.add_argument("--output-format", choices=("text", "json"), default="text", help="text (default) or json")
     args = parser.parse_args(argv)
 
-    def as_json(code: str) -> dict:
+    def as_json(code: str) -> dict[str, object]:
         info = RULES[code]
         return {
             "code": code,
@@ -228,7 +228,7 @@ class RunState:
     noqa_added: int = 0
     stdin_fixed: bool = False  # the fixed source went to stdout: the report goes to stderr
     # Static findings the graph (--graph) showed to be wrong, with the reason.
-    refuted: list[dict] = field(default_factory=list)
+    refuted: list[dict[str, object]] = field(default_factory=list)
 
 
 def run_check(args: argparse.Namespace) -> int:
