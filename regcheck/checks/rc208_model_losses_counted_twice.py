@@ -47,6 +47,7 @@ class ModelLossesCountedTwice(Check):
     severity = "warning"
     summary = "model.losses reach the loss twice"
     fix_safety = "safe"
+    graph = True
     triggers = (b"compute_loss", b"compiled_loss")
 
     VALID = [

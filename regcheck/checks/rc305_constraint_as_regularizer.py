@@ -50,6 +50,7 @@ class ConstraintAsRegularizer(Check):
     severity = "error"
     summary = "a weight constraint passed as a regularizer"
     fix_safety = "unsafe"
+    graph = True
     triggers = (b"_regularizer", b"regularizer=")
 
     VALID = [

@@ -22,6 +22,7 @@ class DoubleWeightDecay(Check):
     name = "double-weight-decay"
     severity = "warning"
     summary = "decoupled weight decay and L2 penalties on the same weights"
+    graph = True
     triggers = (b"weight_decay", b"AdamW", b"SGDW", b"adamw")
 
     VALID = [

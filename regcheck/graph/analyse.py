@@ -51,6 +51,46 @@ def _trained(ir: GraphIR, dec: Decomposition) -> list[int]:
     return sorted(i for i in reached & wanted if i is not None)
 
 
+def _counted_twice(penalties: list[Penalty]) -> bool:
+    seen = [(p.kind, p.term.coefficient) for p in penalties if p.term.coefficient != 0]
+    return len(seen) != len(set(seen))
+
+
+_READS = ("ReadVariableOp", "Identity", "Cast", "Snapshot", "Reshape", "ExpandDims")
+# Ops that keep a weight tensor's sign and shape: what constraints compute (w * factor, w / norm, clip, relu).
+_KEEPS_WEIGHT = {"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan", "Minimum", "Maximum", "ClipByValue", "Relu",
+                 "Select", "SelectV2"}
+
+
+def _through(ir: GraphIR, index: int) -> int:
+    while ir.ops[index].type in ("Identity", "Cast", "Snapshot") and ir.ops[index].inputs:
+        index = ir.ops[index].inputs[0]
+    return index
+
+
+def _read_of(ir: GraphIR, index: int) -> int | None:
+    op = ir.ops[index]
+    for _ in range(8):
+        if op.kind == VAR:
+            return op.var
+        if op.type not in _READS or not op.inputs:
+            return None
+        op = ir.ops[op.inputs[0]]
+    return None
+
+
+def _whole_weight(ir: GraphIR, root: int) -> int | None:
+    """The variable a penalty term passes on whole (``w * f(w)``, ``w / norm``, ``clip(w)``), or None.
+
+    ``w * w`` is a square (an L2 penalty), not the weight passed on."""
+    op = ir.ops[_through(ir, root)]
+    if op.type not in _KEEPS_WEIGHT:
+        return None
+    reads = [_read_of(ir, i) for i in op.inputs]
+    whole = [v for v in reads if v is not None]
+    return whole[0] if len(whole) == 1 else None
+
+
 def analyse(ir: GraphIR) -> Analysis:
     result = Analysis(notes=list(ir.notes))
     dec = decompose(ir)
@@ -109,6 +149,33 @@ def analyse(ir: GraphIR) -> Analysis:
     if declared:
         add("RC202", ir.call_site, f"model.losses are left out of the loss given to {ir.hook or 'the optimizer'}: "
             f"the regularizers declared on {_names(ir, declared)} never reach training", declared[0], declared)
+
+    # RC208: one penalty reaching the loss twice (Keras 3 compute_loss / compiled_loss add model.losses themselves).
+    doubled = [i for i in trained if _counted_twice(by_var.get(i, []))]
+    if doubled:
+        twice = next(p.describe() for p in by_var[doubled[0]] if _counted_twice([p, p]))
+        add("RC208", ir.call_site, f"the same penalty reaches the loss given to {ir.hook or 'the optimizer'} twice: "
+            f"{_names(ir, doubled)} carr{'ies' if len(doubled) == 1 else 'y'} {twice} twice (model.losses counted twice)",
+            doubled[0], doubled)
+
+    # RC305: a "penalty" that is the weight tensor itself, clipped or scaled: a constraint used as a regularizer.
+    for penalty in dec.penalties:
+        whole = _whole_weight(ir, penalty.term.root)
+        if whole is not None and whole in status:
+            var = ir.variables[whole]
+            given = f" ({var.declared_regularizer})" if var.declared_regularizer else ""
+            add("RC305", var.site, f"a loss term of {var.name!r} {format_shape(var.shape)} is the weight tensor itself, "
+                f"{ir.ops[_through(ir, penalty.term.root)].type} of the kernel{given}: a constraint passed as a "
+                "regularizer adds the clipped weights to the loss and constrains nothing", whole)
+
+    # RC501: decoupled weight decay in the optimizer and an L2 penalty in the loss on the same weights.
+    decayed = [i for i in trained if i in ir.weight_decay and any(
+        p.kind in ("l2", "l2_loss") and p.term.coefficient != 0 for p in by_var.get(i, []))]
+    if decayed:
+        optimizer, rate = ir.weight_decay[decayed[0]]
+        l2 = next(p.describe() for p in by_var[decayed[0]] if p.kind in ("l2", "l2_loss"))
+        add("RC501", ir.call_site, f"{optimizer} decays {_names(ir, decayed)} (weight_decay={rate:g}) and the loss "
+            f"also penalizes them with L2 ({l2}): weight decay is counted twice", decayed[0], decayed)
 
     if ir.train_op is not None and ir.update_ops:
         needed = ancestors(ir, [ir.train_op], control=True)

@@ -84,7 +84,8 @@ def _stock_loss_ir(model: Any, catalog: VariableCatalog) -> GraphIR:
         if xs:
             out = model(xs[0] if len(xs) == 1 else list(xs), training=True)
             terms += [tf.reduce_mean(tf.cast(o, tf.float32)) for o in tf.nest.flatten(out)]
-        terms += [tf.cast(loss, tf.float32) for loss in model.losses]
+        # fit adds ops.sum(model.losses): a term that is not a scalar (a constraint's output, RC305) is summed.
+        terms += [tf.reduce_sum(tf.cast(loss, tf.float32)) for loss in model.losses]
         return tf.add_n(terms) if terms else tf.constant(0.0)
 
     concrete = tf.function(step).get_concrete_function(*(specs or []))
@@ -131,5 +132,9 @@ def audit(model: Any = None, loss: Any = None, graph: Any = None) -> AuditReport
                      for name in _overrides(model)]
     ir.late_regularizers = late
     ir.hook = "audit"
+    if model is not None:
+        from regcheck.graph.optimizers import training_optimizers, weight_decay
+
+        ir.weight_decay = weight_decay(catalog, training_optimizers([model]))  # the compiled optimizer, if any
     result = analyse(ir)
     return AuditReport(result.findings, result.coverage, result.notes)

@@ -69,6 +69,10 @@ class VariableCatalog:
         self._objects: list[Any] = []  # keep handles alive so their ids stay unique
         self._by_shape: dict[tuple[Any, ...], list[int]] | None = None
 
+    def object_of(self, index: int) -> Any:
+        """The variable object registered at ``index`` (None for a TF1 op nobody registered)."""
+        return self._objects[index]
+
     def lookup(self, key: Hashable) -> int | None:
         return self._by_key.get(key)
 

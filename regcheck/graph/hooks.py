@@ -91,8 +91,14 @@ class TrainingHooks:
     # -- capture --------------------------------------------------------------------------
     def capture(self, build: Callable[[VariableCatalog], GraphIR], hook: str, sources: Any = None,
                 site: Any = None) -> None:
+        from regcheck.graph.optimizers import training_optimizers, weight_decay
+
         catalog, late = self.catalog_factory()
         ir = build(catalog)
+        try:
+            ir.weight_decay = weight_decay(catalog, training_optimizers())
+        except Exception as exc:  # RC501 is then unknown; the rest of the analysis stands
+            ir.notes.append(f"the optimizer's weight decay could not be read: {type(exc).__name__}: {exc}")
         ir.sources = source_indices(catalog, sources) if sources is not None else ir.sources
         ir.late_regularizers = late
         ir.hook = hook

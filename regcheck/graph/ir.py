@@ -79,6 +79,8 @@ class GraphIR:
     regularization_losses: list[int] = field(default_factory=list)
     update_ops: list[int] = field(default_factory=list)
     late_regularizers: list[LayerAttr] = field(default_factory=list)
+    # Decoupled weight decay of the optimizer that trains the step: variable -> (optimizer, rate).
+    weight_decay: dict[int, tuple[str, float]] = field(default_factory=dict)
     call_site: Site | None = None  # where training was reached (minimize, tape.gradient, fit)
     hook: str = ""  # which hook captured it, for messages
     notes: list[str] = field(default_factory=list)

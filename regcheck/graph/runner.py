@@ -1,6 +1,7 @@
 """The child process: install hooks, run the user's entry point, report the first training step.
 
-Run as ``python -m regcheck.graph.runner RESULT_FILE ENTRY [ARGS...]``. The
+Run as ``python -m regcheck.graph.runner RESULT_FILE ENTRY [ARGS...]`` (or ``--batch RESULT_FILE
+ENTRY...``: several entries in one process, see ``batch``). The
 result file gets one JSON object: ``{"status": "ok", "findings": [...],
 "coverage": [...], "notes": [...]}``, or status ``error`` (the user's code
 raised), ``no-training`` (it ended without reaching training), ``internal``
@@ -37,20 +38,66 @@ def _finish(path: str, payload: dict[str, Any]) -> None:
     os._exit(0)
 
 
+def _payload(ir: Any) -> dict[str, Any]:
+    try:
+        from regcheck.graph.analyse import analyse
+
+        if ir.loss is None:
+            return {"status": "no-loss", "hook": ir.hook, "notes": ir.notes}
+        result = analyse(ir)
+        return {"status": "ok", "hook": ir.hook, "notes": result.notes,
+                "findings": [f.to_json() for f in result.findings],
+                "coverage": [row.to_json() for row in result.coverage]}
+    except BaseException:
+        return {"status": "internal", "error": traceback.format_exc()}
+
+
 def _sink(path: str) -> Any:
     def sink(ir: Any) -> None:
-        try:
-            from regcheck.graph.analyse import analyse
-
-            if ir.loss is None:
-                _finish(path, {"status": "no-loss", "hook": ir.hook, "notes": ir.notes})
-            result = analyse(ir)
-            _finish(path, {"status": "ok", "hook": ir.hook, "notes": result.notes,
-                           "findings": [f.to_json() for f in result.findings],
-                           "coverage": [row.to_json() for row in result.coverage]})
-        except BaseException:
-            _finish(path, {"status": "internal", "error": traceback.format_exc()})
+        _finish(path, _payload(ir))
     return sink
+
+
+class _Captured(BaseException):
+    """Unwinds the user's code from the first training step (BaseException: no `except Exception` stops it)."""
+
+
+def batch(path: str, entries: list[str]) -> None:
+    """Trace several entries in this one process, one after the other: ``{"results": [payload, ...]}``.
+
+    For regcheck's own tests, which would otherwise start TensorFlow once per script.
+    Each entry runs up to its first training step; the hooks are put back between entries."""
+    import gc
+
+    from regcheck.graph.hooks import TrainingHooks
+    from regcheck.graph.registry import Registry
+
+    registry = Registry()
+    registry.install()
+    results: list[dict[str, Any]] = []
+    for entry in entries:
+        slot: dict[str, Any] = {}
+
+        def sink(ir: Any, slot: dict[str, Any] = slot) -> None:
+            slot.update(_payload(ir))
+            raise _Captured
+
+        hooks = TrainingHooks(registry.catalog, sink)
+        hooks.install()
+        try:
+            _run_entry(entry, [])
+        except _Captured:
+            pass
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                slot.update(status="error", error=f"the script exited with status {exc.code}")
+        except BaseException as exc:
+            slot.update(status="error", error=format_user_error(exc))
+        finally:
+            hooks.uninstall()
+            gc.collect()
+        results.append(slot or {"status": "no-training"})
+    _finish(path, {"results": results})
 
 
 def _run_entry(entry: str, args: list[str]) -> None:
@@ -71,6 +118,8 @@ def _run_entry(entry: str, args: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--batch"]:
+        batch(argv[1], argv[2:])
     path, entry, args = argv[0], argv[1], argv[2:]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 # compiled_loss(y, y_pred) alone adds model.losses in Keras 3 (a shim) and not in tf-keras: RC202 only under 2.

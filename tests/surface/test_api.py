@@ -103,7 +103,7 @@ def test_check_paths_honours_excludes_ignores_and_per_file_ignores(project: Path
     assert check_paths(["vendor/lib.py"], force_exclude=True) == []
     assert [(f.path, f.code) for f in check_paths([project / "model.py"], isolated=True)] == [
         (str(project / "model.py"), "RC405"), (str(project / "model.py"), "RC406")]
-    with pytest.raises(FileNotFoundError, match="nope.py"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.py"):
         check_paths(["nope.py"])
 
 
