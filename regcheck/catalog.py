@@ -38,10 +38,6 @@ class RuleInfo:
     graph: bool = False  # `regcheck trace` reports it from the built graph too
     module: str | None = None  # the module of regcheck.checks whose class declares it
 
-    @property
-    def family(self) -> str:
-        return self.code[:3]
-
 
 class CatalogError(Exception):
     """A rule module declares its metadata in a way the catalogue cannot read."""
@@ -116,7 +112,3 @@ def _catalogue() -> dict[str, RuleInfo]:
 RULES: dict[str, RuleInfo] = _catalogue()
 
 BY_NAME: dict[str, RuleInfo] = {info.name: info for info in RULES.values()}
-
-
-def rule(code: str) -> RuleInfo:
-    return RULES[code]

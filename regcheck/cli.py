@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from regcheck.units import SourceUnit
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rule", "trace", "clean")
 
 
 def _check_parser() -> argparse.ArgumentParser:

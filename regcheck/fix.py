@@ -91,11 +91,6 @@ def _choose(findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], boo
     return chosen
 
 
-def choose_fixes(findings: Iterable[Finding], unsafe: bool) -> list[Fix]:
-    """A set of fixes with no overlapping edits, in file order; the rest wait for the next round."""
-    return [finding.fix for finding in _choose(findings, unsafe) if finding.fix is not None]
-
-
 def add_imports(text: str, imports: Iterable[str]) -> str:
     """Add import statements with libcst's AddImportsVisitor (keeps formatting, skips existing ones)."""
     wanted = sorted(set(imports))

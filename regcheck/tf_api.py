@@ -15,7 +15,6 @@ mapped here to one canonical spelling:
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from functools import lru_cache
 
 # Longest prefixes first: the first match wins.
@@ -39,10 +38,6 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
 _KERAS_SUBMODULES = frozenset(
     {"core", "convolutional", "normalization", "merge", "recurrent", "embeddings", "pooling", "advanced_activations"}
 )
-
-# Module names whose presence in a file makes it worth parsing at all.
-ROOT_MODULES = ("tensorflow", "keras", "tf_keras", "tf_slim", "slim")
-
 
 @lru_cache(maxsize=8192)
 def canonical(qualified_name: str) -> str | None:
@@ -70,16 +65,12 @@ def canonical(qualified_name: str) -> str | None:
     return name
 
 
-def trigger_words(*vocabularies: "Iterable[str]") -> tuple[bytes, ...]:
+def trigger_words(*vocabularies: Iterable[str]) -> tuple[bytes, ...]:
     """The bytes a file must contain to mention a name of these vocabularies: the last part of each
     canonical name (``tf.nn.l2_loss`` -> ``l2_loss``). Checks derive their prefilter triggers from the
     same name sets their facts match, so the prefilter never drops a file the facts would judge."""
     words = {name.rsplit(".", 1)[-1].encode() for vocabulary in vocabularies for name in vocabulary}
     return tuple(sorted(words))
-
-
-def is_tf_module_alias(qualified_name: str) -> bool:
-    return qualified_name in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")
 
 
 # --- name families the checks ask about -------------------------------------

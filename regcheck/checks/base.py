@@ -14,7 +14,7 @@ without ``run``: the metadata's home.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 import libcst as cst
@@ -107,9 +107,3 @@ def safe_fix(message: str, *edits: Edit, imports: Iterable[str] = ()) -> Fix:
 
 def unsafe_fix(message: str, *edits: Edit, imports: Iterable[str] = ()) -> Fix:
     return make_fix(Applicability.UNSAFE, message, edits, imports)
-
-
-def iter_checks(checks: Iterable[type[Check]], selected: frozenset[str]) -> Iterator[Check]:
-    for check in checks:
-        if check.code in selected:
-            yield check()

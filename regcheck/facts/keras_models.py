@@ -42,10 +42,6 @@ class LayerUse:
                 return wanted
         return Reg.NONE
 
-    def depends_on_call_site(self, target: str) -> bool:
-        """True when a regularizer argument is present but its value comes from the call path."""
-        return bool(self.layer.regularizer_args(target)) and self.via is not None
-
 
 @dataclass(eq=False)
 class ModelInfo:

@@ -44,10 +44,6 @@ def file_keras(facts: ModuleFacts) -> FileKeras:
     return FileKeras(facts.keras_target, "target", tf1)
 
 
-def is_tf1(facts: ModuleFacts) -> bool:
-    return facts.cached("keras_version", file_keras).tf1
-
-
 class _TfKerasImport(cst.CSTVisitor):
     def __init__(self) -> None:
         self.found = False

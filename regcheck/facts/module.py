@@ -123,10 +123,6 @@ class ModuleFacts:
             _names=Lazy(lambda: NameResolver(module)),
         )
 
-    @classmethod
-    def from_wrapper(cls, path: str, source: str, wrapper: MetadataWrapper) -> "ModuleFacts":
-        return cls.from_module(path, source, wrapper.module)
-
     def span(self, node: cst.CSTNode) -> Span:
         rng = self.positions[node]
         return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
