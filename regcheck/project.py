@@ -30,7 +30,7 @@ _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\(
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\n;#]+)", re.M)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: nested recordings are told apart
 class Record:
     """What the index was asked while a :meth:`ProjectIndex.recording` was open."""
 
