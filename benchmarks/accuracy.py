@@ -8,7 +8,9 @@
 CORPUS_DIR holds one ``owner__name/`` tree per repository, as ``../shared/corpus/extract`` writes them.
 The ledger (``benchmarks/ledger.tsv``) has one row per judged finding: repo, commit, path, cell, line,
 code, verdict (TP, FP, debatable), reason. A row whose reason starts with ``missed:`` is a mistake
-that should be found; its line may be empty (anywhere in the file). Only error and warning findings
+that should be found; its line may be empty (anywhere in the file). A TP row whose reason starts with
+``merged into PATH:LINE:`` is the same defect as the finding at PATH:LINE (one finding per defect, at
+the place the fix goes), and counts as found when that one is. Only error and warning findings
 count, as in the issue that asks for accuracy; RC000 (syntax) is judged like any other code.
 """
 
@@ -86,7 +88,12 @@ def judge(findings: list[dict], ledger: list[Row]) -> dict:
     for row in ledger:
         if row.verdict != "TP":
             continue
-        if row.line:
+        merged = _merged_into(row)
+        if merged is not None:
+            # A defect that is reported once, at the place the fix goes (another row's spot).
+            path, _, line = merged.rpartition(":")
+            hit = (row.repo, path, "", line, row.code) in found_keys
+        elif row.line:
             hit = row.key() in found_keys
         else:
             hit = (row.repo, row.path, row.cell, row.code) in found_files
@@ -94,6 +101,13 @@ def judge(findings: list[dict], ledger: list[Row]) -> dict:
             misses.append(row)
     reported_fp = [row for f, row in verdicts if row is not None and row.verdict == "FP"]
     return {"verdicts": verdicts, "misses": misses, "reported_fp": reported_fp}
+
+
+def _merged_into(row: Row) -> str | None:
+    """``merged into PATH:LINE: ...``: the same defect as the finding at PATH:LINE of the same repo."""
+    if not row.reason.startswith("merged into "):
+        return None
+    return row.reason[len("merged into "):].split(": ", 1)[0]
 
 
 def precision_table(verdicts: list[tuple[dict, Row | None]]) -> list[tuple[str, int, int, int, int]]:
