@@ -10,6 +10,7 @@ from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.dataflow import is_none_literal
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import layer_calls
@@ -37,6 +38,13 @@ l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not 
 import tensorflow as tf
 loss = tf.add_n([tf.nn.l2_loss(v) for v in self.layers_[0].trainable_variables])
 """,
+        # slim builds no biases where a normalizer_fn is set.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, biases_regularizer=slim.l2_regularizer(2e-4)):
+    net = slim.conv2d(images, 64, [3, 3])
+""",
         # Filters on the shape or on what to keep leave biases out as well.
         """
 import tensorflow as tf
@@ -51,6 +59,14 @@ b = tf.get_variable("b", [10])
 """,
     ]
     INVALID = [
+        # slim's arg_scope hands the bias regularizer to every conv layer.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+with slim.arg_scope([slim.conv2d], weights_regularizer=slim.l2_regularizer(2e-4),
+                    biases_regularizer=slim.l2_regularizer(2e-4)):
+    net = slim.conv2d(images, 64, [3, 3])
+""",
         # One name bound to biases in several places: one finding at the penalty.
         Invalid(
             """
@@ -155,6 +171,7 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                     "pass `regularizer=` to the weights' get_variable calls instead",
                     symbol=variable.symbol,
                 )
+        yield from self._arg_scope_biases(facts)
         for layer in layer_calls(facts):
             if layer.bias_regularizer is not None:
                 keyword = layer.bias_regularizer.keyword.value if layer.bias_regularizer.keyword else "bias_regularizer"
@@ -167,6 +184,26 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                         f"Remove `{keyword}`", edits.remove_argument(facts, layer.call.node, layer.bias_regularizer)
                     ),
                 )
+
+
+    def _arg_scope_biases(self, facts: ModuleFacts) -> Iterable[Finding]:
+        """``slim.arg_scope([slim.conv2d], biases_regularizer=...)``: every conv bias in the scope is penalized."""
+        for scope in facts.calls_named("slim.arg_scope"):
+            arg = scope.arg("biases_regularizer")
+            if arg is None or is_none_literal(arg.value):
+                continue
+            # slim builds no bias where a normalizer_fn is set or biases_initializer=None.
+            normalizer, initializer = scope.arg("normalizer_fn"), scope.arg("biases_initializer")
+            if (normalizer is not None and not is_none_literal(normalizer.value)) or (
+                initializer is not None and is_none_literal(initializer.value)
+            ):
+                continue
+            yield self.finding(
+                facts,
+                arg,
+                "`biases_regularizer` in this arg_scope penalizes the bias of every layer it covers",
+                fix=unsafe_fix("Remove `biases_regularizer`", edits.remove_argument(facts, scope.node, arg)),
+            )
 
 
 def _drop_term_fix(facts: ModuleFacts, term: PenaltyTerm, symbol: str) -> Fix | None:
