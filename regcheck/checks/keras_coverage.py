@@ -158,6 +158,24 @@ class Net(tf.keras.Model):
         self.head = tf.keras.layers.Dense(10)
         self.conv2 = tf.keras.layers.Conv2D(32, 3)
 """,
+        # A helper's conv built in a loop feeds the next block: hidden, even though it is the last
+        # kernel layer the builder reaches (DenseNet's dense block).
+        """
+from keras.layers import Conv2D, Input, concatenate
+from keras.models import Model
+from keras.regularizers import l2
+def conv_block(x, filters):
+    x = Conv2D(filters * 4, (1, 1), kernel_regularizer=l2(1e-4))(x)
+    return Conv2D(filters, (3, 3))(x)
+def dense_block(x, layers, filters):
+    for i in range(layers):
+        x = concatenate([x, conv_block(x, filters)])
+    return x
+def build():
+    inputs = Input((32, 32, 3))
+    x = Conv2D(16, (3, 3), kernel_regularizer=l2(1e-4))(inputs)
+    return Model(inputs, dense_block(x, 4, 12))
+""",
         # One functional model among others: its hidden layer is unpenalized.
         """
 import keras

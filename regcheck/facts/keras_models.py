@@ -34,6 +34,8 @@ class LayerUse:
     facts: ModuleFacts  # the module holding the layer call
     env: Env
     via: cst.Call | None  # the call in the model's own module that leads to the layer (None: built there)
+    # Every helper call on the way from the builder to the layer, outermost first (via is the first).
+    chain: tuple[tuple[ModuleFacts, cst.Call], ...] = ()
 
     def reg(self, target: str) -> Reg:
         kinds = [regularizer_kind(self.facts, arg.value, self.env) for arg in self.layer.regularizer_args(target)]
@@ -151,12 +153,19 @@ def expand(facts: ModuleFacts, scope: Scope, env: Env = EMPTY) -> ModelInfo:
 
 
 def expand_into(
-    info: ModelInfo, facts: ModuleFacts, scope: Scope, env: Env, via: cst.Call | None, depth: int, seen: set[cst.CSTNode]
+    info: ModelInfo,
+    facts: ModuleFacts,
+    scope: Scope,
+    env: Env,
+    via: cst.Call | None,
+    depth: int,
+    seen: set[cst.CSTNode],
+    chain: tuple[tuple[ModuleFacts, cst.Call], ...] = (),
 ) -> None:
     for call in _calls_by_scope(facts).get(scope, []):
         layer = layer_for_call(facts, call.node)
         if layer is not None:
-            info.uses.append(LayerUse(layer, facts, env, via))
+            info.uses.append(LayerUse(layer, facts, env, via, chain))
             continue
         if call.method == "add_loss":
             info.add_losses.append((facts, call))
@@ -173,7 +182,10 @@ def expand_into(
             if not builds_layers(callee_facts, definition):
                 continue  # prune: most calls reach no layer at all
             callee_env = _callee_env(facts, call.node, definition, callee_facts, env)
-            expand_into(info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition})
+            expand_into(
+                info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition},
+                (*chain, (facts, call.node)),
+            )
 
 
 def builds_layers(facts: ModuleFacts, definition: cst.CSTNode, depth: int = 0) -> bool:

@@ -181,7 +181,8 @@ def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wir
         node = call.node
         for target in wiring.applied(node):
             wiring.feed(wiring.arguments(node), target)
-        if node in wiring.producers and call.name is None:  # a helper call: its arguments feed it
+        if node in wiring.producers and (call.name is None or _layer_function(call.name)):
+            # A helper call, or a functional layer (`concatenate([x, y])`): its arguments feed it.
             wiring.feed(wiring.arguments(node), node)
         if call.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
             _wire_constructor(wiring, call.node)
@@ -190,6 +191,11 @@ def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wir
                 wiring.feed(wiring.inputs(call.node.args[0].value), model)
                 _chain_added(wiring, model, call.node)
     return wiring
+
+
+def _layer_function(name: str) -> bool:
+    """``keras.layers.concatenate`` / ``add`` / ``multiply``: a layer applied in the call that builds it."""
+    return name.startswith("keras.layers.") and name.rsplit(".", 1)[-1][:1].islower()
 
 
 def split_models(info: ModelInfo) -> list[ModelInfo]:
@@ -276,7 +282,8 @@ def _outputs(wiring: Wiring, unit: ModelInfo) -> list[LayerUse]:
     kernel_keys = {_key(u) for u in unit.uses if u.layer.kind == "kernel"}
     outputs = []
     for use in unit.uses:
-        if use.layer.kind != "kernel" or _reaches(wiring, _key(use), kernel_keys - {_key(use)}):
+        # Reaching itself counts: built in a loop, each instance feeds the next one.
+        if use.layer.kind != "kernel" or _reaches(wiring, _key(use), kernel_keys):
             continue
         if use.via is not None and not _last_in_own_scope(use):
             continue
@@ -285,9 +292,14 @@ def _outputs(wiring: Wiring, unit: ModelInfo) -> list[LayerUse]:
 
 
 def _last_in_own_scope(use: LayerUse) -> bool:
-    """No other kernel layer is built downstream of this one in the function that builds it."""
-    facts = use.facts
-    scope = _own_scope(facts, use.layer.call.node)
+    """No other kernel layer is built downstream of this one in the function that builds it, nor of the
+    helper call leading to it in each function on the way (``__conv_block`` called by ``__dense_block``)."""
+    steps = [(f, call) for f, call in use.chain[1:]] + [(use.facts, use.layer.call.node)]
+    return all(_last_in_scope(f, node) for f, node in steps)
+
+
+def _last_in_scope(facts: ModuleFacts, node: cst.Call) -> bool:
+    scope = _own_scope(facts, node)
     memo: dict[cst.CSTNode, tuple[Wiring, set[cst.CSTNode]]] = facts.derived.setdefault("keras_scope_wiring", {})
     if scope not in memo:
         local = expand(facts, scope)
@@ -295,8 +307,7 @@ def _last_in_own_scope(use: LayerUse) -> bool:
         kernels = {_key(u) for u in local.uses if u.layer.kind == "kernel"}
         memo[scope] = (wire(facts, scope, keys), kernels)
     wiring, kernels = memo[scope]
-    node = use.layer.call.node
-    return node in wiring.producers and not _reaches(wiring, node, kernels - {node})
+    return node in wiring.producers and not _reaches(wiring, node, kernels)
 
 
 def _own_scope(facts: ModuleFacts, node: cst.CSTNode) -> cst.CSTNode:
@@ -307,15 +318,16 @@ def _own_scope(facts: ModuleFacts, node: cst.CSTNode) -> cst.CSTNode:
 
 
 def _reaches(wiring: Wiring, start: cst.CSTNode, targets: set[cst.CSTNode]) -> bool:
-    seen = {start}
+    """Some target lies downstream of ``start`` (``start`` itself counts when a loop leads back to it)."""
+    seen: set[cst.CSTNode] = set()
     stack = list(wiring.downstream.get(start, ()))
     while stack:
         node = stack.pop()
+        if node in targets:
+            return True
         if node in seen:
             continue
         seen.add(node)
-        if node in targets:
-            return True
         stack.extend(wiring.downstream.get(node, ()))
     return False
 

@@ -19,7 +19,8 @@ def test_attribute_of_a_project_function_is_not_followed_as_a_class_member(tmp_p
     )
     code, out, err = run_cli(str(tmp_path), "--select", "ALL", "--no-cache", "--output-format", "concise")
     assert not error_lines(err), err
-    assert code == 1 and f"{train}:3:97: RC101" in out
+    # The head alone is left out: RC106, advice (info), so the run still passes the default gate.
+    assert code == 0 and f"{train}:3:97: RC106" in out
 
 
 def test_an_import_no_file_can_match_is_not_a_project_module(tmp_path: Path) -> None:
