@@ -146,6 +146,8 @@ class ProjectIndex:
             self._facts.move_to_end(path)
             return self._facts[path]
         facts = _parse(path, self._texts.get(path))
+        if facts is not None:
+            facts.project = self  # its own imports can be followed in turn (a model two modules away)
         self._facts[path] = facts
         if len(self._facts) > _MAX_CACHED:
             self._facts.popitem(last=False)

@@ -211,9 +211,13 @@ def builds_layers(facts: ModuleFacts, definition: cst.CSTNode, depth: int = 0) -
 
 
 def _uses_keras(facts: ModuleFacts, scope: cst.CSTNode) -> bool:
-    """A builder that calls Keras itself (a layer, Input, Model ...): worth following into other modules.
+    """A builder that calls Keras itself (a layer, Input, Model ...), or any code of a module that
+    imports TensorFlow or Keras (``def YOLOv3(x)`` calling ``common.convolutional`` from another
+    module): worth following into other modules.
 
-    Other modules are parsed to be read, so plain code that never touches Keras is not followed."""
+    Other modules are parsed to be read, so plain code of a module that never names TF/Keras is not followed."""
+    if facts.module_aliases:
+        return True
     memo: dict[cst.CSTNode, bool] = facts.derived.setdefault("keras_uses_keras", {})
     if scope not in memo:
         calls = _calls_by_scope(facts).get(scope, [])

@@ -188,3 +188,35 @@ def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> 
     _write(root, {"blocks.py": BLOCKS})  # train.py unchanged, but the blocks it imports now regularize
     assert cached_run() == ["train.py", "train.py"]
     assert cached_run() == ["train.py", "train.py"]
+
+
+def test_rc202_model_built_two_modules_away(tmp_path: Path) -> None:
+    # train.py -> core/yolo.py -> core/common.py, where every conv carries L2 (YOLOv3-style projects).
+    files = {
+        "core/__init__.py": "",
+        "core/common.py": """
+            import tensorflow as tf
+            def convolutional(x, filters):
+                return tf.keras.layers.Conv2D(filters, 3, kernel_regularizer=tf.keras.regularizers.l2(5e-4))(x)
+        """,
+        "core/yolo.py": """
+            import tensorflow as tf
+            import core.common as common
+            def YOLO(x):
+                return common.convolutional(common.convolutional(x, 32), 64)
+        """,
+        "train.py": """
+            import tensorflow as tf
+            from core.yolo import YOLO
+            inputs = tf.keras.layers.Input([416, 416, 3])
+            model = tf.keras.Model(inputs, YOLO(inputs))
+            optimizer = tf.keras.optimizers.Adam()
+            def train_step(images, target):
+                with tf.GradientTape() as tape:
+                    total_loss = compute_loss(model(images, training=True), target)
+                gradients = tape.gradient(total_loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        """,
+    }
+    root = _write(tmp_path, files)
+    assert [(Path(f["path"]).name, f["line"]) for f in _findings(root, "RC202")] == [("train.py", 10)]
