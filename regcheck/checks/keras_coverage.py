@@ -176,6 +176,12 @@ def build():
     x = Conv2D(16, (3, 3), kernel_regularizer=l2(1e-4))(inputs)
     return Model(inputs, dense_block(x, 4, 12))
 """,
+        # Regularizers handed over through a literal `**dict`.
+        """
+import tensorflow as tf
+reg = {"kernel_regularizer": tf.keras.regularizers.L2(1e-4)}
+model = tf.keras.Sequential([tf.keras.layers.Dense(10, **reg), tf.keras.layers.Dense(10), tf.keras.layers.Dense(1, **reg)])
+""",
         # One functional model among others: its hidden layer is unpenalized.
         """
 import keras

@@ -17,6 +17,11 @@ from regcheck.findings import Finding, Fix
 _SHARED_KEYWORDS = frozenset({"trainable", "collections", "validate_shape", "caching_device", "dtype", "constraint"})
 
 
+# Constructors that create a variable directly, ignoring scope regularizers (tfe.Variable is
+# tf.contrib.eager's spelling of tf.Variable).
+_PLAIN_VARIABLES = frozenset({"tf.Variable", "tf.contrib.eager.Variable"})
+
+
 class ScopeRegularizerOnPlainVariable(Check):
     code = "RC205"
     name = "scope-regularizer-on-plain-variable"
@@ -38,6 +43,13 @@ with tf.variable_scope("fc"):
 """,
     ]
     INVALID = [
+        # tf.contrib.eager's Variable is a plain variable too.
+        """
+import tensorflow.compat.v1 as tf
+import tensorflow.contrib.eager as tfe
+with tf.variable_scope("net", regularizer=tf.keras.regularizers.L2(0.1)):
+    w = tfe.Variable(tf.zeros([784, 10]))
+""",
         """
 import tensorflow.compat.v1 as tf
 with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
@@ -46,7 +58,7 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for call in facts.calls_named("tf.Variable"):
+        for call in facts.calls_named(_PLAIN_VARIABLES):
             scope = _regularizing_scope(facts, call)
             if scope is None:
                 continue

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from regcheck import tf_api
-from regcheck.facts.dataflow import literal_value, values_of
+from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.facts.module import CallFact, ModuleFacts
 from regcheck.facts.roles import Role, role_from_names
 
@@ -65,6 +65,14 @@ class KerasLayer:
     kind: str  # "kernel", "norm", "embedding", "weight" (add_weight), "other"
     keywords: dict[str, cst.Arg] = field(default_factory=dict)  # the call's keywords (partial's merged in)
     role: Role = Role.UNKNOWN  # add_weight: the role its name suggests
+    # Keywords passed through `**reg` from a literal dict: judged like arguments, reported nowhere
+    # (there is no argument node of their own to point at or remove).
+    unpacked: dict[str, cst.BaseExpression] = field(default_factory=dict)
+
+    def unpacked_regularizers(self, target: str) -> list[cst.BaseExpression]:
+        if self.kind == "weight":
+            return []
+        return [v for key, v in self.unpacked.items() if key not in self.keywords and tf_api.KERAS_REGULARIZER_KWARGS.get(key) == target]
 
     def regularizer_args(self, target: str) -> list[cst.Arg]:
         """The ``*_regularizer`` arguments that penalize ``target`` (kernel, bias, norm, embedding ...)."""
@@ -111,7 +119,7 @@ def _layer(facts: ModuleFacts, call: CallFact) -> KerasLayer | None:
         keywords = {**extra, **keywords}
     if name is not None and name.startswith("keras.layers."):
         cls = name.rsplit(".", 1)[1]
-        return KerasLayer(call, cls, layer_kind(cls), keywords)
+        return KerasLayer(call, cls, layer_kind(cls), keywords, unpacked=_unpacked_keywords(facts, call))
     if call.method == "add_weight" and call.class_def is not None:
         label = literal_value(call.value("name", 0))
         target = facts.parent(facts.parent(call.node) or call.node)
@@ -119,6 +127,22 @@ def _layer(facts: ModuleFacts, call: CallFact) -> KerasLayer | None:
         role = role_from_names(label if isinstance(label, str) else None, symbol)
         return KerasLayer(call, "add_weight", "weight", keywords, role)
     return None
+
+
+def _unpacked_keywords(facts: ModuleFacts, call: CallFact) -> dict[str, cst.BaseExpression]:
+    """``Dense(10, **reg)`` with ``reg = {"kernel_regularizer": l2(1e-4)}``: the literal dict's entries,
+    keyword -> value (later ones win, as in a call)."""
+    found: dict[str, cst.BaseExpression] = {}
+    for arg in call.node.args:
+        if arg.star != "**":
+            continue
+        for value in resolve_expr(facts, arg.value):
+            if isinstance(value, cst.Dict):
+                for element in value.elements:
+                    key = literal_value(element.key) if isinstance(element, cst.DictElement) else None
+                    if isinstance(key, str) and isinstance(element, cst.DictElement):
+                        found[key] = element.value
+    return found
 
 
 def layer_kind(cls: str) -> str:

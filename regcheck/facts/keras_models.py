@@ -38,7 +38,8 @@ class LayerUse:
     chain: tuple[tuple[ModuleFacts, cst.Call], ...] = ()
 
     def reg(self, target: str) -> Reg:
-        kinds = [regularizer_kind(self.facts, arg.value, self.env) for arg in self.layer.regularizer_args(target)]
+        values = [arg.value for arg in self.layer.regularizer_args(target)] + self.layer.unpacked_regularizers(target)
+        kinds = [regularizer_kind(self.facts, value, self.env) for value in values]
         for wanted in (Reg.L2, Reg.OTHER, Reg.UNKNOWN, Reg.ZERO):
             if wanted in kinds:
                 return wanted
