@@ -94,6 +94,12 @@ with tf.Graph().as_default():
 """,
     ]
     INVALID = [
+        # Weights kept in a list: only the last one is penalized.
+        """
+import tensorflow as tf
+weights = [tf.Variable(tf.random.normal([784, 256])), tf.Variable(tf.random.normal([256, 10]))]
+loss = data_loss + 0.01 * tf.nn.l2_loss(weights[-1])
+""",
         # A helper's weights belong to the graph of the code that calls it.
         """
 import tensorflow.compat.v1 as tf

@@ -73,6 +73,12 @@ def values_of(facts: ModuleFacts, node: cst.BaseExpression) -> Resolved:
                 for element in value.elements:
                     if isinstance(element, cst.DictElement) and _literal(element.key) == key:
                         result.values.append(element.value)
+            elif isinstance(value, (cst.List, cst.Tuple)) and isinstance(key, int):
+                # `weights[2]` of a literal list (a negative index counts from its end)
+                if -len(value.elements) <= key < len(value.elements) and not any(
+                    isinstance(e, cst.StarredElement) for e in value.elements
+                ):
+                    result.values.append(value.elements[key].value)
         if not result.values:
             result.external = True
     else:
@@ -106,6 +112,8 @@ def _literal(node: cst.BaseExpression | None) -> object:
         return node.evaluated_value
     if isinstance(node, cst.Integer):
         return node.evaluated_value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+        return -node.expression.evaluated_value
     return None
 
 

@@ -88,6 +88,13 @@ def _symbol_for(facts: ModuleFacts, call: cst.Call) -> tuple[str, str | None]:
             dict_name = facts.code(target.targets[0].target)
         if dict_name and key is not None:
             return f"{dict_name}[{facts.code(parent.key)}]", dict_name
+    if isinstance(parent, cst.Element):
+        holder = facts.parent(parent)
+        target = facts.parent(holder) if isinstance(holder, (cst.List, cst.Tuple)) else None
+        if isinstance(target, cst.Assign) and len(target.targets) == 1 and isinstance(target.targets[0].target, cst.Name):
+            assert isinstance(holder, (cst.List, cst.Tuple))
+            index = next(i for i, e in enumerate(holder.elements) if e is parent)
+            return f"{target.targets[0].target.value}[{index}]", None
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         return facts.code(parent.targets[0].target), None
     if isinstance(parent, (cst.AnnAssign,)):
