@@ -15,6 +15,7 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.dataflow import resolve_expr
 from regcheck.facts.subtrees import names_read
 from regcheck.findings import Edit, Finding, Fix
 
@@ -40,6 +41,13 @@ model.add_loss(lambda: 1e-4 * tf.reduce_sum(tf.square(dense.kernel)))
 """,
     ]
     INVALID = [
+        # The lambda is bound to a name first.
+        """
+import tf_keras as keras
+for layer in model.layers:
+    penalty = lambda: 1e-4 * keras.backend.sum(keras.backend.square(layer.kernel))
+    model.add_loss(penalty)
+""",
         # Keras 3: add_loss(lambda) raises.
         """
 import tensorflow as tf
@@ -63,6 +71,10 @@ for layer in model.layers:
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         for call in facts.calls_with_method("add_loss"):
             lam = call.value("loss", 0)
+            if isinstance(lam, cst.Name):
+                # `penalty = lambda: ...` then `add_loss(penalty)`: the lambda the name holds.
+                held = [v for v in resolve_expr(facts, lam) if isinstance(v, cst.Lambda)]
+                lam = held[0] if len(held) == 1 else None
             if not isinstance(lam, cst.Lambda):
                 continue
             late = [name for name in _free_names(lam) if _bound_by_enclosing_loop(facts, call.node, name)]
