@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from regcheck import tf_api
 from regcheck.checks.base import Check
 from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts.regularizer_functions import VOCABULARY as REGULARIZER_FUNCTION_VOCABULARY
 from regcheck.facts.regularizer_functions import (
     RegularizerFunction,
     calls_in,
@@ -38,7 +40,7 @@ class NumpyInRegularizer(Check):
     name = "numpy-in-regularizer"
     severity = "error"
     summary = "a regularizer applies numpy to its tensor"
-    triggers = (b"regularizer", b"Regularizer", b"add_loss")
+    triggers = tf_api.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
 
     VALID = [
         """

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from regcheck import tf_api
 from regcheck.checks.base import Check
 from regcheck.facts import ModuleFacts
+from regcheck.facts.regularizer_functions import VOCABULARY as REGULARIZER_FUNCTION_VOCABULARY
 from regcheck.facts.regularizer_functions import RegularizerFunction, calls_in, regularizer_functions
 from regcheck.facts.subtrees import discarded_arithmetic
 from regcheck.findings import Finding
@@ -54,7 +56,7 @@ class RegularizerResultDiscarded(Check):
     name = "regularizer-result-discarded"
     severity = "error"
     summary = "a regularizer returns nothing or discards its penalty"
-    triggers = (b"regularizer", b"Regularizer", b"add_loss")
+    triggers = tf_api.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
 
     VALID = [
         """
@@ -73,6 +75,13 @@ layer = tf.keras.layers.Dense(64, kernel_regularizer=l1)
 """,
     ]
     INVALID = [
+        # Called directly in the loss, not passed as a regularizer: the same mistake.
+        """
+import tensorflow as tf
+def weight_penalty(w):
+    tf.reduce_sum(tf.square(w))
+loss = data_loss + weight_penalty(w)
+""",
         """
 import tensorflow as tf
 def l1(w):

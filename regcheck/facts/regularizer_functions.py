@@ -115,11 +115,44 @@ def _collect(facts: ModuleFacts) -> list[RegularizerFunction]:
             target = value.func if inner is not None and inner.name is None else value
             for owner, node, cls in functions_of(facts, target, calls_return=inner is None):
                 add(owner, node, RegularizerUse(arg, "add_loss", call), cls)
+        if call.name is None and isinstance(call.node.func, cst.Name) and _added_as_penalty(facts, call):
+            # `loss = data_loss + my_reg(w)`: a function written to compute a penalty, called in the loss.
+            for owner, node, cls in functions_of(facts, call.node.func, calls_return=False):
+                add(owner, node, RegularizerUse(call.node, "loss", call), cls)
     for function in facts.functions:
         cls = _regularizer_class(facts, function)
         if cls is not None:
             add(facts, function, None, cls)
     return list(found.values())
+
+
+_PENALTY_WORDS = ("reg", "penalt", "decay", "l1", "l2", "ortho")
+_LOSS_WORDS = ("loss", "cost", "objective")
+# What a file must mention to hold a regularizer function: a regularizer keyword or class, add_loss,
+# or a penalty-named function / loss-named target (the prefilter's trigger words for RC401/RC404/RC407).
+VOCABULARY = (*REGULARIZER_KEYWORDS, "Regularizer", "add_loss", *_PENALTY_WORDS, *_LOSS_WORDS)
+
+
+def _added_as_penalty(facts: ModuleFacts, call: CallFact) -> bool:
+    """The call is a term added into a loss: an operand of ``+`` / ``+=`` in a statement that binds a
+    loss-named target, or a call of a function whose name says it computes a penalty."""
+    parent = facts.parent(call.node)
+    added = (isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Add)) or (
+        isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.AddAssign) and parent.value is call.node
+    )
+    if not added:
+        return False
+    assert isinstance(call.node.func, cst.Name)
+    if any(word in call.node.func.value.lower() for word in _PENALTY_WORDS):
+        return True
+    statement = next((a for a in facts.ancestors(call.node) if isinstance(a, (cst.Assign, cst.AugAssign))), None)
+    if isinstance(statement, cst.Assign):
+        targets = [facts.code(t.target) for t in statement.targets]
+    elif isinstance(statement, cst.AugAssign):
+        targets = [facts.code(statement.target)]
+    else:
+        return False
+    return any(word in target.lower() for target in targets for word in _LOSS_WORDS)
 
 
 def _describe(owner: ModuleFacts, node: cst.CSTNode, local: bool, cls: cst.ClassDef | None) -> RegularizerFunction:
