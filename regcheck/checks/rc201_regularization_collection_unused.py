@@ -10,6 +10,7 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import values_of
+from regcheck.facts.tf1_units import roots_of
 from regcheck.facts.training import (
     MinimizeFact,
     collection_registrations,
@@ -17,7 +18,6 @@ from regcheck.facts.training import (
     minimize_calls,
     reads_regularization_collection,
 )
-from regcheck.facts.tf1_units import roots_of
 from regcheck.findings import Finding, Fix
 
 # Expressions `x + reg` can follow without parentheses changing their meaning.

@@ -211,10 +211,14 @@ def _lets_biases_through(facts: ModuleFacts, test: cst.BaseExpression) -> bool:
             return any(w in word.lower() for w in _NORMALIZATION_WORDS) and "bias" not in word.lower()
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = test.expression
-        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute):
-            if inner.func.attr.value in ("startswith", "endswith", "__contains__") and inner.args:
-                word = literal_value(inner.args[0].value)
-                return isinstance(word, str) and any(w in word.lower() for w in _NORMALIZATION_WORDS)
+        if (
+            isinstance(inner, cst.Call)
+            and isinstance(inner.func, cst.Attribute)
+            and inner.func.attr.value in ("startswith", "endswith", "__contains__")
+            and inner.args
+        ):
+            word = literal_value(inner.args[0].value)
+            return isinstance(word, str) and any(w in word.lower() for w in _NORMALIZATION_WORDS)
     return False
 
 

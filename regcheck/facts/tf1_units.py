@@ -59,7 +59,8 @@ class _Segments:
 
 
 def _segments(facts: ModuleFacts) -> _Segments:
-    return facts.cached("tf1_segments", _compute_segments)
+    segments: _Segments = facts.cached("tf1_segments", _compute_segments)
+    return segments
 
 
 def _compute_segments(facts: ModuleFacts) -> _Segments:
@@ -96,7 +97,8 @@ def _is_graph_block(facts: ModuleFacts, statement: cst.CSTNode) -> bool:
 
 def _roots(facts: ModuleFacts) -> dict[cst.CSTNode, frozenset[Root]]:
     """Top-level def -> the roots it builds into: the segments and uncalled defs that call it."""
-    return facts.cached("tf1_roots", _compute_roots)
+    roots: dict[cst.CSTNode, frozenset[Root]] = facts.cached("tf1_roots", _compute_roots)
+    return roots
 
 
 def _compute_roots(facts: ModuleFacts) -> dict[cst.CSTNode, frozenset[Root]]:

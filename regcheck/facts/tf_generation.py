@@ -60,6 +60,8 @@ def tf1_era(facts: ModuleFacts) -> bool:
 
 def generation(facts: ModuleFacts, call: CallFact) -> Generation:
     via = _via(facts, call)
-    if via == "v1" or via == "v2":
-        return via
+    if via == "v1":
+        return "v1"
+    if via == "v2":
+        return "v2"
     return "v1" if tf1_era(facts) else "v2"

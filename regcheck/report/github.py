@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from regcheck.findings import Finding, Severity
 
@@ -17,7 +18,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def write_github(findings: list[Finding], stream: TextIO, notebook_line: Callable[[Finding], "int | None"] | None = None) -> None:
+def write_github(findings: list[Finding], stream: TextIO, notebook_line: Callable[[Finding], int | None] | None = None) -> None:
     for f in findings:
         where = ""
         line, end_line = f.line, f.end_line

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from regcheck import __version__
 from regcheck.catalog import RULES
@@ -44,7 +45,7 @@ def _rule_descriptor(code: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callable[[Finding], "int | None"] | None = None) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callable[[Finding], int | None] | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {
         "startLine": finding.line,
         "startColumn": finding.column,
@@ -94,7 +95,7 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
 
 
 def write_sarif(
-    findings: list[Finding], stream: TextIO, errors: list[str] | None = None, notebook_line: Callable[[Finding], "int | None"] | None = None
+    findings: list[Finding], stream: TextIO, errors: list[str] | None = None, notebook_line: Callable[[Finding], int | None] | None = None
 ) -> None:
     errors = errors or []
     codes = sorted({f.code for f in findings})

@@ -42,4 +42,5 @@ def test_a_syntax_error_in_a_partly_indented_cell_points_at_the_stored_column(tm
     path = _write(tmp_path, "import tensorflow as tf", "  x = 1\ny = (\n")
     code, out, err = run_cli(str(path), "--output-format", "json", "--no-cache")
     findings = json.loads(out)["findings"]
+    assert code == 1, err
     assert [(f["code"], f["cell"], f["line"]) for f in findings] == [("RC000", 2, 2)]

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 RC406 = "import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(out, labels)\n"
@@ -120,7 +119,7 @@ def test_fix_only_show_fixes_and_exit_non_zero_on_fix(project: Path) -> None:
     (project / "w.py").write_text(RC101)
     code, out, _ = run_cli("model.py", "w.py", "--fix-only", "--show-fixes")
     assert code == 0  # RC101 remains, but --fix-only reports nothing about it
-    assert out == "Fixed 1 finding:\n- model.py:\n    1 × RC406 (positional-logits-labels)\n"
+    assert out == "Fixed 1 finding:\n- model.py:\n    1 \N{MULTIPLICATION SIGN} RC406 (positional-logits-labels)\n"
     assert (project / "model.py").read_text() == FIXED
     (project / "model.py").write_text(RC406)
     assert run_cli("model.py", "--fix", "--exit-non-zero-on-fix")[0] == 1
@@ -144,6 +143,7 @@ def test_add_noqa_then_unused_noqa(project: Path) -> None:
 def test_unknown_noqa_codes_are_rc002_and_other_tools_codes_are_left_alone(project: Path) -> None:
     (project / "n.py").write_text("import tensorflow as tf\nx = tf.zeros([3])  # noqa: E501, RC1O2\ny = 1  # noqa: F401\n")
     code, out, _ = run_cli("n.py", "--output-format", "json")
+    assert code == 1
     (finding,) = json.loads(out)["findings"]
     assert (finding["code"], finding["line"], finding["message"]) == ("RC002", 2, "unused noqa: `RC1O2` is not a regcheck code")
     assert finding["fix"]["edits"][0]["content"] == "# noqa: E501"

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import nbformat
-
 from helpers import run_cli
 
 CELL = (
