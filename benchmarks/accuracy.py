@@ -107,7 +107,7 @@ def _merged_into(row: Row) -> str | None:
     """``merged into PATH:LINE: ...``: the same defect as the finding at PATH:LINE of the same repo."""
     if not row.reason.startswith("merged into "):
         return None
-    return row.reason[len("merged into "):].split(": ", 1)[0]
+    return row.reason[len("merged into ") :].split(": ", 1)[0]
 
 
 def precision_table(verdicts: list[tuple[dict, Row | None]]) -> list[tuple[str, int, int, int, int]]:
@@ -123,8 +123,11 @@ def apply_safe_fixes(corpus: Path) -> tuple[int, int, list[str]]:
         copy = Path(tmp) / "corpus"
         shutil.copytree(corpus, copy)
         before = {p: p.read_bytes() for p in copy.rglob("*.py")}
-        subprocess.run([sys.executable, "-m", "regcheck", ".", "--fix", "--exit-zero", "--no-cache", "-q"], cwd=copy,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "regcheck", ".", "--fix", "--exit-zero", "--no-cache", "-q"],
+            cwd=copy,
+            capture_output=True,
+        )
         changed, broken = 0, []
         for path, data in before.items():
             after = path.read_bytes()

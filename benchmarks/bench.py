@@ -225,7 +225,9 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
         add("name resolution (regcheck.facts.names)", clock() - start)
         collectors = [collector(facts) for collector in COLLECTORS]
         for collector in collectors:
-            wrapped = {name: timed(f"collector {type(collector).__name__}", m) for name, m in collector.get_visitors().items()}
+            wrapped = {
+                name: timed(f"collector {type(collector).__name__}", m) for name, m in collector.get_visitors().items()
+            }
             collector.get_visitors = lambda wrapped=wrapped: wrapped  # type: ignore[method-assign]
         before = sum(v for k, v in shares.items() if k.startswith("collector "))
         start = clock()
@@ -259,7 +261,9 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
     return rows
 
 
-def scaling(files: list[Path], root: Path, workdir: Path, python: list[str], env: dict[str, str], jobs: list[str]) -> list[Timing]:
+def scaling(
+    files: list[Path], root: Path, workdir: Path, python: list[str], env: dict[str, str], jobs: list[str]
+) -> list[Timing]:
     """Cold CPU against tree size: every 4th, every 2nd and every file of ``files`` (sorted paths
     under ``root``), each copied to its own tree and linted cold."""
     timings = []
@@ -272,12 +276,16 @@ def scaling(files: list[Path], root: Path, workdir: Path, python: list[str], env
             shutil.copyfile(path, target)
         size = sum(p.stat().st_size for p in chosen) / 1e6
         print(f"... scaling: regcheck cold on {label} ({len(chosen)} files)", file=sys.stderr, flush=True)
-        seconds, rss, code, output, cpu = run_timed([*python, "--no-cache", "--output-format", "json", *jobs, "."], tree, env)
+        seconds, rss, code, output, cpu = run_timed(
+            [*python, "--no-cache", "--output-format", "json", *jobs, "."], tree, env
+        )
         summary = summary_of(output)
         note = f"{len(chosen)} files, {size:.1f} MB; exit {code}"
         if cpu and summary.get("checked"):
             note += f"; {cpu / size:.2f} CPU s per MB"
-        timings.append(Timing(f"regcheck cold, {label} of the tree", "keras+tensorflow", seconds, rss, cpu, note, summary))
+        timings.append(
+            Timing(f"regcheck cold, {label} of the tree", "keras+tensorflow", seconds, rss, cpu, note, summary)
+        )
         shutil.rmtree(tree, ignore_errors=True)
     return timings
 
@@ -287,7 +295,9 @@ def jobs_comparison(tree: Path, where: str, python: list[str], env: dict[str, st
     timings = []
     for jobs in ("1", "2"):
         print(f"... regcheck cold -j {jobs} on {where}", file=sys.stderr, flush=True)
-        seconds, rss, code, output, cpu = run_timed([*python, "--no-cache", "--output-format", "json", "-j", jobs, where], tree, env)
+        seconds, rss, code, output, cpu = run_timed(
+            [*python, "--no-cache", "--output-format", "json", "-j", jobs, where], tree, env
+        )
         timings.append(Timing(f"regcheck cold -j {jobs}", where, seconds, rss, cpu, f"exit {code}", summary_of(output)))
     return timings
 
@@ -317,23 +327,54 @@ def floors(paths: list[Path], with_libcst: bool = False, with_own: bool = False)
             pass
     parse_time = time.perf_counter() - start
     size = sum(path.stat().st_size for path in passing)
-    counts = {"files": len(files), "names_tf": named, "pass_prefilter": len(passing), "pass_prefilter_mb": round(size / 1e6, 2)}
+    counts = {
+        "files": len(files),
+        "names_tf": named,
+        "pass_prefilter": len(passing),
+        "pass_prefilter_mb": round(size / 1e6, 2),
+    }
     tree = "+".join(p.name for p in paths)
     timings = [
-        Timing("floor: read + prefilter bytes", tree, read_time, cpu_seconds=read_time, note=f"{named} name TF/Keras, {len(passing)} pass"),
-        Timing("floor: ast.parse of prefiltered files", tree, parse_time, cpu_seconds=parse_time, note=f"{len(passing)} files"),
+        Timing(
+            "floor: read + prefilter bytes",
+            tree,
+            read_time,
+            cpu_seconds=read_time,
+            note=f"{named} name TF/Keras, {len(passing)} pass",
+        ),
+        Timing(
+            "floor: ast.parse of prefiltered files",
+            tree,
+            parse_time,
+            cpu_seconds=parse_time,
+            note=f"{len(passing)} files",
+        ),
     ]
     if with_libcst:
         print(f"... floor: libcst parse + scopes on {tree}", file=sys.stderr, flush=True)
         cpu = libcst_floor(passing)
         note = f"{len(passing)} files, {size / 1e6:.1f} MB, one process"
-        timings.append(Timing("floor: libcst parse + ScopeProvider of prefiltered files", tree, None, cpu_seconds=cpu, note=note))
+        timings.append(
+            Timing("floor: libcst parse + ScopeProvider of prefiltered files", tree, None, cpu_seconds=cpu, note=note)
+        )
     if with_libcst or with_own:
         print(f"... floor: libcst parse alone, and + own name resolution, on {tree}", file=sys.stderr, flush=True)
         note = f"{len(passing)} files, {size / 1e6:.1f} MB, one process"
-        timings.append(Timing("floor: libcst parse alone of prefiltered files", tree, None, cpu_seconds=parse_floor(passing), note=note))
+        timings.append(
+            Timing(
+                "floor: libcst parse alone of prefiltered files",
+                tree,
+                None,
+                cpu_seconds=parse_floor(passing),
+                note=note,
+            )
+        )
         cpu = own_resolution_floor(passing)
-        timings.append(Timing("floor: libcst parse + own name resolution of prefiltered files", tree, None, cpu_seconds=cpu, note=note))
+        timings.append(
+            Timing(
+                "floor: libcst parse + own name resolution of prefiltered files", tree, None, cpu_seconds=cpu, note=note
+            )
+        )
     return timings, counts
 
 
@@ -432,9 +473,25 @@ def startup(python: list[str], env: dict[str, str], workdir: Path, repeat: int =
     libcst_only, _rss, _c, _o, cpu = run_timed([sys.executable, "-c", "import libcst"], folder, env)
     timings.append(Timing('python -c "import libcst"', "-", libcst_only, cpu_seconds=cpu))
     cpu = min(libcst_floor([target]) for _ in range(3))
-    timings.append(Timing("floor: libcst parse + ScopeProvider (in-process)", "500-line model.py", None, cpu_seconds=cpu, note="best of 3"))
+    timings.append(
+        Timing(
+            "floor: libcst parse + ScopeProvider (in-process)",
+            "500-line model.py",
+            None,
+            cpu_seconds=cpu,
+            note="best of 3",
+        )
+    )
     cpu = min(own_resolution_floor([target]) for _ in range(3))
-    timings.append(Timing("floor: libcst parse + own name resolution (in-process)", "500-line model.py", None, cpu_seconds=cpu, note="best of 3"))
+    timings.append(
+        Timing(
+            "floor: libcst parse + own name resolution (in-process)",
+            "500-line model.py",
+            None,
+            cpu_seconds=cpu,
+            note="best of 3",
+        )
+    )
     return timings
 
 
@@ -469,13 +526,19 @@ def warm_relint(env: dict[str, str], workdir: Path, repeat: int = 21) -> Timing:
     target = folder / "model.py"
     target.write_text(model_file(500))
     result = subprocess.run(
-        [sys.executable, "-c", _WARM_RELINT, str(target), str(repeat)], cwd=folder, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _WARM_RELINT, str(target), str(repeat)],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     name = "warm re-lint after an edit (Workspace.lint, in-process)"
     if result.returncode != 0:
         return Timing(name, "500-line model.py", None, note=f"failed: {result.stderr.strip().splitlines()[-1:]}")
     data = json.loads(result.stdout)
-    note = f"median of {repeat} edits, best {data['best'] * 1000:.0f} ms; first lint in the process {data['first']:.2f} s"
+    note = (
+        f"median of {repeat} edits, best {data['best'] * 1000:.0f} ms; first lint in the process {data['first']:.2f} s"
+    )
     return Timing(name, "500-line model.py", data["wall"], cpu_seconds=data["cpu"], note=note)
 
 
@@ -491,7 +554,9 @@ def summary_of(output: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paths", nargs="*", type=Path, help="trees to use instead of the installed keras + tensorflow")
+    parser.add_argument(
+        "--paths", nargs="*", type=Path, help="trees to use instead of the installed keras + tensorflow"
+    )
     parser.add_argument("--skip-fixit", action="store_true", help="do not run fixit (it takes minutes)")
     parser.add_argument("--fixit-timeout", type=float, default=3600, help="seconds before fixit is stopped")
     parser.add_argument("--jobs", type=int, default=0, help="regcheck -j (default: one per core)")
@@ -531,7 +596,9 @@ def main(argv: list[str] | None = None) -> int:
     def timed(name: str, where: str, cmd: list[str], timeout: float | None = None, cwd: Path = tree) -> Timing:
         print(f"... {name} on {where}", file=sys.stderr, flush=True)
         seconds, rss, code, output, cpu = run_timed(cmd, cwd, env, timeout)
-        timing = Timing(name, where, seconds, rss, cpu, "timed out" if seconds is None else f"exit {code}", summary_of(output))
+        timing = Timing(
+            name, where, seconds, rss, cpu, "timed out" if seconds is None else f"exit {code}", summary_of(output)
+        )
         results.append(timing)
         return timing
 
@@ -552,7 +619,11 @@ def main(argv: list[str] | None = None) -> int:
     if "peers" not in only:
         return finish(results, {}, {first.name: counts_first, everything: counts_all}, shares, workdir, args.keep)
 
-    cold_first = timed("regcheck cold (--no-cache)", first.name, [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name])
+    cold_first = timed(
+        "regcheck cold (--no-cache)",
+        first.name,
+        [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name],
+    )
     fill = timed("regcheck cold, filling the cache", everything, [*regcheck, "--output-format", "json", *jobs, *names])
     warm = timed("regcheck warm (cache)", everything, [*regcheck, "--output-format", "json", *jobs, *names])
     ruff_first = timed("ruff check --no-cache", first.name, ["ruff", "check", "--no-cache", first.name])
@@ -569,7 +640,9 @@ def main(argv: list[str] | None = None) -> int:
     if fixit and fixit.seconds and cold_first.seconds:
         ratios["fixit / regcheck cold (keras)"] = fixit.seconds / cold_first.seconds
     elif fixit:
-        ratios["fixit / regcheck cold (keras)"] = f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
+        ratios["fixit / regcheck cold (keras)"] = (
+            f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
+        )
     if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
         ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
     libcst_first = next((t for t in results if t.name.startswith("floor: libcst parse + ScopeProvider")), None)
@@ -601,7 +674,9 @@ def finish(
             ratios["regcheck cold -j 1 / -j 2, wall"] = one.seconds / two.seconds
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
         "counts": counts,
         "timings": [asdict(t) for t in results],
@@ -632,7 +707,9 @@ def table(results: list[Timing], ratios: dict, report: dict) -> str:
         cpu = f"{t.cpu_seconds:.2f}" if t.cpu_seconds is not None else "-"
         note = t.note
         if t.extra:
-            note += f"; files {t.extra.get('files')}, checked {t.extra.get('checked')}, findings {t.extra.get('findings')}"
+            note += (
+                f"; files {t.extra.get('files')}, checked {t.extra.get('checked')}, findings {t.extra.get('findings')}"
+            )
         lines.append(f"| {t.name} | {t.tree} | {seconds} | {cpu} | {rss} | {note} |")
     lines.append("")
     for name, value in ratios.items():

@@ -75,8 +75,10 @@ def main() -> None:
     for size in sizes:
         ops, blocks, ir_ops, extract, analysis, findings = measure(size)
         total = extract + analysis
-        print(f"{ops:>10} {blocks:>7} {ir_ops:>8} {extract:>10.2f} {analysis:>10.2f} {total:>8.2f} "
-              f"{1e6 * total / ops:>7.1f} {findings}")
+        print(
+            f"{ops:>10} {blocks:>7} {ir_ops:>8} {extract:>10.2f} {analysis:>10.2f} {total:>8.2f} "
+            f"{1e6 * total / ops:>7.1f} {findings}"
+        )
 
 
 if __name__ == "__main__":

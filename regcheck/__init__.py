@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 
 # Files whose contents decide the settings: configuration and dependency declarations.
-_DECIDING = frozenset({"regcheck.toml", "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"})
+_DECIDING = frozenset(
+    {"regcheck.toml", "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"}
+)
 _SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], "Settings"]] = {}
 
 
@@ -48,7 +50,9 @@ def _stamp(start: Path, config: Path | None) -> tuple[Any, ...]:
             with os.scandir(directory) as entries:
                 for entry in entries:
                     name = entry.name
-                    if name in _DECIDING or (name.startswith("requirements") and (name.endswith(".txt") or name == "requirements")):
+                    if name in _DECIDING or (
+                        name.startswith("requirements") and (name.endswith(".txt") or name == "requirements")
+                    ):
                         info = entry.stat()
                         stamp.append((entry.path, info.st_mtime_ns, info.st_size))
                         if name == "requirements" and entry.is_dir():
@@ -68,7 +72,9 @@ def _stamp_dir(path: str) -> tuple[Any, ...]:
     import os
 
     with os.scandir(path) as entries:
-        return tuple(sorted((e.path, e.stat().st_mtime_ns, e.stat().st_size) for e in entries if e.name.endswith(".txt")))
+        return tuple(
+            sorted((e.path, e.stat().st_mtime_ns, e.stat().st_size) for e in entries if e.name.endswith(".txt"))
+        )
 
 
 def _settings(
@@ -81,8 +87,14 @@ def _settings(
         raise ValueError(f"keras must be one of {', '.join(map(repr, KERAS_SETTINGS))} (got {keras!r})")
     chosen = None if select is None else [select] if isinstance(select, str) else list(select)
     config_path = Path(config) if config is not None else None
-    key = (str(start.resolve()), str(Path.cwd()), tuple(chosen) if chosen is not None else None, keras,
-           str(config_path), isolated)
+    key = (
+        str(start.resolve()),
+        str(Path.cwd()),
+        tuple(chosen) if chosen is not None else None,
+        keras,
+        str(config_path),
+        isolated,
+    )
     stamp = _stamp(start, config_path)
     memo = _SETTINGS_MEMO.get(key)
     if memo is not None and memo[0] == stamp:
@@ -202,7 +214,9 @@ def _apply_notebook_fixes(source: str, findings: list[Finding], unsafe: bool) ->
     keras = next((f.keras for f in findings if f.keras), None)
     document = build_document(path, source, codes)
     wanted = set(findings)
-    module = [f for f in lint_text(path, document.text, codes, keras=keras).findings if map_finding(document, f) in wanted]
+    module = [
+        f for f in lint_text(path, document.text, codes, keras=keras).findings if map_finding(document, f) in wanted
+    ]
     fixed = _apply_text_fixes(document.text, module, unsafe)
     if fixed == document.text:
         return source
@@ -233,7 +247,9 @@ def tensorflow_missing() -> bool:
 
 def _require_tensorflow(feature: str) -> None:
     if tensorflow_missing():
-        raise ModuleNotFoundError(f"{feature} needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}", name="tensorflow")
+        raise ModuleNotFoundError(
+            f"{feature} needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}", name="tensorflow"
+        )
 
 
 def trace(entry: str, args: Iterable[str] = (), timeout: float = 120) -> Any:

@@ -64,7 +64,9 @@ class ResultCache:
         self.directory = self.base / _namespace(settings_fingerprint)
 
     def _entry(self, path: str, codes: frozenset[str]) -> Path:
-        key = hashlib.blake2b(f"{path}\0{','.join(sorted(codes))}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = hashlib.blake2b(
+            f"{path}\0{','.join(sorted(codes))}".encode("utf-8", "surrogatepass"), digest_size=16
+        ).hexdigest()
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, path: str, codes: frozenset[str], digest: str) -> CachedResult | None:
@@ -116,7 +118,13 @@ class RunCache:
             dependencies[dep] = digest
         resolutions = [(d, f, lvl, r) for (d, f, lvl), r in record.resolutions.items()]
         result = CachedResult(
-            list(report.findings), list(report.problems), report.parsed, report.analysed, report.cells, dependencies, resolutions
+            list(report.findings),
+            list(report.problems),
+            report.parsed,
+            report.analysed,
+            report.cells,
+            dependencies,
+            resolutions,
         )
         self.cache.put(source.path, codes, content_hash(source.raw), result)
 
@@ -210,7 +218,23 @@ def _finding_to_data(finding: Finding) -> list[Any]:
 
 
 def _finding_from_data(data: list[Any]) -> Finding:
-    code, name, severity, path, line, column, end_line, end_column, message, symbol, source, cell, fix_data, extra, keras = data
+    (
+        code,
+        name,
+        severity,
+        path,
+        line,
+        column,
+        end_line,
+        end_column,
+        message,
+        symbol,
+        source,
+        cell,
+        fix_data,
+        extra,
+        keras,
+    ) = data
     fix = None
     if fix_data is not None:
         applicability, fix_message, edits, imports = fix_data

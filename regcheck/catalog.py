@@ -51,7 +51,14 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 # fails while both exist), so this list only shrinks.
 AWAITING: tuple[RuleInfo, ...] = (
     RuleInfo("RC002", "unused-noqa", _W, "a noqa comment names an unknown code or suppresses nothing", "safe"),
-    RuleInfo("RC101", "unregularized-weight", _W, "some weights of a model are penalized and others are not", "unsafe", graph=True),
+    RuleInfo(
+        "RC101",
+        "unregularized-weight",
+        _W,
+        "some weights of a model are penalized and others are not",
+        "unsafe",
+        graph=True,
+    ),
     RuleInfo("RC102", "regularized-bias", _W, "a bias is penalized", "unsafe", graph=True),
 )
 
@@ -81,7 +88,9 @@ def declared_rules(directory: Path = _CHECKS_DIR) -> list[RuleInfo]:
                 try:
                     values.setdefault(key, ast.literal_eval(literal))
                 except (ValueError, SyntaxError):
-                    raise CatalogError(f"{path.name}, class {match.group(1)}: {key} must be a one-line literal") from None
+                    raise CatalogError(
+                        f"{path.name}, class {match.group(1)}: {key} must be a one-line literal"
+                    ) from None
             if "code" in values and "name" in values:
                 found.append(_info(values, path))
     return found

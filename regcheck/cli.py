@@ -35,7 +35,9 @@ def _check_parser() -> argparse.ArgumentParser:
             "RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error."
         ),
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to check (default: .); - reads stdin")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories to check (default: .); - reads stdin"
+    )
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix or --diff)")
     parser.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them")
@@ -45,14 +47,30 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--add-noqa", action="store_true", help="add # noqa comments to the lines with findings")
     # Repeated --select / --ignore / ... accumulate, as in ruff.
     parser.add_argument("--select", type=_csv, action="extend", help="rules to enable (codes, prefixes, names, ALL)")
-    parser.add_argument("--extend-select", type=_csv, action="extend", default=[], help="rules to enable on top of the selection")
+    parser.add_argument(
+        "--extend-select", type=_csv, action="extend", default=[], help="rules to enable on top of the selection"
+    )
     parser.add_argument("--ignore", type=_csv, action="extend", default=[], help="rules to disable")
-    parser.add_argument("--exclude", type=_csv, action="extend", help="gitignore-style patterns to skip (replaces the configured ones)")
-    parser.add_argument("--extend-exclude", type=_csv, action="extend", default=[], help="patterns to skip on top of the configured ones")
-    parser.add_argument("--force-exclude", action="store_true", help="apply the excludes to files named on the command line too (pre-commit)")
+    parser.add_argument(
+        "--exclude", type=_csv, action="extend", help="gitignore-style patterns to skip (replaces the configured ones)"
+    )
+    parser.add_argument(
+        "--extend-exclude",
+        type=_csv,
+        action="extend",
+        default=[],
+        help="patterns to skip on top of the configured ones",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply the excludes to files named on the command line too (pre-commit)",
+    )
     parser.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     parser.add_argument(
-        "--keras", choices=("auto", "3", "2"), help="the Keras the code runs on (default: auto, from the declared dependencies)"
+        "--keras",
+        choices=("auto", "3", "2"),
+        help="the Keras the code runs on (default: auto, from the declared dependencies)",
     )
     parser.add_argument(
         "--output-format", choices=("full", "concise", "json", "github", "sarif"), default="full", help="report format"
@@ -65,7 +83,9 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     parser.add_argument("--show-settings", action="store_true", help="print the settings in effect and exit")
     parser.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colored output (default: auto)")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colored output (default: auto)"
+    )
     parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
     parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
@@ -256,7 +276,9 @@ def run_check(args: argparse.Namespace) -> int:
     )
     start = Path(paths[0]) if paths[0] != "-" else Path(args.stdin_filename or ".")
     try:
-        settings = load_settings(start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated)
+        settings = load_settings(
+            start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated
+        )
     except ConfigError as exc:
         sys.stderr.write(f"regcheck: error: {exc}\n")
         return EXIT_ERROR
@@ -506,7 +528,9 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
     text_format = args.output_format in ("full", "concise")
     if text_format and not args.quiet:
         for item in state.refuted:
-            sys.stderr.write(f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n")
+            sys.stderr.write(
+                f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n"
+            )
     stream: TextIO
     handle = None
     if args.output_file:
@@ -532,7 +556,13 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
             write_statistics(findings, stream, args.output_format)
         elif not (args.diff and text_format):
             write_report(
-                findings, args.output_format, stream, summary=summary, lines=state.lines.get, errors=state.problems, quiet=args.quiet
+                findings,
+                args.output_format,
+                stream,
+                summary=summary,
+                lines=state.lines.get,
+                errors=state.problems,
+                quiet=args.quiet,
             )
             if not findings and not state.problems and not args.quiet and text_format and not state.fixed:
                 stream.write("All checks passed!\n")

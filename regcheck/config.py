@@ -162,7 +162,9 @@ def load_settings(
     where = str(path) if path else "settings"
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.regcheck] (known: {', '.join(sorted(KNOWN_KEYS))})")
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} in [tool.regcheck] (known: {', '.join(sorted(KNOWN_KEYS))})"
+        )
     root = path.parent if path else Path.cwd()
 
     select = set(DEFAULT_SELECT)
@@ -179,7 +181,10 @@ def load_settings(
     if not isinstance(per_file, dict):
         raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [codes]")
     per_file_ignores = tuple(
-        (pattern, frozenset(resolve_selectors(_as_list(codes, f"{where}: per-file-ignores"), f"{where}: per-file-ignores")))
+        (
+            pattern,
+            frozenset(resolve_selectors(_as_list(codes, f"{where}: per-file-ignores"), f"{where}: per-file-ignores")),
+        )
         for pattern, codes in per_file.items()
     )
     exclude = _list(table, "exclude", where) if overrides.exclude is None else overrides.exclude

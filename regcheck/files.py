@@ -215,7 +215,10 @@ def write_source_atomic(source: SourceFile, new_text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_name, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown") and (os.stat(temp_name).st_uid, os.stat(temp_name).st_gid) != (info.st_uid, info.st_gid):
+        if hasattr(os, "chown") and (os.stat(temp_name).st_uid, os.stat(temp_name).st_gid) != (
+            info.st_uid,
+            info.st_gid,
+        ):
             try:
                 os.chown(temp_name, info.st_uid, info.st_gid)
             except OSError:
@@ -312,7 +315,9 @@ def _force_excluded(path: Path, root: Path, excluded: pathspec.PathSpec) -> bool
     for index in range(len(parts)):
         prefix = "/".join(parts[: index + 1])
         is_dir = index < len(parts) - 1 or path.is_dir()
-        if excluded.match_file(parts[index] + ("/" if is_dir else "")) or excluded.match_file(prefix + ("/" if is_dir else "")):
+        if excluded.match_file(parts[index] + ("/" if is_dir else "")) or excluded.match_file(
+            prefix + ("/" if is_dir else "")
+        ):
             return True
     return False
 
@@ -342,7 +347,9 @@ def _relative_to(path: Path, root: Path) -> str | None:
         return None
 
 
-def _walk(top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore: bool, problems: list[Problem]) -> Iterator[str]:
+def _walk(
+    top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore: bool, problems: list[Problem]
+) -> Iterator[str]:
     ignores: list[tuple[Path, pathspec.PathSpec]] | None = None  # None: no .gitignore at all, nested ones included
     if respect_gitignore:
         ignores = _parent_gitignores(top)
@@ -374,7 +381,11 @@ def _load_gitignore(path: Path) -> pathspec.PathSpec:
 
 
 def _ignored(
-    path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, ignores: list[tuple[Path, pathspec.PathSpec]] | None
+    path: Path,
+    is_dir: bool,
+    root: Path,
+    excluded: pathspec.PathSpec,
+    ignores: list[tuple[Path, pathspec.PathSpec]] | None,
 ) -> bool:
     suffix = "/" if is_dir else ""
     if excluded.match_file(path.name + suffix):

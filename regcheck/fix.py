@@ -53,7 +53,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions refer to ``text``), converting their newlines."""
     starts = _line_starts(text)
     resolved = sorted(
-        ((_offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column), e.content) for e in edits),
+        (
+            (_offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column), e.content)
+            for e in edits
+        ),
         reverse=True,
     )
     for start, end, content in resolved:
@@ -77,7 +80,9 @@ def _overlaps(a: Fix, b: Fix) -> bool:
     return False
 
 
-def _choose(findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], bool] = lambda fix: False) -> list[Finding]:
+def _choose(
+    findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], bool] = lambda fix: False
+) -> list[Finding]:
     """Findings whose fixes do not overlap, in file order; the rest wait for the next round."""
     chosen: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
@@ -109,10 +114,14 @@ def add_imports(text: str, imports: Iterable[str]) -> str:
         if isinstance(node, cst.Import):
             for alias in node.names:
                 AddImportsVisitor.add_needed_import(context, alias.evaluated_name, asname=alias.evaluated_alias)
-        elif isinstance(node, cst.ImportFrom) and node.module is not None and not isinstance(node.names, cst.ImportStar):
+        elif (
+            isinstance(node, cst.ImportFrom) and node.module is not None and not isinstance(node.names, cst.ImportStar)
+        ):
             module_name = cst.helpers.get_full_name_for_node(node.module) or ""
             for alias in node.names:
-                AddImportsVisitor.add_needed_import(context, module_name, alias.evaluated_name, asname=alias.evaluated_alias)
+                AddImportsVisitor.add_needed_import(
+                    context, module_name, alias.evaluated_name, asname=alias.evaluated_alias
+                )
     return AddImportsVisitor(context).transform_module(module).code
 
 
@@ -196,7 +205,9 @@ def _finding_key(finding: Finding) -> tuple[object, ...]:
     return (finding.code, finding.symbol, _DIGITS.sub("#", finding.message))
 
 
-def fix_text(text: str, lint: Callable[[str], list[Finding]], unsafe: bool, findings: list[Finding] | None = None) -> FixResult:
+def fix_text(
+    text: str, lint: Callable[[str], list[Finding]], unsafe: bool, findings: list[Finding] | None = None
+) -> FixResult:
     """Fix until nothing applicable is left (or MAX_ROUNDS), re-linting after every round.
 
     Every round applies non-overlapping fixes together. A round whose result does

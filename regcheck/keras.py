@@ -15,7 +15,9 @@ from typing import Any
 try:
     import keras
 except ImportError:  # one line that says what to install, not a traceback from deep inside
-    raise ModuleNotFoundError("regcheck.keras needs TensorFlow and Keras: pip install 'regcheck[tensorflow]'", name="keras") from None
+    raise ModuleNotFoundError(
+        "regcheck.keras needs TensorFlow and Keras: pip install 'regcheck[tensorflow]'", name="keras"
+    ) from None
 
 
 from regcheck.graph.registry import record_creation_sites

@@ -37,7 +37,16 @@ DEFAULT = "3"
 
 # Distributions that install TensorFlow (whose tf.keras is Keras 3 from 2.16 on).
 _TENSORFLOW = frozenset(
-    {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel", "tensorflow-aarch64", "tf-nightly", "tf-nightly-cpu"}
+    {
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-macos",
+        "tensorflow-intel",
+        "tensorflow-aarch64",
+        "tf-nightly",
+        "tf-nightly-cpu",
+    }
 )
 _TF_KERAS = frozenset({"tf-keras", "tf-keras-nightly"})
 _KERAS = frozenset({"keras", "keras-nightly"})
@@ -283,7 +292,9 @@ def _setup_py(path: Path) -> Iterator[Requirement]:
             entries = _strings(value) if isinstance(value, list) else []
             if isinstance(value, dict):
                 for group in value.values():
-                    entries.extend(_strings(group) if isinstance(group, list) else [group] if isinstance(group, str) else [])
+                    entries.extend(
+                        _strings(group) if isinstance(group, list) else [group] if isinstance(group, str) else []
+                    )
             for entry in entries:
                 req = parse_requirement(entry, path.name)
                 if req is not None:

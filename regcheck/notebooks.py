@@ -203,7 +203,12 @@ class _Scanner:
 
 def _is_magic(line: str) -> bool:
     stripped = line.lstrip()
-    return stripped[:1] in ("%", "!") or bool(_HELP.match(line)) or bool(_ASSIGNED_MAGIC.match(line)) or _is_automagic(line)
+    return (
+        stripped[:1] in ("%", "!")
+        or bool(_HELP.match(line))
+        or bool(_ASSIGNED_MAGIC.match(line))
+        or _is_automagic(line)
+    )
 
 
 def _is_automagic(line: str) -> bool:
@@ -307,7 +312,11 @@ def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozen
         error = _cell_syntax_error(path, cell.number, body)
         if error is not None:
             if "RC000" in codes:
-                shift = len(indent) if stripped is None or (0 < error.line <= len(stripped) and stripped[error.line - 1]) else 0
+                shift = (
+                    len(indent)
+                    if stripped is None or (0 < error.line <= len(stripped) and stripped[error.line - 1])
+                    else 0
+                )
                 errors.append(error.with_changes(column=error.column + shift, end_column=error.end_column + shift))
             continue
         if indent:
@@ -333,7 +342,9 @@ def _cell_syntax_error(path: str, number: int, body: str) -> Finding | None:
         return None
     line, column, message = error
     info = RULES["RC000"]
-    return Finding(info.code, info.name, info.severity, path, line, column, line, column, f"syntax error: {message}", cell=number)
+    return Finding(
+        info.code, info.name, info.severity, path, line, column, line, column, f"syntax error: {message}", cell=number
+    )
 
 
 def _to_cell(document: Document, line: int) -> tuple[int, int]:
@@ -369,7 +380,13 @@ def map_finding(document: Document, finding: Finding) -> Finding:
         if not (0 < line <= len(flags) and flags[line - 1]):
             shift = 0
     return finding.with_changes(
-        cell=cell, line=line, column=finding.column + shift, end_line=end_line, end_column=end_column + shift, fix=fix, message=message
+        cell=cell,
+        line=line,
+        column=finding.column + shift,
+        end_line=end_line,
+        end_column=end_column + shift,
+        fix=fix,
+        message=message,
     )
 
 
@@ -412,7 +429,9 @@ def split_cells(document: Document, fixed: str) -> dict[int, str] | None:
                 used.add(ident)
                 line = document.masked[ident] + line[len(line.rstrip("\r\n")) :]
             out.append(line)
-        restored_text = _restore_indent("".join(out), document.indents.get(cell.number, ""), document.partial.get(cell.number))
+        restored_text = _restore_indent(
+            "".join(out), document.indents.get(cell.number, ""), document.partial.get(cell.number)
+        )
         if restored_text is None:
             return None
         text = restored_text
@@ -442,9 +461,7 @@ def _store(cell: Cell, text: str) -> None:
 
 def cell_diff(path: str, number: int, before: str, after: str) -> str:
     label = f"{path}:cell {number}"
-    lines = difflib.unified_diff(
-        _lines_with_newline(before), _lines_with_newline(after), f"a/{label}", f"b/{label}"
-    )
+    lines = difflib.unified_diff(_lines_with_newline(before), _lines_with_newline(after), f"a/{label}", f"b/{label}")
     return "".join(lines)
 
 

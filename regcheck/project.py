@@ -130,7 +130,11 @@ class ProjectIndex:
         key = (path, words)
         if key not in self._mention:
             try:
-                data = self._texts[path].encode("utf-8", "surrogatepass") if path in self._texts else Path(path).read_bytes()
+                data = (
+                    self._texts[path].encode("utf-8", "surrogatepass")
+                    if path in self._texts
+                    else Path(path).read_bytes()
+                )
             except OSError:
                 data = b""
             self._mention[key] = any(word in data for word in words)

@@ -180,9 +180,13 @@ def unused_noqa(path: str, source: str, findings: list[Finding], codes: frozense
             if code not in RULES:
                 stale.append(token)
                 reasons.append(f"`{token}` is not a regcheck code")
-            elif code in codes and (code not in used_file if directive.file_level else (directive.line, code) not in used_lines):
+            elif code in codes and (
+                code not in used_file if directive.file_level else (directive.line, code) not in used_lines
+            ):
                 stale.append(token)
-                reasons.append(f"`{code}` suppresses nothing {'in this file' if directive.file_level else 'on this line'}")
+                reasons.append(
+                    f"`{code}` suppresses nothing {'in this file' if directive.file_level else 'on this line'}"
+                )
         if not stale:
             continue
         kept = [t for t in directive.tokens if t not in stale]
@@ -203,8 +207,16 @@ def unused_noqa(path: str, source: str, findings: list[Finding], codes: frozense
             message = "remove the directive"
         out.append(
             Finding(
-                info.code, info.name, info.severity, path, directive.line, start + 1, directive.line, end + 1,
-                f"unused noqa: {'; '.join(reasons)}", fix=Fix(Applicability.SAFE, message, (edit,)),
+                info.code,
+                info.name,
+                info.severity,
+                path,
+                directive.line,
+                start + 1,
+                directive.line,
+                end + 1,
+                f"unused noqa: {'; '.join(reasons)}",
+                fix=Fix(Applicability.SAFE, message, (edit,)),
             )
         )
     return [f for f in out if not suppressions.suppresses(f)]

@@ -39,6 +39,7 @@ _KERAS_SUBMODULES = frozenset(
     {"core", "convolutional", "normalization", "merge", "recurrent", "embeddings", "pooling", "advanced_activations"}
 )
 
+
 @lru_cache(maxsize=8192)
 def canonical(qualified_name: str) -> str | None:
     """Map a libcst qualified name to its canonical TF/Keras spelling, or None."""
@@ -51,7 +52,7 @@ def canonical(qualified_name: str) -> str | None:
         return "slim"
     for prefix, replacement in _PREFIXES:
         if name.startswith(prefix):
-            name = replacement + name[len(prefix):]
+            name = replacement + name[len(prefix) :]
             break
     else:
         if not name.startswith(("keras.", "slim.")):
@@ -61,7 +62,7 @@ def canonical(qualified_name: str) -> str | None:
         if len(parts) > 3 and parts[1] == "layers" and parts[2] in _KERAS_SUBMODULES:
             name = ".".join(parts[:2] + parts[3:])
     if name.startswith("tf.contrib.slim."):
-        name = "slim." + name[len("tf.contrib.slim."):]
+        name = "slim." + name[len("tf.contrib.slim.") :]
     return name
 
 
@@ -151,7 +152,12 @@ TF1_LAYER_FUNCS = frozenset(
         "slim.convolution2d",
     }
 )
-KERNEL_REGULARIZER_KWARGS = ("kernel_regularizer", "weights_regularizer", "depthwise_regularizer", "pointwise_regularizer")
+KERNEL_REGULARIZER_KWARGS = (
+    "kernel_regularizer",
+    "weights_regularizer",
+    "depthwise_regularizer",
+    "pointwise_regularizer",
+)
 BIAS_REGULARIZER_KWARGS = ("bias_regularizer", "biases_regularizer")
 
 BATCH_NORM_FUNCS = frozenset(
@@ -182,12 +188,37 @@ CROSS_ENTROPY_WITH_LOGITS = frozenset(
 # Layer classes (last name part) whose main weight is a kernel that weight penalties are meant for.
 KERAS_KERNEL_LAYERS = frozenset(
     {
-        "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
-        "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution2DTranspose", "Deconvolution2D",
-        "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
-        "DepthwiseConv1D", "DepthwiseConv2D", "LocallyConnected1D", "LocallyConnected2D",
-        "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention",
-        "SimpleRNNCell", "LSTMCell", "GRUCell",
+        "Dense",
+        "EinsumDense",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Convolution1D",
+        "Convolution2D",
+        "Convolution3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+        "Convolution2DTranspose",
+        "Deconvolution2D",
+        "SeparableConv1D",
+        "SeparableConv2D",
+        "SeparableConvolution1D",
+        "SeparableConvolution2D",
+        "DepthwiseConv1D",
+        "DepthwiseConv2D",
+        "LocallyConnected1D",
+        "LocallyConnected2D",
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+        "ConvLSTM1D",
+        "ConvLSTM2D",
+        "ConvLSTM3D",
+        "MultiHeadAttention",
+        "SimpleRNNCell",
+        "LSTMCell",
+        "GRUCell",
     }
 )
 KERAS_NORM_LAYERS = frozenset(
@@ -211,23 +242,53 @@ KERAS_REGULARIZER_KWARGS = {
 }
 # Layer attributes assigned after construction (RC104).
 KERAS_REGULARIZER_ATTRIBUTES = frozenset(
-    {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "W_regularizer", "b_regularizer",
-     "depthwise_regularizer", "pointwise_regularizer", "gamma_regularizer", "beta_regularizer",
-     "embeddings_regularizer", "recurrent_regularizer"}
+    {
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "W_regularizer",
+        "b_regularizer",
+        "depthwise_regularizer",
+        "pointwise_regularizer",
+        "gamma_regularizer",
+        "beta_regularizer",
+        "embeddings_regularizer",
+        "recurrent_regularizer",
+    }
 )
-KERAS_MODEL_CONSTRUCTORS = frozenset({"keras.Sequential", "keras.models.Sequential", "keras.Model", "keras.models.Model"})
+KERAS_MODEL_CONSTRUCTORS = frozenset(
+    {"keras.Sequential", "keras.models.Sequential", "keras.Model", "keras.models.Model"}
+)
 # Regularizer factories by what they add: L2 (weight-decay-like) or something else.
 KERAS_L2_REGULARIZERS = frozenset(
     {"keras.regularizers.l2", "keras.regularizers.L2", "tf.contrib.layers.l2_regularizer", "slim.l2_regularizer"}
 )
 KERAS_L1L2_REGULARIZERS = frozenset(
-    {"keras.regularizers.l1_l2", "keras.regularizers.L1L2", "tf.contrib.layers.l1_l2_regularizer", "slim.l1_l2_regularizer"}
+    {
+        "keras.regularizers.l1_l2",
+        "keras.regularizers.L1L2",
+        "tf.contrib.layers.l1_l2_regularizer",
+        "slim.l1_l2_regularizer",
+    }
 )
 
 # Optimizers with decoupled weight decay whatever their arguments (keras and tensorflow_addons).
 DECOUPLED_DECAY_OPTIMIZERS = frozenset({"AdamW", "SGDW"})
-ADAPTIVE_OPTIMIZERS = frozenset({"Adam", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Adafactor", "AdamOptimizer",
-                                 "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer"})
+ADAPTIVE_OPTIMIZERS = frozenset(
+    {
+        "Adam",
+        "Adamax",
+        "Nadam",
+        "RMSprop",
+        "Adagrad",
+        "Adadelta",
+        "Adafactor",
+        "AdamOptimizer",
+        "RMSPropOptimizer",
+        "AdagradOptimizer",
+        "AdadeltaOptimizer",
+    }
+)
 # compile(optimizer="...") strings.
 DECOUPLED_DECAY_OPTIMIZER_STRINGS = frozenset({"adamw"})
 ADAPTIVE_OPTIMIZER_STRINGS = frozenset({"adam", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "adafactor"})

@@ -155,7 +155,10 @@ class NotebookUnit(SourceUnit):
             return None
         # The report's findings point into cells: the fix lints the module again for its own positions.
         return ModuleView(
-            document.text, None, back=lambda fixed: self._back(document, fixed), diffs=lambda fixed: self._diffs(document, fixed)
+            document.text,
+            None,
+            back=lambda fixed: self._back(document, fixed),
+            diffs=lambda fixed: self._diffs(document, fixed),
         )
 
     def _back(self, document: Document, fixed: str) -> str | None:
@@ -196,7 +199,9 @@ def unit_for(source: SourceFile, stdin: bool = False) -> SourceUnit:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(
-        difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}")
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
     )
 
 
@@ -255,7 +260,11 @@ def _fix_unit(
     cannot = f"{unit.path}: fixes not applied: they would move code across cells"
     if diff:
         diffs = view.diffs(result.text)
-        return FixOutcome(report.findings, diffs=diffs) if diffs is not None else FixOutcome(report.findings, problems=[cannot])
+        return (
+            FixOutcome(report.findings, diffs=diffs)
+            if diffs is not None
+            else FixOutcome(report.findings, problems=[cannot])
+        )
     new_text = view.back(result.text)
     if new_text is None:
         return FixOutcome(report.findings, problems=[cannot])
@@ -292,14 +301,17 @@ def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None =
         if "RC001" in codes:
             report.findings = [unreadable_finding(Problem(source.path, str(exc), exc.line, exc.column))]
     except Exception as exc:  # one broken notebook must not cost the other files their findings
-        report.problems.append(Problem(source.path, f"internal error while reading the notebook: {type(exc).__name__}: {exc}"))
+        report.problems.append(
+            Problem(source.path, f"internal error while reading the notebook: {type(exc).__name__}: {exc}")
+        )
         report.internal_error = True
         report.cells = None
     return report
 
 
-def _lint_document(path: str, document: Document, codes: frozenset[str], report: FileReport,
-                   keras: str | None = None) -> None:
+def _lint_document(
+    path: str, document: Document, codes: frozenset[str], report: FileReport, keras: str | None = None
+) -> None:
     report.parsed = bool(document.included) or bool(document.syntax_errors)
     findings = list(document.syntax_errors)
     if document.included:

@@ -155,12 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         encoding="utf-8",
     )  # fmt: skip
-    fix_text = (
-        f"The fix is {args.fix}: TODO say why." if args.fix else "There is no fix: TODO say why."
-    )
+    fix_text = f"The fix is {args.fix}: TODO say why." if args.fix else "There is no fix: TODO say why."
     page.write_text(
         PAGE.format(
-            code=args.code, name=args.name, fix_mark=f"<!-- fix: {args.fix} -->\n" if args.fix else "", fix_text=fix_text
+            code=args.code,
+            name=args.name,
+            fix_mark=f"<!-- fix: {args.fix} -->\n" if args.fix else "",
+            fix_text=fix_text,
         ),
         encoding="utf-8",
     )

@@ -35,7 +35,13 @@ def insert_before(facts: ModuleFacts, node: cst.CSTNode, content: str) -> Edit:
     return Edit(line, column, line, column, content)
 
 
-def delete_between(facts: ModuleFacts, start_after: cst.CSTNode | None, start_at: cst.CSTNode | None, end_before: cst.CSTNode | None, end_at: cst.CSTNode | None) -> Edit:
+def delete_between(
+    facts: ModuleFacts,
+    start_after: cst.CSTNode | None,
+    start_at: cst.CSTNode | None,
+    end_before: cst.CSTNode | None,
+    end_at: cst.CSTNode | None,
+) -> Edit:
     """Delete from the end of ``start_after`` (or start of ``start_at``) to the start of
     ``end_before`` (or end of ``end_at``)."""
     if start_after is not None:

@@ -174,7 +174,9 @@ def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weigh
         weights.append(_Weight(variable.symbol, variable.call.node, variable=variable))
         if variable.collection_penalized:
             node = variable.regularizer or variable.scope_regularizer or variable.call.node
-            penalized.setdefault(variable.call.node, []).append(_Penalty(node, f"the regularizer of `{variable.symbol}`", True))
+            penalized.setdefault(variable.call.node, []).append(
+                _Penalty(node, f"the regularizer of `{variable.symbol}`", True)
+            )
     for layer in layer_calls(facts):
         weights.append(_Weight(layer.symbol, layer.call.node, layer=layer))
         if layer.kernel_regularizer is not None or layer.kernel_from_arg_scope:
@@ -199,7 +201,9 @@ def _fix(facts: ModuleFacts, weight: _Weight, terms: list[PenaltyTerm]) -> Fix |
     variable = weight.variable
     assert variable is not None
     if variable.via_get_variable:
-        template = next((v.regularizer for v in variables(facts) if v.regularizer is not None and v.role is Role.WEIGHT), None)
+        template = next(
+            (v.regularizer for v in variables(facts) if v.regularizer is not None and v.role is Role.WEIGHT), None
+        )
         if template is not None:
             code = facts.code(template)
             return unsafe_fix(
@@ -229,7 +233,9 @@ def _term_fix(facts: ModuleFacts, term: PenaltyTerm, variable: VariableFact) -> 
 
 
 def _layer_fix(facts: ModuleFacts, layer: LayerCall) -> Fix | None:
-    template = next((other.kernel_regularizer for other in layer_calls(facts) if other.kernel_regularizer is not None), None)
+    template = next(
+        (other.kernel_regularizer for other in layer_calls(facts) if other.kernel_regularizer is not None), None
+    )
     if template is None:
         return None
     code = facts.code(template.value)

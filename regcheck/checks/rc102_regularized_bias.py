@@ -160,7 +160,9 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                     arg,
                     f"bias `{variable.symbol}` is created with a regularizer",
                     symbol=variable.symbol,
-                    fix=unsafe_fix("Remove the bias regularizer", edits.remove_argument(facts, variable.call.node, arg)),
+                    fix=unsafe_fix(
+                        "Remove the bias regularizer", edits.remove_argument(facts, variable.call.node, arg)
+                    ),
                 )
             elif variable.scope_regularizer is not None and variable.scope_regularizer not in reported_scopes:
                 reported_scopes.add(variable.scope_regularizer)
@@ -184,7 +186,6 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                         f"Remove `{keyword}`", edits.remove_argument(facts, layer.call.node, layer.bias_regularizer)
                     ),
                 )
-
 
     def _arg_scope_biases(self, facts: ModuleFacts) -> Iterable[Finding]:
         """``slim.arg_scope([slim.conv2d], biases_regularizer=...)``: every conv bias in the scope is penalized."""

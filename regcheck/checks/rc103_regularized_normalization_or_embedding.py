@@ -89,6 +89,8 @@ def _what(facts: ModuleFacts, iterable: cst.BaseExpression) -> str | None:
     else:
         # tf.trainable_variables(): every layer of the graph built in this module.
         kinds = {"norm"} if facts.calls_named(tf_api.BATCH_NORM_FUNCS) else set()
-        kinds |= {layer_kind(c.name.rsplit(".", 1)[1]) for c in facts.calls if c.name and c.name.startswith("keras.layers.")}
+        kinds |= {
+            layer_kind(c.name.rsplit(".", 1)[1]) for c in facts.calls if c.name and c.name.startswith("keras.layers.")
+        }
     found = [_WHAT[k] for k in ("norm", "embedding") if k in kinds]
     return " and ".join(found) or None

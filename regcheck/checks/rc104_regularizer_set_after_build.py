@@ -206,4 +206,7 @@ def _rebuild_fix(facts: ModuleFacts, loop: cst.For) -> Fix | None:
         f"{name}.set_weights({name}_weights)",
     ]
     text = "".join(f"\n{indent}{line}" for line in lines)
-    return unsafe_fix("Rebuild the model from its config so the new regularizers create penalties", edits.insert_after(facts, loop, text))
+    return unsafe_fix(
+        "Rebuild the model from its config so the new regularizers create penalties",
+        edits.insert_after(facts, loop, text),
+    )

@@ -100,7 +100,8 @@ def _fix(facts: ModuleFacts, fact: MinimizeFact) -> Fix | None:
             target = resolved.values[0]
     message = f"Add `{addition}` to the minimized loss"
     if isinstance(target, _TIGHT) or (
-        isinstance(target, cst.BinaryOperation) and isinstance(target.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
+        isinstance(target, cst.BinaryOperation)
+        and isinstance(target.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
     ):
         return safe_fix(message, edits.insert_after(facts, target, f" + {addition}"))
     return safe_fix(

@@ -193,7 +193,10 @@ class Custom(keras.Model):
             returns = facts.returns.get(function, [])
             fix = None
             if returns:
-                fix = safe_fix("Add `sum(self.losses)` to the returned loss", *(_append(facts, r, "sum(self.losses)") for r in returns))
+                fix = safe_fix(
+                    "Add `sum(self.losses)` to the returned loss",
+                    *(_append(facts, r, "sum(self.losses)") for r in returns),
+                )
             yield self.finding(
                 facts,
                 function.name,

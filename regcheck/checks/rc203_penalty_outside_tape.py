@@ -86,7 +86,9 @@ grads = tape.gradient(loss + tf.add_n(model.losses), model.trainable_variables)
                 )
 
 
-def _late_additions(facts: ModuleFacts, grad: GradientCall) -> Iterator[tuple[cst.SimpleStatementLine, cst.BaseExpression]]:
+def _late_additions(
+    facts: ModuleFacts, grad: GradientCall
+) -> Iterator[tuple[cst.SimpleStatementLine, cst.BaseExpression]]:
     """Assignments to the target between the end of the tape block and the gradient call that add a penalty."""
     if not isinstance(grad.target, cst.Name) or grad.tape is None:
         return
@@ -101,7 +103,9 @@ def _late_additions(facts: ModuleFacts, grad: GradientCall) -> Iterator[tuple[cs
             continue
         statement = next((a for a in facts.ancestors(target) if isinstance(a, cst.SimpleStatementLine)), None)
         for value in values:
-            if statement is not None and _has_penalty(facts, value, grad.tape.with_node, follow=True, skip=target.value):
+            if statement is not None and _has_penalty(
+                facts, value, grad.tape.with_node, follow=True, skip=target.value
+            ):
                 yield statement, value
 
 
@@ -129,7 +133,9 @@ def _operands(expr: cst.BaseExpression, skip: str | None) -> list[cst.BaseExpres
     return [expr]
 
 
-def _move_fix(facts: ModuleFacts, tape: cst.With, statement: cst.SimpleStatementLine, value: cst.BaseExpression) -> Fix | None:
+def _move_fix(
+    facts: ModuleFacts, tape: cst.With, statement: cst.SimpleStatementLine, value: cst.BaseExpression
+) -> Fix | None:
     """Indent the statement into the block when it directly follows it and computes the penalty itself."""
     holder = facts.parent(statement)
     body = getattr(holder, "body", None)
@@ -142,4 +148,7 @@ def _move_fix(facts: ModuleFacts, tape: cst.With, statement: cst.SimpleStatement
     first = tape.body.body[0]
     indent = " " * (facts.span(first).column - 1)
     span = facts.span(statement)
-    return safe_fix("Move the addition inside the `with tf.GradientTape()` block", Edit(span.line, 1, span.line, span.column, indent))
+    return safe_fix(
+        "Move the addition inside the `with tf.GradientTape()` block",
+        Edit(span.line, 1, span.line, span.column, indent),
+    )

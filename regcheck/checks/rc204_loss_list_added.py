@@ -62,7 +62,11 @@ loss = data_loss + reg_losses
                 pairs = [(node.left, node.right), (node.right, node.left)]
             for operand, other in pairs:
                 kind = _list_kind(facts, operand)
-                if kind is None or _list_kind(facts, other, exclude=operand) is not None or _is_list_literal(facts, other):
+                if (
+                    kind is None
+                    or _list_kind(facts, other, exclude=operand) is not None
+                    or _is_list_literal(facts, other)
+                ):
                     continue
                 yield self.finding(
                     facts,
@@ -74,7 +78,7 @@ loss = data_loss + reg_losses
 
 
 def _list_kind(facts: ModuleFacts, node: cst.BaseExpression, exclude: cst.CSTNode | None = None) -> str | None:
-    """"collection" or "model" when the expression is a list of loss tensors, else None."""
+    """ "collection" or "model" when the expression is a list of loss tensors, else None."""
     # `loss += reg_list` binds `loss` to the list too; that binding says nothing about `loss`.
     values = [v for v in resolve_expr(facts, node) if v is not exclude]
     if not values:
@@ -111,8 +115,18 @@ def _loss_collection(facts: ModuleFacts, key: cst.BaseExpression | None) -> bool
 
 
 # Calls and attributes whose value is a Python list (of variables, ops, losses ...), never a scalar loss.
-_LIST_CALLS = frozenset({"tf.get_collection", "tf.trainable_variables", "tf.global_variables", "tf.all_variables",
-                         "tf.model_variables", "tf.local_variables", "slim.get_model_variables", "slim.get_variables"})
+_LIST_CALLS = frozenset(
+    {
+        "tf.get_collection",
+        "tf.trainable_variables",
+        "tf.global_variables",
+        "tf.all_variables",
+        "tf.model_variables",
+        "tf.local_variables",
+        "slim.get_model_variables",
+        "slim.get_variables",
+    }
+)
 
 
 def _is_list_literal(facts: ModuleFacts, node: cst.BaseExpression, depth: int = 4) -> bool:

@@ -100,7 +100,12 @@ def _fix(facts: ModuleFacts, call: CallFact) -> Fix | None:
         if not isinstance(target, cst.Name):
             return None
         name = target.value
-    extra = "".join(f", {facts.code(arg).strip().rstrip(',')}" for key, arg in keywords.items() if key in _SHARED_KEYWORDS)
+    extra = "".join(
+        f", {facts.code(arg).strip().rstrip(',')}" for key, arg in keywords.items() if key in _SHARED_KEYWORDS
+    )
     new_func = facts.code(func.with_changes(attr=cst.Name("get_variable")))
     replacement = f"{new_func}({json.dumps(name)}, initializer={facts.code(init)}{extra})"
-    return unsafe_fix("Create it with `tf.get_variable` so the scope regularizer applies", edits.replace(facts, call.node, replacement))
+    return unsafe_fix(
+        "Create it with `tf.get_variable` so the scope regularizer applies",
+        edits.replace(facts, call.node, replacement),
+    )

@@ -163,7 +163,9 @@ def _is_strategy(facts: ModuleFacts, call: CallFact) -> bool:
 
 
 def _sums_model_losses(facts: ModuleFacts, call: CallFact) -> bool:
-    is_sum = call.name in _SUMS or (isinstance(call.node.func, cst.Name) and call.node.func.value == "sum" and call.name is None)
+    is_sum = call.name in _SUMS or (
+        isinstance(call.node.func, cst.Name) and call.node.func.value == "sum" and call.name is None
+    )
     if not is_sum or not call.positional:
         return False
     first = call.positional[0].value

@@ -65,7 +65,9 @@ train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        norms: list[cst.CSTNode] = [c.node for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)]
+        norms: list[cst.CSTNode] = [
+            c.node for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)
+        ]
         norms += _normalizer_fns(facts)
         if not norms or _handles_update_ops(facts):
             return

@@ -30,7 +30,9 @@ from regcheck.facts.dataflow import closure
 from regcheck.facts.tapes import gradient_calls
 from regcheck.findings import Finding
 
-_SUMS = frozenset({"tf.add_n", "tf.math.add_n", "tf.reduce_sum", "tf.math.reduce_sum", "keras.ops.sum", "keras.ops.add_n"})
+_SUMS = frozenset(
+    {"tf.add_n", "tf.math.add_n", "tf.reduce_sum", "tf.math.reduce_sum", "keras.ops.sum", "keras.ops.add_n"}
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ class Custom(keras.Model):
     def _finding(self, facts: ModuleFacts, adder: _Adder, extra: cst.Call) -> Finding:
         shown = facts.code(extra)
         removal = edits.remove_operand(facts, extra)
-        fix = safe_fix(f"Drop `{shown}`: `{adder.call.method}` already adds the penalties", removal) if removal else None
+        fix = (
+            safe_fix(f"Drop `{shown}`: `{adder.call.method}` already adds the penalties", removal) if removal else None
+        )
         finding = self.finding(
             facts,
             extra,
@@ -226,7 +230,9 @@ def _explicit_sum(facts: ModuleFacts, node: cst.CSTNode) -> bool:
     call = facts.call(node) if isinstance(node, cst.Call) else None
     if call is None or not call.positional:
         return False
-    is_sum = call.name in _SUMS or (isinstance(call.node.func, cst.Name) and call.node.func.value == "sum" and call.name is None)
+    is_sum = call.name in _SUMS or (
+        isinstance(call.node.func, cst.Name) and call.node.func.value == "sum" and call.name is None
+    )
     argument = call.positional[0].value
     return (
         is_sum

@@ -82,7 +82,10 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
             scope = loss_closure(facts, fact)
             if scope.unknown or not reads_regularization_collection(facts, scope):
                 continue
-            if any(isinstance(n, cst.Attribute) and n.attr.value == "losses" and facts.canonical(n) is None for n in scope.nodes):
+            if any(
+                isinstance(n, cst.Attribute) and n.attr.value == "losses" and facts.canonical(n) is None
+                for n in scope.nodes
+            ):
                 continue  # some `.losses` are added: the layers' own penalties reach the loss
             first = layers[0]
             assert first.name is not None
@@ -100,7 +103,11 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
 def _regularized_keras_layers(facts: ModuleFacts) -> list[CallFact]:
     found = []
     for call in facts.calls:
-        if call.name is None or not call.name.startswith("keras.layers.") or not call.name.rsplit(".", 1)[1][:1].isupper():
+        if (
+            call.name is None
+            or not call.name.startswith("keras.layers.")
+            or not call.name.rsplit(".", 1)[1][:1].isupper()
+        ):
             continue
         if any((arg := call.arg(k)) is not None and is_given(arg.value) for k in REGULARIZER_KEYWORDS):
             found.append(call)
@@ -127,6 +134,10 @@ def _fix(facts: ModuleFacts, fact: MinimizeFact, layers: list[CallFact]) -> Fix 
         if len(resolved.values) == 1 and resolved.known and isinstance(facts.parent(resolved.values[0]), cst.Assign):
             target = resolved.values[0]
     message = f"Add the Keras layers' penalties, `{addition}`, to the minimized loss"
-    if isinstance(target, _TIGHT) or (isinstance(target, cst.BinaryOperation) and isinstance(target.operator, (cst.Add, cst.Subtract))):
+    if isinstance(target, _TIGHT) or (
+        isinstance(target, cst.BinaryOperation) and isinstance(target.operator, (cst.Add, cst.Subtract))
+    ):
         return safe_fix(message, edits.insert_after(facts, target, f" + {addition}"))
-    return safe_fix(message, edits.insert_before(facts, target, "("), edits.insert_after(facts, target, f") + {addition}"))
+    return safe_fix(
+        message, edits.insert_before(facts, target, "("), edits.insert_after(facts, target, f") + {addition}")
+    )

@@ -122,7 +122,9 @@ def _constraint(facts: ModuleFacts, value: cst.BaseExpression) -> str | None:
             return f"`{facts.code(candidate)}`"
         if isinstance(candidate, cst.Lambda) and _clips_param(facts, candidate.params, [candidate.body]):
             return "a `clip_by_norm` callable"
-        if isinstance(candidate, cst.FunctionDef) and _clips_param(facts, candidate.params, facts.returns.get(candidate, [])):
+        if isinstance(candidate, cst.FunctionDef) and _clips_param(
+            facts, candidate.params, facts.returns.get(candidate, [])
+        ):
             return f"`{candidate.name.value}` (it returns its argument, bounded)"
     return None
 

@@ -17,7 +17,9 @@ from regcheck.facts.regularizer_functions import (
 )
 from regcheck.findings import Finding
 
-_EVALUATORS = frozenset({"keras.backend.eval", "keras.backend.get_value", "keras.backend.batch_get_value", "tf.make_ndarray"})
+_EVALUATORS = frozenset(
+    {"keras.backend.eval", "keras.backend.get_value", "keras.backend.batch_get_value", "tf.make_ndarray"}
+)
 
 
 def _numpy_call(function: RegularizerFunction, call: CallFact) -> str | None:

@@ -19,7 +19,9 @@ from regcheck.facts.regularizer_functions import (
 )
 from regcheck.findings import Finding, Fix
 
-_BUILTIN_WEIGHT_PENALTIES = frozenset({"keras.regularizers.OrthogonalRegularizer", "keras.regularizers.orthogonal_regularizer"})
+_BUILTIN_WEIGHT_PENALTIES = frozenset(
+    {"keras.regularizers.OrthogonalRegularizer", "keras.regularizers.orthogonal_regularizer"}
+)
 
 
 def is_weight_penalty(function: RegularizerFunction) -> bool:
@@ -69,7 +71,9 @@ layer = keras.layers.Dense(64, activity_regularizer=keras.regularizers.Orthogona
                 continue
             for use in function.uses:
                 if use.keyword == "activity_regularizer":
-                    yield self._report(facts, use.arg, use.call, f"regularizer {function.where} computes a weight penalty")
+                    yield self._report(
+                        facts, use.arg, use.call, f"regularizer {function.where} computes a weight penalty"
+                    )
         for call in facts.calls:
             arg = call.arg("activity_regularizer")
             if arg is None:

@@ -95,4 +95,6 @@ def _fix(facts: ModuleFacts, use: RegularizerUse, match: BuiltinMatch | None) ->
     prefix, imports = facts.keras_prefix()
     replacement = f'{prefix}.regularizers.OrthogonalRegularizer(factor={match.factor!r}, mode="{match.mode}")'
     value = use.arg.value  # type: ignore[attr-defined]
-    return unsafe_fix("Use keras.regularizers.OrthogonalRegularizer", edits.replace(facts, value, replacement), imports=imports)
+    return unsafe_fix(
+        "Use keras.regularizers.OrthogonalRegularizer", edits.replace(facts, value, replacement), imports=imports
+    )

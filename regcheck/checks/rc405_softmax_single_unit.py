@@ -88,7 +88,11 @@ def _fix(facts: ModuleFacts, head: SoftmaxHead) -> Fix | None:
     call = facts.call(node)
     if call is None:
         return None
-    if call.name in SIGMOID_TWINS and isinstance(call.node.func, cst.Attribute) and set(call.keywords) <= {"name", "logits", "x"}:
+    if (
+        call.name in SIGMOID_TWINS
+        and isinstance(call.node.func, cst.Attribute)
+        and set(call.keywords) <= {"name", "logits", "x"}
+    ):
         return unsafe_fix(message, edits.replace(facts, call.node.func.attr, "sigmoid"))
     if call.name == "keras.layers.Activation":
         activation = call.value("activation", 0)

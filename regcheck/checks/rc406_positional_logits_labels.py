@@ -77,7 +77,8 @@ loss = tf.losses.softmax_cross_entropy(logits, onehot_labels)
                 # `tf.losses.*(labels, logits)`: positional is the signature; wrong only when swapped.
                 if _swapped(facts, call):
                     yield self.finding(
-                        facts, call.node,
+                        facts,
+                        call.node,
                         f"`{short}` takes `({_TF1_LOSSES[call.name]}, logits)`: the arguments are passed as "
                         "(logits, labels), so the loss is computed on swapped tensors",
                         fix=_fix(facts, call, _TF1_LOSSES[call.name]),
@@ -87,7 +88,8 @@ loss = tf.losses.softmax_cross_entropy(logits, onehot_labels)
                 # TF2's signature is `(labels, logits)`: positional is fine unless they look swapped.
                 if _swapped(facts, call):
                     yield self.finding(
-                        facts, call.node,
+                        facts,
+                        call.node,
                         f"`{short}` takes `(labels, logits)` in TensorFlow 2, but the arguments look like "
                         "(logits, labels); spell out `logits=` and `labels=`",
                         fix=_fix(facts, call),

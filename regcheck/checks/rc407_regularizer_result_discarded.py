@@ -15,8 +15,23 @@ from regcheck.facts.subtrees import discarded_arithmetic
 from regcheck.findings import Finding
 
 # TF / Keras calls that do something besides returning a value.
-_EFFECTS = ("print", "summary", "debugging", "assert", "add_to_collection", "assign", "scatter", "control_dependencies",
-            "set_value", "print_tensor", "update", "py_function", "numpy_function", "Variable", "get_variable")
+_EFFECTS = (
+    "print",
+    "summary",
+    "debugging",
+    "assert",
+    "add_to_collection",
+    "assign",
+    "scatter",
+    "control_dependencies",
+    "set_value",
+    "print_tensor",
+    "update",
+    "py_function",
+    "numpy_function",
+    "Variable",
+    "get_variable",
+)
 
 
 def _pure(name: str | None) -> bool:
@@ -103,7 +118,9 @@ layer = tf.keras.layers.Dense(64, kernel_regularizer=ortho)
             problems: list[tuple[cst.CSTNode, str]] = []
             if returns_nothing(function):
                 assert isinstance(function.node, cst.FunctionDef)
-                problems.append((function.node.name, f"regularizer {function.where} returns nothing, so its penalty is None"))
+                problems.append(
+                    (function.node.name, f"regularizer {function.where} returns nothing, so its penalty is None")
+                )
             for node in discarded(function):
                 code = function.facts.code(node)
                 short = code if len(code) <= 40 else code[:37] + "..."

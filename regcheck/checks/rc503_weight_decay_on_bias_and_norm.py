@@ -85,7 +85,9 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
             models, unknown = trained_models(facts, optimizer)
             if optimizer.raw_updates and not optimizer.models:
                 continue  # hand-made variables: no biases or normalization layers to speak of
-            if not unknown and not any(use.layer.has_bias or use.layer.kind == "norm" for m in models for use in m.uses):
+            if not unknown and not any(
+                use.layer.has_bias or use.layer.kind == "norm" for m in models for use in m.uses
+            ):
                 continue
             if missed is not None:
                 yield self.finding(
@@ -141,4 +143,7 @@ def _exclude_fix(facts: ModuleFacts, optimizer: OptimizerFact) -> Fix | None:
     name = facts.code(statement.body[0].targets[0].target)  # type: ignore[attr-defined]
     indent = " " * (facts.span(statement).column - 1)
     line = f"{name}.exclude_from_weight_decay(var_names={EXCLUDED_NAMES})"
-    return safe_fix(f"Exclude biases and normalization parameters: `{line}`", edits.insert_after(facts, statement, f"\n{indent}{line}"))
+    return safe_fix(
+        f"Exclude biases and normalization parameters: `{line}`",
+        edits.insert_after(facts, statement, f"\n{indent}{line}"),
+    )

@@ -84,7 +84,9 @@ reg = tf.contrib.layers.l2_regularizer(0.01)
 
 
 def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | None:
-    scale = call.value("scale", 0) if call.name and not call.name.startswith("keras.") else call.value(target.lower(), 0)
+    scale = (
+        call.value("scale", 0) if call.name and not call.name.startswith("keras.") else call.value(target.lower(), 0)
+    )
     if scale is None or len(call.node.args) != 1:
         return None
     keras, imports = facts.keras_prefix()

@@ -21,10 +21,28 @@ from regcheck.facts.names import child_fields
 
 # Node kinds that live only in the fields the lean walk skips (child_fields).
 _FORMATTING = (
-    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.Comment,
-    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
-    cst.RightCurlyBrace, cst.Semicolon, cst.Comma, cst.Colon, cst.Dot, cst.AssignEqual, cst.Asynchronous,
-    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Semicolon,
+    cst.Comma,
+    cst.Colon,
+    cst.Dot,
+    cst.AssignEqual,
+    cst.Asynchronous,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
 )
 
 
@@ -38,7 +56,9 @@ def _callbacks(
             kind, _, type_name = method_name.partition("_")
             node_type = getattr(cst, type_name, None)
             if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
-                raise TypeError(f"{type(collector).__name__}.{method_name}: only visit_<Node> / leave_<Node> methods are run")
+                raise TypeError(
+                    f"{type(collector).__name__}.{method_name}: only visit_<Node> / leave_<Node> methods are run"
+                )
             (visits if kind == "visit" else leaves).setdefault(node_type, []).append(method)
     return visits, leaves
 
@@ -120,7 +140,7 @@ class CallCollector(FactCollector):
         self._withs.extend(node.items)
 
     def leave_With(self, original_node: cst.With) -> None:
-        del self._withs[len(self._withs) - len(original_node.items):]
+        del self._withs[len(self._withs) - len(original_node.items) :]
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -155,8 +155,14 @@ def _clip_in_function(
     param = params.params[0].name.value
     found = []
     for clip in clip_calls(facts):
-        if isinstance(clip.subject, cst.Name) and clip.subject.value == param and function in facts.ancestors(clip.call.node):
-            found.append(NormBound(clip.call.node, [kernel], clip.axes, clip.axes_node, clip.call.node, "axes", "clip_by_norm"))
+        if (
+            isinstance(clip.subject, cst.Name)
+            and clip.subject.value == param
+            and function in facts.ancestors(clip.call.node)
+        ):
+            found.append(
+                NormBound(clip.call.node, [kernel], clip.axes, clip.axes_node, clip.call.node, "axes", "clip_by_norm")
+            )
     return found
 
 
@@ -179,7 +185,9 @@ def weight_kernels(facts: ModuleFacts, subject: cst.BaseExpression) -> list[Kern
     return kernels
 
 
-def _variable_candidates(facts: ModuleFacts, subject: cst.BaseExpression) -> list[tuple[cst.CSTNode, str, list[cst.CSTNode]]]:
+def _variable_candidates(
+    facts: ModuleFacts, subject: cst.BaseExpression
+) -> list[tuple[cst.CSTNode, str, list[cst.CSTNode]]]:
     """(value, symbol, uses of the name) for each thing a subject may hold, through loops over lists."""
     if isinstance(subject, cst.Attribute) and subject.attr.value in KERNEL_ATTRIBUTES:
         return [(subject, facts.code(subject), [])]
@@ -269,13 +277,20 @@ def _gradient_call(fact: CallFact) -> tuple[bool, cst.BaseExpression | None]:
     return False, None
 
 
-def _range_over(facts: ModuleFacts, iterable: cst.BaseExpression, index: int | None, result: Members, depth: int) -> None:
+def _range_over(
+    facts: ModuleFacts, iterable: cst.BaseExpression, index: int | None, result: Members, depth: int
+) -> None:
     if depth == 0:
         return
     # An attribute nothing in this module assigns (`model.trainable_variables`) stands for itself.
     for value in resolve_expr(facts, iterable) or [iterable]:
         fact = facts.call(value)
-        if fact is not None and fact.name is None and isinstance(fact.node.func, cst.Name) and fact.node.func.value == "zip":
+        if (
+            fact is not None
+            and fact.name is None
+            and isinstance(fact.node.func, cst.Name)
+            and fact.node.func.value == "zip"
+        ):
             if index is not None and index < len(fact.positional):
                 _range_over(facts, fact.positional[index].value, None, result, depth - 1)
             continue

@@ -112,7 +112,11 @@ def _literal(node: cst.BaseExpression | None) -> object:
         return node.evaluated_value
     if isinstance(node, cst.Integer):
         return node.evaluated_value
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
         return -node.expression.evaluated_value
     return None
 
@@ -172,8 +176,16 @@ class Closure:
 # Calls whose result is (a sum of) their arguments: a term added in an argument reaches the loss.
 _ADDITIVE_CALLS = frozenset(
     {
-        "tf.add", "tf.add_n", "tf.math.add", "tf.math.add_n", "tf.identity", "tf.cast",
-        "tf.reduce_sum", "tf.reduce_mean", "tf.math.reduce_sum", "tf.math.reduce_mean",
+        "tf.add",
+        "tf.add_n",
+        "tf.math.add",
+        "tf.math.add_n",
+        "tf.identity",
+        "tf.cast",
+        "tf.reduce_sum",
+        "tf.reduce_mean",
+        "tf.math.reduce_sum",
+        "tf.math.reduce_mean",
     }
 )
 
@@ -236,7 +248,16 @@ def _calls_local_function(facts: ModuleFacts, node: cst.Call) -> bool:
 def _holds_expressions(node: cst.CSTNode) -> bool:
     return isinstance(
         node,
-        (cst.Arg, cst.Element, cst.BaseDictElement, cst.SubscriptElement, cst.Index, cst.CompFor, cst.CompIf, cst.Slice),
+        (
+            cst.Arg,
+            cst.Element,
+            cst.BaseDictElement,
+            cst.SubscriptElement,
+            cst.Index,
+            cst.CompFor,
+            cst.CompIf,
+            cst.Slice,
+        ),
     )
 
 

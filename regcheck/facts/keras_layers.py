@@ -72,7 +72,11 @@ class KerasLayer:
     def unpacked_regularizers(self, target: str) -> list[cst.BaseExpression]:
         if self.kind == "weight":
             return []
-        return [v for key, v in self.unpacked.items() if key not in self.keywords and tf_api.KERAS_REGULARIZER_KWARGS.get(key) == target]
+        return [
+            v
+            for key, v in self.unpacked.items()
+            if key not in self.keywords and tf_api.KERAS_REGULARIZER_KWARGS.get(key) == target
+        ]
 
     def regularizer_args(self, target: str) -> list[cst.Arg]:
         """The ``*_regularizer`` arguments that penalize ``target`` (kernel, bias, norm, embedding ...)."""
@@ -253,7 +257,9 @@ def _is_zero(facts: ModuleFacts, node: cst.BaseExpression | None, env: Env) -> b
     return literal_value(node) == 0
 
 
-def bind_call(facts: ModuleFacts, call: cst.Call, function: cst.FunctionDef, callee_facts: ModuleFacts, env: Env) -> Env:
+def bind_call(
+    facts: ModuleFacts, call: cst.Call, function: cst.FunctionDef, callee_facts: ModuleFacts, env: Env
+) -> Env:
     """The environment of ``function``'s body when called by ``call`` (in ``facts``, under ``env``)."""
     params = function.params
     positional = [*params.posonly_params, *params.params]

@@ -68,7 +68,11 @@ class ModelInfo:
 
     def weight_l2(self) -> list[LayerUse]:
         """Layers whose weights get an L2 penalty (what decoupled weight decay duplicates)."""
-        return [u for u in self.uses if any(u.reg(t) is Reg.L2 for t in ("kernel", "recurrent", "bias", "norm", "embedding"))]
+        return [
+            u
+            for u in self.uses
+            if any(u.reg(t) is Reg.L2 for t in ("kernel", "recurrent", "bias", "norm", "embedding"))
+        ]
 
     def merge(self, other: ModelInfo) -> None:
         self.uses.extend(other.uses)
@@ -184,7 +188,13 @@ def expand_into(
                 continue  # prune: most calls reach no layer at all
             callee_env = _callee_env(facts, call.node, definition, callee_facts, env)
             expand_into(
-                info, callee_facts, definition, callee_env, via or call.node, depth + 1, seen | {definition},
+                info,
+                callee_facts,
+                definition,
+                callee_env,
+                via or call.node,
+                depth + 1,
+                seen | {definition},
                 (*chain, (facts, call.node)),
             )
 
@@ -231,7 +241,9 @@ def _inside(facts: ModuleFacts, node: cst.CSTNode, scope: Scope) -> bool:
     return any(a is scope for a in facts.ancestors(node))
 
 
-def _callee_env(facts: ModuleFacts, call: cst.Call, definition: cst.CSTNode, callee_facts: ModuleFacts, env: Env) -> Env:
+def _callee_env(
+    facts: ModuleFacts, call: cst.Call, definition: cst.CSTNode, callee_facts: ModuleFacts, env: Env
+) -> Env:
     if isinstance(definition, cst.FunctionDef):
         return bind_call(facts, call, definition, callee_facts, env)
     assert isinstance(definition, cst.ClassDef)

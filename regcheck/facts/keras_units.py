@@ -266,7 +266,9 @@ def _chain_added(wiring: Wiring, model: cst.CSTNode, add_call: cst.Call) -> None
         last[model] = produced
 
 
-def _assign_add_losses(wiring: Wiring, info: ModelInfo, groups: dict[cst.CSTNode, ModelInfo], units: list[ModelInfo]) -> None:
+def _assign_add_losses(
+    wiring: Wiring, info: ModelInfo, groups: dict[cst.CSTNode, ModelInfo], units: list[ModelInfo]
+) -> None:
     for facts, call in info.add_losses:
         owners: set[cst.CSTNode] = set()
         if facts is wiring.facts and call.receiver is not None:
@@ -438,10 +440,15 @@ def _class_model(
         return info
     # `class CustomModel(keras.Model)` that only overrides train_step: the layers come from where
     # it is instantiated (`CustomModel(inputs, outputs)`), the model of that call's arguments.
-    sites = [instance] if instance is not None and at is facts else [
-        call.node for call in facts.calls
-        if call.name is None and any(d is cls for _f, d in callee_definitions(facts, call.node))
-    ]
+    sites = (
+        [instance]
+        if instance is not None and at is facts
+        else [
+            call.node
+            for call in facts.calls
+            if call.name is None and any(d is cls for _f, d in callee_definitions(facts, call.node))
+        ]
+    )
     for site in sites:
         scope = enclosing_scope(facts, site)
         if scope is cls:

@@ -75,7 +75,11 @@ for _n, _names in _CONV_NAMES.items():
         depthwise = {"depthwise_constraint": _depthwise(_n), "kernel_constraint": _depthwise(_n)}
         LAYER_KERNELS[f"keras.layers.DepthwiseConv{_n}D"] = depthwise
         separable = {"depthwise_constraint": _depthwise(_n), "pointwise_constraint": _pointwise(_n)}
-        for _sep in (f"keras.layers.SeparableConv{_n}D", f"keras.layers.SeparableConvolution{_n}D", f"tf.layers.separable_conv{_n}d"):
+        for _sep in (
+            f"keras.layers.SeparableConv{_n}D",
+            f"keras.layers.SeparableConvolution{_n}D",
+            f"tf.layers.separable_conv{_n}d",
+        ):
             LAYER_KERNELS[_sep] = separable
 _RNN = {"kernel_constraint": DENSE, "recurrent_constraint": DENSE}
 for _name in ("Dense", "LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell"):

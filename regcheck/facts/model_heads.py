@@ -21,12 +21,25 @@ from regcheck.facts.kernel_layouts import stated_shape
 from regcheck.facts.module import CallFact, ModuleFacts
 
 # Layer -> (keyword for the number of units, its position, activation keyword).
-_CONV = ("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D", "SeparableConv1D",
-         "SeparableConv2D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+_CONV = (
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution3D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+)
 UNIT_LAYERS: dict[str, tuple[str, int, str]] = {"keras.layers.Dense": ("units", 0, "activation")}
 UNIT_LAYERS.update({f"keras.layers.{name}": ("filters", 0, "activation") for name in _CONV})
 UNIT_LAYERS.update({"tf.layers.dense": ("units", 1, "activation")})
-UNIT_LAYERS.update({f"tf.layers.{n}": ("filters", 1, "activation") for n in ("conv1d", "conv2d", "conv3d", "conv2d_transpose")})
+UNIT_LAYERS.update(
+    {f"tf.layers.{n}": ("filters", 1, "activation") for n in ("conv1d", "conv2d", "conv3d", "conv2d_transpose")}
+)
 for _prefix in ("slim", "tf.contrib.layers"):
     for _name in ("fully_connected", "conv2d", "conv2d_transpose", "convolution2d"):
         UNIT_LAYERS[f"{_prefix}.{_name}"] = ("num_outputs", 1, "activation_fn")
@@ -34,11 +47,22 @@ for _prefix in ("slim", "tf.contrib.layers"):
 # Layers that keep the last dimension as it is.
 PASS_THROUGH = frozenset(
     f"keras.layers.{n}"
-    for n in ("Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "BatchNormalization",
-              "LayerNormalization", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D")
+    for n in (
+        "Dropout",
+        "AlphaDropout",
+        "GaussianDropout",
+        "GaussianNoise",
+        "BatchNormalization",
+        "LayerNormalization",
+        "ActivityRegularization",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+    )
 )
 # softmax activations that have a sigmoid next to them (the fix swaps the last name).
-SIGMOID_TWINS = frozenset({"tf.nn.softmax", "tf.math.softmax", "keras.activations.softmax", "keras.backend.softmax", "keras.ops.softmax"})
+SIGMOID_TWINS = frozenset(
+    {"tf.nn.softmax", "tf.math.softmax", "keras.activations.softmax", "keras.backend.softmax", "keras.ops.softmax"}
+)
 _MATMULS = frozenset({"tf.matmul", "tf.linalg.matmul"})
 
 
@@ -59,7 +83,11 @@ def _collect(facts: ModuleFacts) -> list[SoftmaxHead]:
         if call.name in UNIT_LAYERS and units(facts, call) == 1:
             activation = call.arg(UNIT_LAYERS[call.name][2])
             if activation is not None and is_softmax(facts, activation.value):
-                heads.append(SoftmaxHead(call.node, activation.value, f"a 1-unit layer with `{UNIT_LAYERS[call.name][2]}=softmax`"))
+                heads.append(
+                    SoftmaxHead(
+                        call.node, activation.value, f"a 1-unit layer with `{UNIT_LAYERS[call.name][2]}=softmax`"
+                    )
+                )
         for sequence in _sequences(facts, call):
             heads.extend(_in_order(facts, sequence))
         applied = _softmax_input(facts, call)
@@ -147,7 +175,9 @@ def _softmax_input(facts: ModuleFacts, call: CallFact) -> cst.BaseExpression | N
     return None
 
 
-def one_unit_output(facts: ModuleFacts, node: cst.BaseExpression, before: cst.CSTNode, depth: int = 6) -> cst.Call | None:
+def one_unit_output(
+    facts: ModuleFacts, node: cst.BaseExpression, before: cst.CSTNode, depth: int = 6
+) -> cst.Call | None:
     """The 1-unit layer (or [n, 1] matmul) whose output ``node`` is, following the latest binding."""
     if depth == 0:
         return None

@@ -22,7 +22,6 @@ from regcheck.files import LINE_END
 T = TypeVar("T")
 
 
-
 def _strip_end(line: str) -> str:
     return line.rstrip("\r\n")
 
@@ -214,7 +213,7 @@ class ModuleFacts:
 
     @property
     def keras_version(self) -> str:
-        """"3" or "2": the Keras this file runs on (facts.keras_version: the target, or the file's own imports)."""
+        """ "3" or "2": the Keras this file runs on (facts.keras_version: the target, or the file's own imports)."""
         from regcheck.facts.keras_version import file_keras
 
         return self.cached("keras_version", file_keras).version

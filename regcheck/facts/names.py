@@ -132,7 +132,7 @@ def _import_qualified_names(node: cst.Import | cst.ImportFrom, full_name: str) -
             if alias.asname is not None:
                 as_name = alias.evaluated_alias or as_name
             if full_name.startswith(as_name):
-                remaining = full_name[len(as_name):]
+                remaining = full_name[len(as_name) :]
                 if remaining and not remaining.startswith("."):
                     continue
                 remaining = remaining.lstrip(".")
@@ -146,12 +146,44 @@ def _import_qualified_names(node: cst.Import | cst.ImportFrom, full_name: str) -
 # Fields that never hold a name: whitespace, brackets, separators, operators.
 _SKIPPED_FIELDS = frozenset(
     {
-        "asynchronous", "colon", "comma", "comment", "default_indent", "default_newline", "dot",
-        "empty_lines", "encoding", "equal", "first_colon", "footer", "header", "has_trailing_newline",
-        "indent", "lbrace", "lbracket", "leading_lines", "leading_whitespace", "lines_after_decorators",
-        "lpar", "newline", "operator", "rbrace", "rbracket", "relative", "rpar", "second_colon",
-        "semicolon", "separator", "star", "trailing_comma", "trailing_whitespace", "conversion",
-        "start", "end", "first_line", "last_line",
+        "asynchronous",
+        "colon",
+        "comma",
+        "comment",
+        "default_indent",
+        "default_newline",
+        "dot",
+        "empty_lines",
+        "encoding",
+        "equal",
+        "first_colon",
+        "footer",
+        "header",
+        "has_trailing_newline",
+        "indent",
+        "lbrace",
+        "lbracket",
+        "leading_lines",
+        "leading_whitespace",
+        "lines_after_decorators",
+        "lpar",
+        "newline",
+        "operator",
+        "rbrace",
+        "rbracket",
+        "relative",
+        "rpar",
+        "second_colon",
+        "semicolon",
+        "separator",
+        "star",
+        "trailing_comma",
+        "trailing_whitespace",
+        "conversion",
+        "start",
+        "end",
+        "first_line",
+        "last_line",
     }
 )
 # Nodes whose dataclass fields are not in the order libcst visits them (source order);
@@ -175,7 +207,9 @@ def child_fields(node_type: type) -> tuple[str, ...]:
     names = _FIELDS.get(node_type)
     if names is None:
         names = _FIELDS[node_type] = tuple(
-            f.name for f in dataclasses.fields(node_type) if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
         )
     return names
 
@@ -183,8 +217,20 @@ def child_fields(node_type: type) -> tuple[str, ...]:
 # Nodes after which libcst's ScopeProvider advances the position counter of the scope it is in.
 _COUNTED = frozenset(
     {
-        cst.AnnAssign, cst.AsName, cst.Assign, cst.AugAssign, cst.ClassDef, cst.CompFor, cst.FunctionDef,
-        cst.Global, cst.Import, cst.ImportFrom, cst.NamedExpr, cst.Nonlocal, cst.Parameters, cst.WithItem,
+        cst.AnnAssign,
+        cst.AsName,
+        cst.Assign,
+        cst.AugAssign,
+        cst.ClassDef,
+        cst.CompFor,
+        cst.FunctionDef,
+        cst.Global,
+        cst.Import,
+        cst.ImportFrom,
+        cst.NamedExpr,
+        cst.Nonlocal,
+        cst.Parameters,
+        cst.WithItem,
     }
     | {getattr(cst, n) for n in ("TypeVar", "TypeAlias", "TypeVarTuple", "ParamSpec") if hasattr(cst, n)}
 )
@@ -370,7 +416,11 @@ class NameResolver:
         found = self.resolve(scope, name)
         previous = [b for b in found if b.scope is not scope or b.index < index]
         if not previous and found and scope.parent is not scope:
-            previous = self.resolve(scope.parent, name) if scope.parent.kind != CLASS else self._class_lookup(scope.parent, name)
+            previous = (
+                self.resolve(scope.parent, name)
+                if scope.parent.kind != CLASS
+                else self._class_lookup(scope.parent, name)
+            )
         return previous
 
     def _class_lookup(self, scope: Scope, name: str) -> list[Binding]:
@@ -464,7 +514,11 @@ class NameResolver:
             if len(later) < len(accesses) and binding.scope.parent is not binding.scope:
                 earlier = [a for a in accesses if not (a[1] is not binding.scope or binding.index < a[2])]
                 parent = binding.scope.parent
-                shadowed = self._class_lookup(parent, binding.name) if parent.kind == CLASS else self.resolve(parent, binding.name)
+                shadowed = (
+                    self._class_lookup(parent, binding.name)
+                    if parent.kind == CLASS
+                    else self.resolve(parent, binding.name)
+                )
                 for other in shadowed:
                     record(other, earlier)
 
@@ -630,7 +684,11 @@ def _simple_string(r: NameResolver, node: cst.CSTNode, scope: Scope, push) -> No
 
 def _type_binder(r: NameResolver, node: cst.CSTNode, scope: Scope, push) -> None:
     r._bind(scope, node.name.value, node)  # type: ignore[attr-defined]
-    value = getattr(node, "value", None) if isinstance(node, getattr(cst, "TypeAlias", ())) else getattr(node, "bound", None)
+    value = (
+        getattr(node, "value", None)
+        if isinstance(node, getattr(cst, "TypeAlias", ()))
+        else getattr(node, "bound", None)
+    )
     if value is not None:
         push((value, scope, False, False))
 

@@ -66,7 +66,10 @@ def _collect(facts: ModuleFacts) -> list[OptimizerFact]:
             if isinstance(text, str) and value is not None:
                 lowered = text.lower()
                 found[value] = OptimizerFact(
-                    value, None, lowered, True,
+                    value,
+                    None,
+                    lowered,
+                    True,
                     decoupled=lowered in tf_api.DECOUPLED_DECAY_OPTIMIZER_STRINGS,
                     adaptive=lowered in tf_api.ADAPTIVE_OPTIMIZER_STRINGS,
                 )
@@ -79,7 +82,9 @@ def _collect(facts: ModuleFacts) -> list[OptimizerFact]:
     return list(found.values())
 
 
-def _resolve(facts: ModuleFacts, found: dict[cst.CSTNode, OptimizerFact], expr: cst.BaseExpression | None) -> list[OptimizerFact]:
+def _resolve(
+    facts: ModuleFacts, found: dict[cst.CSTNode, OptimizerFact], expr: cst.BaseExpression | None
+) -> list[OptimizerFact]:
     if expr is None:
         return []
     return [found[v] for v in [expr, *resolve_expr(facts, expr)] if v in found]
@@ -139,7 +144,9 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     if tfa is not None:
         cls = tfa.rsplit(".", 1)[1]
         keras = False
-    elif name is not None and (name.startswith("keras.optimizers.") or (name.startswith("tf.train.") and name.endswith("Optimizer"))):
+    elif name is not None and (
+        name.startswith("keras.optimizers.") or (name.startswith("tf.train.") and name.endswith("Optimizer"))
+    ):
         cls = name.rsplit(".", 1)[1]
         keras = name.startswith("keras.")
     else:
@@ -150,11 +157,12 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
     decay_zero = decay is not None and _switched_off(decay.value)
     decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (decay is not None and not decay_zero)
     fact = OptimizerFact(
-        call.node, call, cls, keras,
+        call.node,
+        call,
+        cls,
+        keras,
         decoupled=decoupled,
         adaptive=not decoupled and cls in tf_api.ADAPTIVE_OPTIMIZERS,
         excluded=call.arg("exclude_from_weight_decay") is not None,
     )
     return fact
-
-

@@ -30,7 +30,9 @@ from regcheck.facts.dataflow import literal_value, values_of
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.regularizer_functions import RegularizerFunction
 
-_NORMALIZE = frozenset({"tf.math.l2_normalize", "tf.nn.l2_normalize", "keras.backend.l2_normalize", "keras.ops.normalize"})
+_NORMALIZE = frozenset(
+    {"tf.math.l2_normalize", "tf.nn.l2_normalize", "keras.backend.l2_normalize", "keras.ops.normalize"}
+)
 _TRANSPOSE = frozenset({"tf.transpose", "tf.linalg.transpose", "keras.backend.transpose", "keras.ops.transpose"})
 _MATMUL = frozenset({"tf.matmul", "tf.linalg.matmul", "keras.backend.dot", "keras.ops.matmul", "keras.ops.dot"})
 _ABS = frozenset({"tf.abs", "tf.math.abs", "keras.backend.abs", "keras.ops.abs", "keras.ops.absolute"})
@@ -38,7 +40,9 @@ _SUM = frozenset({"tf.reduce_sum", "tf.math.reduce_sum", "keras.backend.sum", "k
 _SHAPES = frozenset({"tf.shape", "keras.backend.int_shape", "keras.backend.shape", "keras.ops.shape"})
 _CASTS = frozenset({"tf.cast", "keras.backend.cast", "keras.ops.cast"})
 
-Term = tuple  # ("w",), ("norm", t, axis), ("T", t), ("mm", a, b), ("eye", d), ("dim", axis), ("const", c), (op, a, b) ...
+Term = (
+    tuple  # ("w",), ("norm", t, axis), ("T", t), ("mm", a, b), ("eye", d), ("dim", axis), ("const", c), (op, a, b) ...
+)
 
 
 class _Unknown(Exception):
@@ -109,7 +113,13 @@ class _Evaluator:
         if isinstance(node, cst.Attribute) and node.attr.value == "T":
             return _transpose(self.eval(node.value))
         if isinstance(node, cst.BinaryOperation):
-            ops = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div", cst.MatrixMultiply: "mm"}
+            ops = {
+                cst.Add: "add",
+                cst.Subtract: "sub",
+                cst.Multiply: "mul",
+                cst.Divide: "div",
+                cst.MatrixMultiply: "mm",
+            }
             op = ops.get(type(node.operator))
             if op is None:
                 raise _Unknown

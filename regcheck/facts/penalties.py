@@ -21,12 +21,16 @@ _SQUARES = frozenset({"tf.square", "tf.math.square"})
 _ABS = frozenset({"tf.abs", "tf.math.abs"})
 _NORMS = frozenset({"tf.norm", "tf.linalg.norm"})
 # Every name a penalty term is recognised by: what a file must mention to hold one (the prefilter).
-PENALTY_VOCABULARY = (
-    tf_api.L2_PENALTY_FUNCS | _REDUCTIONS | _NORMS | tf_api.REGULARIZER_FACTORIES | {"regularizer"}
-)
+PENALTY_VOCABULARY = tf_api.L2_PENALTY_FUNCS | _REDUCTIONS | _NORMS | tf_api.REGULARIZER_FACTORIES | {"regularizer"}
 # Iterables that hold every (trainable) variable of the graph or model.
 ALL_VARIABLE_SOURCES = frozenset(
-    {"tf.trainable_variables", "tf.global_variables", "tf.all_variables", "tf.model_variables", "slim.get_model_variables"}
+    {
+        "tf.trainable_variables",
+        "tf.global_variables",
+        "tf.all_variables",
+        "tf.model_variables",
+        "slim.get_model_variables",
+    }
 )
 
 

@@ -42,12 +42,30 @@ REGULARIZER_BASES = frozenset({"keras.regularizers.Regularizer", "keras.regulari
 _SHAPE_ATTRIBUTES = frozenset({"shape", "dtype", "name", "ndim", "device", "rank"})
 _SHAPE_METHODS = frozenset({"get_shape", "as_list"})
 _SHAPE_FUNCS = frozenset(
-    {"tf.shape", "tf.rank", "tf.size", "keras.backend.shape", "keras.backend.int_shape", "keras.backend.ndim", "keras.ops.shape"}
+    {
+        "tf.shape",
+        "tf.rank",
+        "tf.size",
+        "keras.backend.shape",
+        "keras.backend.int_shape",
+        "keras.backend.ndim",
+        "keras.ops.shape",
+    }
 )
 _MATMULS = frozenset(
-    {"tf.matmul", "tf.linalg.matmul", "keras.backend.dot", "keras.ops.matmul", "keras.ops.dot", "tf.tensordot", "keras.backend.batch_dot"}
+    {
+        "tf.matmul",
+        "tf.linalg.matmul",
+        "keras.backend.dot",
+        "keras.ops.matmul",
+        "keras.ops.dot",
+        "tf.tensordot",
+        "keras.backend.batch_dot",
+    }
 )
-_SPECTRAL = frozenset({"tf.linalg.svd", "tf.svd", "tf.linalg.eigh", "tf.linalg.eigvalsh", "tf.self_adjoint_eig", "keras.ops.svd"})
+_SPECTRAL = frozenset(
+    {"tf.linalg.svd", "tf.svd", "tf.linalg.eigh", "tf.linalg.eigvalsh", "tf.self_adjoint_eig", "keras.ops.svd"}
+)
 
 
 @dataclass(eq=False)

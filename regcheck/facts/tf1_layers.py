@@ -24,7 +24,11 @@ class LayerCall:
 
     @property
     def kernel_keyword(self) -> str:
-        return "weights_regularizer" if self.call.name and not self.call.name.startswith("tf.layers.") else "kernel_regularizer"
+        return (
+            "weights_regularizer"
+            if self.call.name and not self.call.name.startswith("tf.layers.")
+            else "kernel_regularizer"
+        )
 
 
 def _present(arg: cst.Arg | None) -> bool:

@@ -67,7 +67,11 @@ def _compute_segments(facts: ModuleFacts) -> _Segments:
     segments = _Segments()
     resets = {id(c.node) for c in facts.calls if c.name in _RESETS and not c.owners}
     reset_statements = {
-        id(a) for c in facts.calls if id(c.node) in resets for a in facts.ancestors(c.node) if facts.parent(a) is facts.module
+        id(a)
+        for c in facts.calls
+        if id(c.node) in resets
+        for a in facts.ancestors(c.node)
+        if facts.parent(a) is facts.module
     }
     current: Root = facts.module
     for statement in facts.module.body:

@@ -91,7 +91,11 @@ def _symbol_for(facts: ModuleFacts, call: cst.Call) -> tuple[str, str | None]:
     if isinstance(parent, cst.Element):
         holder = facts.parent(parent)
         target = facts.parent(holder) if isinstance(holder, (cst.List, cst.Tuple)) else None
-        if isinstance(target, cst.Assign) and len(target.targets) == 1 and isinstance(target.targets[0].target, cst.Name):
+        if (
+            isinstance(target, cst.Assign)
+            and len(target.targets) == 1
+            and isinstance(target.targets[0].target, cst.Name)
+        ):
             assert isinstance(holder, (cst.List, cst.Tuple))
             index = next(i for i, e in enumerate(holder.elements) if e is parent)
             return f"{target.targets[0].target.value}[{index}]", None

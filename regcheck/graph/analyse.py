@@ -25,10 +25,19 @@ class Analysis:
 def make_finding(code: str, site: Site | None, message: str, symbol: str | None) -> Finding:
     info = RULES[code]
     site = site or _NOWHERE
-    return Finding(code=info.code, name=info.name, severity=info.severity, path=site.path,
-                   line=site.line, column=site.column, end_line=site.line,
-                   end_column=max(site.end_column, site.column), message=message,
-                   symbol=symbol, source="graph")
+    return Finding(
+        code=info.code,
+        name=info.name,
+        severity=info.severity,
+        path=site.path,
+        line=site.line,
+        column=site.column,
+        end_line=site.line,
+        end_column=max(site.end_column, site.column),
+        message=message,
+        symbol=symbol,
+        source="graph",
+    )
 
 
 def _nonzero(penalties: list[Penalty]) -> bool:
@@ -58,8 +67,19 @@ def _counted_twice(penalties: list[Penalty]) -> bool:
 
 _READS = ("ReadVariableOp", "Identity", "Cast", "Snapshot", "Reshape", "ExpandDims")
 # Ops that keep a weight tensor's sign and shape: what constraints compute (w * factor, w / norm, clip, relu).
-_KEEPS_WEIGHT = {"Mul", "RealDiv", "Div", "TrueDiv", "DivNoNan", "Minimum", "Maximum", "ClipByValue", "Relu",
-                 "Select", "SelectV2"}
+_KEEPS_WEIGHT = {
+    "Mul",
+    "RealDiv",
+    "Div",
+    "TrueDiv",
+    "DivNoNan",
+    "Minimum",
+    "Maximum",
+    "ClipByValue",
+    "Relu",
+    "Select",
+    "SelectV2",
+}
 
 
 def _through(ir: GraphIR, index: int) -> int:
@@ -102,7 +122,9 @@ def analyse(ir: GraphIR) -> Analysis:
 
     def add(code: str, site: Site | None, message: str, var: int | None, also: Iterable[int] = ()) -> None:
         # A variable whose creating line is unknown points at the line where training (or the audit) was reached.
-        findings.append(make_finding(code, site or ir.call_site, message, ir.variables[var].name if var is not None else None))
+        findings.append(
+            make_finding(code, site or ir.call_site, message, ir.variables[var].name if var is not None else None)
+        )
         for index in {var, *also}:
             if index in status:
                 status[index].append(code)
@@ -112,10 +134,13 @@ def analyse(ir: GraphIR) -> Analysis:
     for entry in ir.late_regularizers:
         if not by_var.get(entry.variable):
             late.add(entry.variable)
-            add("RC104", entry.site or ir.variables[entry.variable].site,
+            add(
+                "RC104",
+                entry.site or ir.variables[entry.variable].site,
                 f"'{entry.layer}.{entry.attr}' was set after the layer was built: its variable "
                 f"'{ir.variables[entry.variable].name}' carries no penalty and training is unregularized",
-                entry.variable)
+                entry.variable,
+            )
 
     kernels = [i for i in trained if roles[i] == KERNEL]
     covered = [i for i in kernels if _nonzero(by_var.get(i, []))]
@@ -124,39 +149,68 @@ def analyse(ir: GraphIR) -> Analysis:
         for i in kernels:
             if i not in by_var and i not in late:
                 var = ir.variables[i]
-                add("RC101", var.site, f"kernel '{var.name}' {format_shape(var.shape)} is not penalized by the "
-                    f"minimized loss, while {len(covered)} other kernel(s) are ({example})", i)
+                add(
+                    "RC101",
+                    var.site,
+                    f"kernel '{var.name}' {format_shape(var.shape)} is not penalized by the "
+                    f"minimized loss, while {len(covered)} other kernel(s) are ({example})",
+                    i,
+                )
 
     labels = {BIAS: "bias", NORM: "normalization parameter", EMBEDDING: "embedding table"}
     for i in trained:
         if roles[i] in labels and _nonzero(by_var.get(i, [])):
             var = ir.variables[i]
             what = " + ".join(p.describe() for p in by_var[i])
-            add("RC102" if roles[i] == BIAS else "RC103", var.site,
-                f"{labels[roles[i]]} '{var.name}' {format_shape(var.shape)} is penalized ({what})", i)
+            add(
+                "RC102" if roles[i] == BIAS else "RC103",
+                var.site,
+                f"{labels[roles[i]]} '{var.name}' {format_shape(var.shape)} is penalized ({what})",
+                i,
+            )
 
     # TF2's variable_scope keeps lazy collection entries that build fresh ops on every read,
     # so an entry also counts as used when the loss penalizes all the variables it reads.
-    missing = [r for r in ir.regularization_losses if r not in dec.loss_ancestors
-               and not all(by_var.get(v) for v in _vars_under(ir, [r]))]
+    missing = [
+        r
+        for r in ir.regularization_losses
+        if r not in dec.loss_ancestors and not all(by_var.get(v) for v in _vars_under(ir, [r]))
+    ]
     if missing and ir.loss is not None:
         variables = _vars_under(ir, missing)
-        add("RC201", ir.call_site, f"{len(missing)} penalt{'y' if len(missing) == 1 else 'ies'} in "
+        add(
+            "RC201",
+            ir.call_site,
+            f"{len(missing)} penalt{'y' if len(missing) == 1 else 'ies'} in "
             f"REGULARIZATION_LOSSES (on {_names(ir, variables) or 'no variable'}) never reach{'es' if len(missing) == 1 else ''} the loss given to "
-            f"{ir.hook or 'the optimizer'}", variables[0] if variables else None, variables)
+            f"{ir.hook or 'the optimizer'}",
+            variables[0] if variables else None,
+            variables,
+        )
 
     declared = [i for i in trained if ir.variables[i].declared_regularizer and not by_var.get(i) and i not in late]
     if declared:
-        add("RC202", ir.call_site, f"model.losses are left out of the loss given to {ir.hook or 'the optimizer'}: "
-            f"the regularizers declared on {_names(ir, declared)} never reach training", declared[0], declared)
+        add(
+            "RC202",
+            ir.call_site,
+            f"model.losses are left out of the loss given to {ir.hook or 'the optimizer'}: "
+            f"the regularizers declared on {_names(ir, declared)} never reach training",
+            declared[0],
+            declared,
+        )
 
     # RC208: one penalty reaching the loss twice (Keras 3 compute_loss / compiled_loss add model.losses themselves).
     doubled = [i for i in trained if _counted_twice(by_var.get(i, []))]
     if doubled:
         twice = next(p.describe() for p in by_var[doubled[0]] if _counted_twice([p, p]))
-        add("RC208", ir.call_site, f"the same penalty reaches the loss given to {ir.hook or 'the optimizer'} twice: "
+        add(
+            "RC208",
+            ir.call_site,
+            f"the same penalty reaches the loss given to {ir.hook or 'the optimizer'} twice: "
             f"{_names(ir, doubled)} carr{'ies' if len(doubled) == 1 else 'y'} {twice} twice (model.losses counted twice)",
-            doubled[0], doubled)
+            doubled[0],
+            doubled,
+        )
 
     # RC305: a "penalty" that is the weight tensor itself, clipped or scaled: a constraint used as a regularizer.
     for penalty in dec.penalties:
@@ -164,32 +218,55 @@ def analyse(ir: GraphIR) -> Analysis:
         if whole is not None and whole in status:
             var = ir.variables[whole]
             given = f" ({var.declared_regularizer})" if var.declared_regularizer else ""
-            add("RC305", var.site, f"a loss term of {var.name!r} {format_shape(var.shape)} is the weight tensor itself, "
+            add(
+                "RC305",
+                var.site,
+                f"a loss term of {var.name!r} {format_shape(var.shape)} is the weight tensor itself, "
                 f"{ir.ops[_through(ir, penalty.term.root)].type} of the kernel{given}: a constraint passed as a "
-                "regularizer adds the clipped weights to the loss and constrains nothing", whole)
+                "regularizer adds the clipped weights to the loss and constrains nothing",
+                whole,
+            )
 
     # RC501: decoupled weight decay in the optimizer and an L2 penalty in the loss on the same weights.
-    decayed = [i for i in trained if i in ir.weight_decay and any(
-        p.kind in ("l2", "l2_loss") and p.term.coefficient != 0 for p in by_var.get(i, []))]
+    decayed = [
+        i
+        for i in trained
+        if i in ir.weight_decay
+        and any(p.kind in ("l2", "l2_loss") and p.term.coefficient != 0 for p in by_var.get(i, []))
+    ]
     if decayed:
         optimizer, rate = ir.weight_decay[decayed[0]]
         l2 = next(p.describe() for p in by_var[decayed[0]] if p.kind in ("l2", "l2_loss"))
-        add("RC501", ir.call_site, f"{optimizer} decays {_names(ir, decayed)} (weight_decay={rate:g}) and the loss "
-            f"also penalizes them with L2 ({l2}): weight decay is counted twice", decayed[0], decayed)
+        add(
+            "RC501",
+            ir.call_site,
+            f"{optimizer} decays {_names(ir, decayed)} (weight_decay={rate:g}) and the loss "
+            f"also penalizes them with L2 ({l2}): weight decay is counted twice",
+            decayed[0],
+            decayed,
+        )
 
     if ir.train_op is not None and ir.update_ops:
         needed = ancestors(ir, [ir.train_op], control=True)
         skipped = [u for u in ir.update_ops if u not in needed]
         if skipped:
             names = ", ".join(f"'{ir.ops[u].name}'" for u in skipped[:2])
-            add("RC207", ir.call_site, f"the train op does not depend on {len(skipped)} of {len(ir.update_ops)} "
-                f"UPDATE_OPS ({names}...): batch-norm moving statistics are never updated", None)
+            add(
+                "RC207",
+                ir.call_site,
+                f"the train op does not depend on {len(skipped)} of {len(ir.update_ops)} "
+                f"UPDATE_OPS ({names}...): batch-norm moving statistics are never updated",
+                None,
+            )
 
     for i in trained:
         var = ir.variables[i]
         penalties = by_var.get(i, [])
         state = ", ".join(status[i]) or ("penalized" if penalties else "unpenalized")
-        result.coverage.append(CoverageRow(var.name, format_shape(var.shape), roles[i],
-                                           " + ".join(p.describe() for p in penalties) or "-", state))
+        result.coverage.append(
+            CoverageRow(
+                var.name, format_shape(var.shape), roles[i], " + ".join(p.describe() for p in penalties) or "-", state
+            )
+        )
     findings.sort(key=Finding.sort_key)
     return result

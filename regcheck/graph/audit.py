@@ -63,8 +63,11 @@ def _model_catalog(model: Any) -> tuple[VariableCatalog, list[LayerAttr]]:
 def _overrides(model: Any) -> list[str]:
     import keras
 
-    return [name for name in ("train_step", "compute_loss")
-            if getattr(type(model), name, None) is not getattr(keras.Model, name, None)]
+    return [
+        name
+        for name in ("train_step", "compute_loss")
+        if getattr(type(model), name, None) is not getattr(keras.Model, name, None)
+    ]
 
 
 def _stock_loss_ir(model: Any, catalog: VariableCatalog) -> GraphIR:
@@ -93,8 +96,10 @@ def _stock_loss_ir(model: Any, catalog: VariableCatalog) -> GraphIR:
     if specs is None:
         # No input signature: stand in for the forward pass, which trains every variable.
         data = ir.add(Op(type="Input", inputs=[], kind=DATA, name="inputs"))
-        reads = [ir.add(Op(type="Variable", inputs=[], kind=VAR, var=catalog.add(v), name=v.path))
-                 for v in model.trainable_variables]
+        reads = [
+            ir.add(Op(type="Variable", inputs=[], kind=VAR, var=catalog.add(v), name=v.path))
+            for v in model.trainable_variables
+        ]
         forward = ir.add(Op(type="Forward", inputs=[data, *reads], kind=OP, name="model"))
         ir.loss = ir.add(Op(type="AddV2", inputs=[forward, ir.loss], name="loss"))  # type: ignore[list-item]  # set above
         ir.notes.append("the model has no input signature: roles come from layer attributes, not the graph")
@@ -115,8 +120,10 @@ def audit(model: Any = None, loss: Any = None, graph: Any = None) -> AuditReport
             raise ValueError("no loss found in the graph (it holds no gradients): pass loss=")
     if loss is not None:
         if not hasattr(loss, "graph") or type(loss).__name__ == "EagerTensor":
-            raise ValueError("audit(loss=...) needs a symbolic loss (TF1 graph or tf.function); "
-                             "eager losses keep no graph: use regcheck trace")
+            raise ValueError(
+                "audit(loss=...) needs a symbolic loss (TF1 graph or tf.function); "
+                "eager losses keep no graph: use regcheck trace"
+            )
         tf1 = type(loss.graph).__name__ != "FuncGraph"
         ir = symbolic_ir([loss], catalog, tf1=tf1)
         ir.call_site = op_site(loss.op) or caller
@@ -128,8 +135,10 @@ def audit(model: Any = None, loss: Any = None, graph: Any = None) -> AuditReport
         ir = _stock_loss_ir(model, catalog)
         ir.call_site = caller
         ir.sources = {catalog.add(v) for v in model.trainable_variables}
-        ir.notes += [f"the model overrides {name}: audit assumed the stock loss; `regcheck trace` sees the real one"
-                     for name in _overrides(model)]
+        ir.notes += [
+            f"the model overrides {name}: audit assumed the stock loss; `regcheck trace` sees the real one"
+            for name in _overrides(model)
+        ]
     ir.late_regularizers = late
     ir.hook = "audit"
     if model is not None:

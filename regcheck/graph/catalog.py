@@ -85,8 +85,9 @@ class VariableCatalog:
             name = _source_name(str(getattr(var, "name", "variable")).split(":")[0], site)
             if site is None and getattr(var, "op", None) is not None and not _is_eager(getattr(var, "handle", None)):
                 site = op_site(var.op)
-            self.variables.append(Variable(name=name, shape=_shape(var), trainable=bool(getattr(var, "trainable", True)),
-                                           site=site))
+            self.variables.append(
+                Variable(name=name, shape=_shape(var), trainable=bool(getattr(var, "trainable", True)), site=site)
+            )
             self._objects.append(var)
             self._by_shape = None
             index = len(self.variables) - 1

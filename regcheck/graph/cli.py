@@ -27,8 +27,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="regcheck trace", description="Run a training script up to its first step and "
-                     "report what the minimized loss really penalizes.")
+    parser = _Parser(
+        prog="regcheck trace",
+        description="Run a training script up to its first step and report what the minimized loss really penalizes.",
+    )
     parser.add_argument("entry", help="script.py or package.module:callable")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before giving up (default 120)")
     parser.add_argument("--coverage", action="store_true", help="print the per-variable coverage table")
@@ -40,8 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _summary(findings: list[Finding]) -> dict[str, int]:
     paths = {f.path for f in findings}
-    return {"files": len(paths), "checked": len(paths), "skipped": 0, "findings": len(findings),
-            "fixable": sum(1 for f in findings if f.fixable)}
+    return {
+        "files": len(paths),
+        "checked": len(paths),
+        "skipped": 0,
+        "findings": len(findings),
+        "fixable": sum(1 for f in findings if f.fixable),
+    }
 
 
 def write_findings(findings: list[Finding], output_format: str, stream: TextIO) -> None:
@@ -75,7 +82,7 @@ def report(result: GraphResult, args: argparse.Namespace, stream: TextIO, err: T
 def main(argv: list[str]) -> int:
     if "--" in argv:
         cut = argv.index("--")
-        own, script_args = argv[:cut], argv[cut + 1:]
+        own, script_args = argv[:cut], argv[cut + 1 :]
     else:
         own, script_args = argv, []
     try:

@@ -14,8 +14,19 @@ from dataclasses import dataclass, field
 from regcheck.graph.ir import CONST, DATA, VAR, GraphIR
 
 # Ops a sum passes through unchanged (a reduction of a sum is a sum of reductions).
-_TRANSPARENT = {"Identity", "IdentityN", "Cast", "Snapshot", "Squeeze", "Reshape", "ExpandDims",
-                "Mean", "Sum", "EnsureShape", "CheckNumerics"}
+_TRANSPARENT = {
+    "Identity",
+    "IdentityN",
+    "Cast",
+    "Snapshot",
+    "Squeeze",
+    "Reshape",
+    "ExpandDims",
+    "Mean",
+    "Sum",
+    "EnsureShape",
+    "CheckNumerics",
+}
 _SUMS = {"Add", "AddV2", "AddN", "Pack", "ConcatV2", "Concat"}
 # Ops that carry no gradient: a penalty behind them trains nothing.
 _NO_GRADIENT = {"StopGradient", "PreventGradient"}
@@ -131,8 +142,7 @@ def additive_terms(ir: GraphIR, dec: Decomposition, root: int) -> list[Term]:
         elif t == "Mul" and len(op.inputs) == 2 and any(_is_constant(dec, i) for i in op.inputs):
             const, other = op.inputs if _is_constant(dec, op.inputs[0]) else op.inputs[::-1]
             stack.append((other, _times(coef, _constant_value(ir, const))))
-        elif t in ("RealDiv", "Div", "DivNoNan", "TrueDiv") and len(op.inputs) == 2 \
-                and _is_constant(dec, op.inputs[1]):
+        elif t in ("RealDiv", "Div", "DivNoNan", "TrueDiv") and len(op.inputs) == 2 and _is_constant(dec, op.inputs[1]):
             value = _constant_value(ir, op.inputs[1])
             stack.append((op.inputs[0], _times(coef, None if not value else 1.0 / value)))
         else:

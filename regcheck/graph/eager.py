@@ -20,8 +20,9 @@ class EagerRecorder:
         self.records: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = []
         self._active = False
 
-    def _callback(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None,
-                  graph: Any = None) -> None:
+    def _callback(
+        self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None
+    ) -> None:
         if graph is None:  # only eagerly executed ops; graph building has its own record
             name = op_type.decode() if isinstance(op_type, bytes) else str(op_type)
             # Holding the tensors keeps their ids unique for the whole recording.
@@ -75,6 +76,7 @@ class EagerRecorder:
         for number in sorted(needed):  # execution order is a topological order
             op_type, inputs, _ = self.records[number]
             kind = DATA if op_type.startswith(DATA_OP_PREFIXES) else OP
-            index_of[number] = ir.add(Op(type=op_type, inputs=[node_for(t) for t in inputs], kind=kind,
-                                         name=f"{op_type}_{number}"))
+            index_of[number] = ir.add(
+                Op(type=op_type, inputs=[node_for(t) for t in inputs], kind=kind, name=f"{op_type}_{number}")
+            )
         return ir, index_of[root]

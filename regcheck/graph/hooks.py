@@ -79,8 +79,9 @@ def find_loss_in_graph(graph: Any) -> Any | None:
 
 
 class TrainingHooks:
-    def __init__(self, catalog_factory: Callable[[], tuple[VariableCatalog, list[LayerAttr]]],
-                 sink: Callable[[GraphIR], None]) -> None:
+    def __init__(
+        self, catalog_factory: Callable[[], tuple[VariableCatalog, list[LayerAttr]]], sink: Callable[[GraphIR], None]
+    ) -> None:
         self.catalog_factory = catalog_factory
         self.sink = sink
         self.recorder = EagerRecorder()
@@ -89,8 +90,9 @@ class TrainingHooks:
         self._undo: list[tuple[Any, str, Any]] = []
 
     # -- capture --------------------------------------------------------------------------
-    def capture(self, build: Callable[[VariableCatalog], GraphIR], hook: str, sources: Any = None,
-                site: Any = None) -> None:
+    def capture(
+        self, build: Callable[[VariableCatalog], GraphIR], hook: str, sources: Any = None, site: Any = None
+    ) -> None:
         from regcheck.graph.optimizers import training_optimizers, weight_decay
 
         catalog, late = self.catalog_factory()
@@ -137,6 +139,7 @@ class TrainingHooks:
                 if tf.executing_eagerly():
                     hooks.recorder.start()
                 return result
+
             return __enter__
 
         def make_gradient(original: Any) -> Any:
@@ -152,6 +155,7 @@ class TrainingHooks:
                 else:
                     hooks.capture(lambda c: symbolic_ir(targets, c), "tape.gradient (tf.function)", sources)
                 return original(self, target, sources, *args, **kwargs)
+
             return gradient
 
         self._patch(tape_cls, "__enter__", make_enter)
@@ -186,8 +190,9 @@ class TrainingHooks:
                     hooks.recorder.start()
                     value = loss()
                     hooks.recorder.stop()
-                    hooks.capture(lambda c: hooks._eager_ir([value], c), "Optimizer.minimize (eager)",
-                                  kwargs.get("var_list"))
+                    hooks.capture(
+                        lambda c: hooks._eager_ir([value], c), "Optimizer.minimize (eager)", kwargs.get("var_list")
+                    )
                 if tf.executing_eagerly():
                     return original(self, loss, *args, **kwargs)
                 var_list = kwargs.get("var_list", args[1] if len(args) > 1 else None)
@@ -199,6 +204,7 @@ class TrainingHooks:
                 sources = var_list if var_list is not None else _trainable(loss.graph)
                 hooks.capture(lambda c: symbolic_ir([loss], c, train_op=train_op, tf1=True), "minimize", sources)
                 return train_op
+
             return minimize
 
         def make_compute(original: Any) -> Any:
@@ -206,6 +212,7 @@ class TrainingHooks:
                 if not hooks.depth and not tf.executing_eagerly() and hooks.pending is None:
                     hooks.pending = (loss, var_list, current_site())
                 return original(self, loss, var_list, *args, **kwargs)
+
             return compute_gradients
 
         def make_apply(original: Any) -> Any:
@@ -216,6 +223,7 @@ class TrainingHooks:
                 train_op = original(self, pairs, *args, **kwargs)
                 hooks._capture_tf1(train_op, [v for _, v in pairs], "apply_gradients")
                 return train_op
+
             return apply_gradients
 
         def make_gradients(original: Any) -> Any:
@@ -223,6 +231,7 @@ class TrainingHooks:
                 if not tf.executing_eagerly() and hooks.pending is None:
                     hooks.pending = (ys, xs, current_site())
                 return original(ys, xs, *args, **kwargs)
+
             return gradients
 
         def make_run(original: Any) -> Any:
@@ -230,6 +239,7 @@ class TrainingHooks:
                 if hooks.pending is not None and _trains(flatten_fetches(fetches), hooks.pending[0]):
                     hooks._capture_tf1(fetches, None, "Session.run")
                 return original(self, fetches, *args, **kwargs)
+
             return run
 
         self._patch(opt, "minimize", make_minimize)
@@ -251,8 +261,9 @@ class TrainingHooks:
             return
         sources = pending_vars if pending_vars is not None else var_list
         sources = sources if sources is not None else _trainable(graph)
-        self.capture(lambda c: symbolic_ir(losses, c, train_op=flatten_fetches(train_op)[0], tf1=True), hook,
-                     sources, site)
+        self.capture(
+            lambda c: symbolic_ir(losses, c, train_op=flatten_fetches(train_op)[0], tf1=True), hook, sources, site
+        )
 
     def _hook_keras(self) -> None:
         try:
@@ -265,10 +276,15 @@ class TrainingHooks:
 
         def make_apply(original: Any) -> Any:
             def apply(self: Any, *args: Any, **kwargs: Any) -> Any:
-                hooks.capture(lambda c: GraphIR(variables=c.variables, notes=[
-                    "training was reached through optimizer.apply, but no GradientTape showed the loss"]),
-                    "optimizer.apply")
+                hooks.capture(
+                    lambda c: GraphIR(
+                        variables=c.variables,
+                        notes=["training was reached through optimizer.apply, but no GradientTape showed the loss"],
+                    ),
+                    "optimizer.apply",
+                )
                 return original(self, *args, **kwargs)
+
             return apply
 
         self._patch(keras.optimizers.Optimizer, "apply", make_apply)

@@ -19,9 +19,23 @@ CONST = "const"  # a constant
 
 # Op types whose outputs are data: inputs of the step, and random draws (noise is
 # per-step data too, so a term built on it is not a penalty).
-DATA_OP_PREFIXES = ("Placeholder", "IteratorGetNext", "QueueDequeue", "ReaderRead", "ParseExample",
-                    "ParseSingleExample", "DecodeRaw", "DecodeCSV", "OptionalGetValue", "MultiDeviceIteratorGetNext",
-                    "Random", "StatelessRandom", "TruncatedNormal", "StatelessTruncatedNormal", "Multinomial")
+DATA_OP_PREFIXES = (
+    "Placeholder",
+    "IteratorGetNext",
+    "QueueDequeue",
+    "ReaderRead",
+    "ParseExample",
+    "ParseSingleExample",
+    "DecodeRaw",
+    "DecodeCSV",
+    "OptionalGetValue",
+    "MultiDeviceIteratorGetNext",
+    "Random",
+    "StatelessRandom",
+    "TruncatedNormal",
+    "StatelessTruncatedNormal",
+    "Multinomial",
+)
 
 
 @dataclass(frozen=True)

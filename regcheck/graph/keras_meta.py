@@ -16,9 +16,13 @@ from regcheck.graph.ir import LayerAttr, Site
 
 # regularizer attribute -> variable attribute it governs
 REGULARIZER_ATTRS = {
-    "kernel_regularizer": "kernel", "bias_regularizer": "bias", "gamma_regularizer": "gamma",
-    "beta_regularizer": "beta", "embeddings_regularizer": "embeddings",
-    "depthwise_regularizer": "depthwise_kernel", "pointwise_regularizer": "pointwise_kernel",
+    "kernel_regularizer": "kernel",
+    "bias_regularizer": "bias",
+    "gamma_regularizer": "gamma",
+    "beta_regularizer": "beta",
+    "embeddings_regularizer": "embeddings",
+    "depthwise_regularizer": "depthwise_kernel",
+    "pointwise_regularizer": "pointwise_kernel",
     "recurrent_regularizer": "recurrent_kernel",
 }
 _VARIABLE_ATTRS = tuple(dict.fromkeys(REGULARIZER_ATTRS.values()))
@@ -42,12 +46,15 @@ def describe_regularizer(regularizer: Any) -> str | None:
         return getattr(regularizer, "__name__", type(regularizer).__name__)
 
 
-def enrich(catalog: VariableCatalog, layers: Iterable[Any], sites: dict[int, Site],
-           late_sites: dict[tuple[int, str], Site]) -> list[LayerAttr]:
+def enrich(
+    catalog: VariableCatalog, layers: Iterable[Any], sites: dict[int, Site], late_sites: dict[tuple[int, str], Site]
+) -> list[LayerAttr]:
     """Add every layer variable to the catalog with its Keras metadata; return late regularizers."""
     late: list[LayerAttr] = []
     for layer in layers:
-        own = {id(v) for v in (_get(layer, "_trainable_variables") or []) + (_get(layer, "_non_trainable_variables") or [])}
+        own = {
+            id(v) for v in (_get(layer, "_trainable_variables") or []) + (_get(layer, "_non_trainable_variables") or [])
+        }
         named = {}
         for attr in _VARIABLE_ATTRS:
             value = _get(layer, attr)
@@ -56,10 +63,15 @@ def enrich(catalog: VariableCatalog, layers: Iterable[Any], sites: dict[int, Sit
         for variable in list(_get(layer, "weights") or []):
             if id(variable) not in own and id(variable) not in named:
                 continue  # a sublayer's variable: its own layer describes it
-            index = catalog.add(variable, name=getattr(variable, "path", None),
-                                trainable=bool(getattr(variable, "trainable", True)), layer=_get(layer, "name"),
-                                layer_class=type(layer).__name__, attr=named.get(id(variable)),
-                                declared_regularizer=describe_regularizer(_get(variable, "regularizer")))
+            index = catalog.add(
+                variable,
+                name=getattr(variable, "path", None),
+                trainable=bool(getattr(variable, "trainable", True)),
+                layer=_get(layer, "name"),
+                layer_class=type(layer).__name__,
+                attr=named.get(id(variable)),
+                declared_regularizer=describe_regularizer(_get(variable, "regularizer")),
+            )
             if id(layer) in sites:  # the line that made the layer beats the line that happened to build it
                 catalog.variables[index].site = sites[id(layer)]
         for reg_attr, var_attr in REGULARIZER_ATTRS.items():

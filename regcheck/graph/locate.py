@@ -20,8 +20,15 @@ from regcheck.graph.ir import Site
 
 _REGCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LIBRARY_DIRS = tuple(
-    {os.path.abspath(p) + os.sep for p in (sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("purelib"),
-                                            sysconfig.get_paths().get("platlib")) if p}
+    {
+        os.path.abspath(p) + os.sep
+        for p in (
+            sysconfig.get_paths().get("stdlib"),
+            sysconfig.get_paths().get("purelib"),
+            sysconfig.get_paths().get("platlib"),
+        )
+        if p
+    }
 )
 
 

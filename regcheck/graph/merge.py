@@ -40,8 +40,9 @@ def _same_place(a: Finding, b: Finding) -> bool:
     return a.path == b.path and a.line == b.line
 
 
-def merge_findings(static: list[Finding], graph: GraphResult | list[Finding],
-                   coverage: Iterable[CoverageRow] | None = None) -> tuple[list[Finding], list[tuple[Finding, str]]]:
+def merge_findings(
+    static: list[Finding], graph: GraphResult | list[Finding], coverage: Iterable[CoverageRow] | None = None
+) -> tuple[list[Finding], list[tuple[Finding, str]]]:
     if isinstance(graph, GraphResult):
         graph_findings, rows = graph.findings, list(coverage if coverage is not None else graph.coverage)
     else:
@@ -50,8 +51,11 @@ def merge_findings(static: list[Finding], graph: GraphResult | list[Finding],
     dropped: list[tuple[Finding, str]] = []
     used: set[int] = set()
     for finding in static:
-        twins = [i for i, g in enumerate(graph_findings) if g.code == finding.code
-                 and (symbol_matches(finding.symbol, g.symbol) or _same_place(finding, g))]
+        twins = [
+            i
+            for i, g in enumerate(graph_findings)
+            if g.code == finding.code and (symbol_matches(finding.symbol, g.symbol) or _same_place(finding, g))
+        ]
         if twins:
             used.update(twins)
             kept.append(finding.with_changes(extra={**finding.extra, "confirmed": True}))

@@ -46,8 +46,13 @@ def training_optimizers(models: list[Any] | None = None) -> list[tuple[Any, list
         return []
     if models is None:
         objects = gc.get_objects()
-        models = [obj for obj in objects if hasattr(type(obj), "compile") and hasattr(type(obj), "train_step")
-                  and isinstance(_attribute(obj, "optimizer"), classes)]
+        models = [
+            obj
+            for obj in objects
+            if hasattr(type(obj), "compile")
+            and hasattr(type(obj), "train_step")
+            and isinstance(_attribute(obj, "optimizer"), classes)
+        ]
         if not models:
             live = [obj for obj in objects if isinstance(obj, classes)]
             # Optimizers wrap others (LossScaleOptimizer): the outermost one is the one that applies.
@@ -78,7 +83,9 @@ def _rate(optimizer: Any) -> float | None:
     return rate if rate else None
 
 
-def weight_decay(catalog: VariableCatalog, optimizers: list[tuple[Any, list[Any] | None]]) -> dict[int, tuple[str, float]]:
+def weight_decay(
+    catalog: VariableCatalog, optimizers: list[tuple[Any, list[Any] | None]]
+) -> dict[int, tuple[str, float]]:
     """Variable index -> (optimizer class, rate) for the variables a decaying optimizer decays."""
     decayed: dict[int, tuple[str, float]] = {}
     for optimizer, variables in optimizers:

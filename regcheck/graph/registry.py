@@ -119,9 +119,14 @@ class CreationSites:
     def for_layers(self, layers: list[Any]) -> tuple[dict[int, Site], dict[tuple[int, str], Site]]:
         """The creation sites and late-assignment sites of these (live) layers, as ``enrich`` takes them."""
         alive = {id(layer): layer for layer in layers}
-        sites = {key: site for key, (ref, site) in self._layers.items() if alive.get(key) is not None and ref() is alive[key]}
-        late = {key: site for key, (ref, site) in self._late.items()
-                if alive.get(key[0]) is not None and ref() is alive[key[0]]}
+        sites = {
+            key: site for key, (ref, site) in self._layers.items() if alive.get(key) is not None and ref() is alive[key]
+        }
+        late = {
+            key: site
+            for key, (ref, site) in self._late.items()
+            if alive.get(key[0]) is not None and ref() is alive[key[0]]
+        }
         return sites, late
 
 

@@ -13,24 +13,61 @@ from regcheck.graph.ir import VAR, GraphIR
 KERNEL, BIAS, NORM, EMBEDDING, OTHER = "kernel", "bias", "norm", "embedding", "other"
 
 # Ops that read a variable's value without changing what it is.
-_READ_THROUGH = {"ReadVariableOp", "Identity", "Cast", "Reshape", "ExpandDims", "Squeeze", "Enter",
-                 "Transpose", "Snapshot"}
+_READ_THROUGH = {
+    "ReadVariableOp",
+    "Identity",
+    "Cast",
+    "Reshape",
+    "ExpandDims",
+    "Squeeze",
+    "Enter",
+    "Transpose",
+    "Snapshot",
+}
 _KERNEL_OPS = {
-    "MatMul": (0, 1), "BatchMatMul": (0, 1), "BatchMatMulV2": (0, 1), "BatchMatMulV3": (0, 1),
-    "Einsum": (0, 1), "Conv1D": (1,), "Conv2D": (1,), "Conv3D": (1,), "DepthwiseConv2dNative": (1,),
-    "Conv2DBackpropInput": (1,), "Conv3DBackpropInputV2": (1,), "Conv": (1,),
-    "FusedPadConv2D": (2,), "FusedResizeAndPadConv2D": (3,),
+    "MatMul": (0, 1),
+    "BatchMatMul": (0, 1),
+    "BatchMatMulV2": (0, 1),
+    "BatchMatMulV3": (0, 1),
+    "Einsum": (0, 1),
+    "Conv1D": (1,),
+    "Conv2D": (1,),
+    "Conv3D": (1,),
+    "DepthwiseConv2dNative": (1,),
+    "Conv2DBackpropInput": (1,),
+    "Conv3DBackpropInputV2": (1,),
+    "Conv": (1,),
+    "FusedPadConv2D": (2,),
+    "FusedResizeAndPadConv2D": (3,),
 }
 _PRODUCERS = set(_KERNEL_OPS)
-_NORM_OPS = {"FusedBatchNorm": (1, 2), "FusedBatchNormV2": (1, 2), "FusedBatchNormV3": (1, 2),
-             "BatchNormWithGlobalNormalization": (4, 5)}
-_GATHER_OPS = {"Gather": 0, "GatherV2": 0, "ResourceGather": 0, "GatherNd": 0, "ResourceGatherNd": 0,
-               "SparseSegmentSum": 0, "SparseSegmentMean": 0, "SparseSegmentSqrtN": 0}
+_NORM_OPS = {
+    "FusedBatchNorm": (1, 2),
+    "FusedBatchNormV2": (1, 2),
+    "FusedBatchNormV3": (1, 2),
+    "BatchNormWithGlobalNormalization": (4, 5),
+}
+_GATHER_OPS = {
+    "Gather": 0,
+    "GatherV2": 0,
+    "ResourceGather": 0,
+    "GatherNd": 0,
+    "ResourceGatherNd": 0,
+    "SparseSegmentSum": 0,
+    "SparseSegmentMean": 0,
+    "SparseSegmentSqrtN": 0,
+}
 # Strength when one variable has several uses (tied embeddings are embeddings).
 _RANK = {EMBEDDING: 4, NORM: 3, KERNEL: 2, BIAS: 1, OTHER: 0}
 _ATTR_ROLES = {
-    "kernel": KERNEL, "depthwise_kernel": KERNEL, "pointwise_kernel": KERNEL, "recurrent_kernel": KERNEL,
-    "bias": BIAS, "gamma": NORM, "beta": NORM, "embeddings": EMBEDDING,
+    "kernel": KERNEL,
+    "depthwise_kernel": KERNEL,
+    "pointwise_kernel": KERNEL,
+    "recurrent_kernel": KERNEL,
+    "bias": BIAS,
+    "gamma": NORM,
+    "beta": NORM,
+    "embeddings": EMBEDDING,
 }
 _NORM_LAYERS = ("Normalization",)
 
@@ -88,8 +125,12 @@ def assign_roles(ir: GraphIR) -> list[str]:
             continue
         if var.attr in _ATTR_ROLES:
             role = _ATTR_ROLES[var.attr]
-            if role in (KERNEL, BIAS) or var.layer_class is None or role == EMBEDDING \
-                    or var.layer_class.endswith(_NORM_LAYERS):
+            if (
+                role in (KERNEL, BIAS)
+                or var.layer_class is None
+                or role == EMBEDDING
+                or var.layer_class.endswith(_NORM_LAYERS)
+            ):
                 roles[index] = role
         elif len(var.shape) == 1 and var.name.rsplit("/", 1)[-1].split(":")[0] in ("bias", "b", "biases"):
             roles[index] = BIAS

@@ -45,9 +45,13 @@ def _payload(ir: Any) -> dict[str, Any]:
         if ir.loss is None:
             return {"status": "no-loss", "hook": ir.hook, "notes": ir.notes}
         result = analyse(ir)
-        return {"status": "ok", "hook": ir.hook, "notes": result.notes,
-                "findings": [f.to_json() for f in result.findings],
-                "coverage": [row.to_json() for row in result.coverage]}
+        return {
+            "status": "ok",
+            "hook": ir.hook,
+            "notes": result.notes,
+            "findings": [f.to_json() for f in result.findings],
+            "coverage": [row.to_json() for row in result.coverage],
+        }
     except BaseException:
         return {"status": "internal", "error": traceback.format_exc()}
 
@@ -55,6 +59,7 @@ def _payload(ir: Any) -> dict[str, Any]:
 def _sink(path: str) -> Any:
     def sink(ir: Any) -> None:
         _finish(path, _payload(ir))
+
     return sink
 
 

@@ -54,7 +54,9 @@ def _const_value(op: Any) -> tuple[str, float | None]:
     return (DATA if array.ndim >= 2 and array.dtype.kind in "fc" else CONST), None
 
 
-def _classify(op: Any, catalog: VariableCatalog, cache: dict[int, dict[int, Any]]) -> tuple[str, int | None, float | None]:
+def _classify(
+    op: Any, catalog: VariableCatalog, cache: dict[int, dict[int, Any]]
+) -> tuple[str, int | None, float | None]:
     t = op.type
     if t == "Placeholder":
         external = _resolve_capture(op.outputs[0], cache)
@@ -73,7 +75,9 @@ def _classify(op: Any, catalog: VariableCatalog, cache: dict[int, dict[int, Any]
     return OP, None, None
 
 
-def graph_ir(roots: Iterable[Any], catalog: VariableCatalog, *, control_roots: Iterable[Any] = ()) -> tuple[GraphIR, dict[int, int]]:
+def graph_ir(
+    roots: Iterable[Any], catalog: VariableCatalog, *, control_roots: Iterable[Any] = ()
+) -> tuple[GraphIR, dict[int, int]]:
     """Build the IR of every op the roots (tensors or ops) depend on; returns it and an id(op) -> index map."""
     cache: dict[int, dict[int, Any]] = {}
     index_of: dict[int, int] = {}
@@ -96,8 +100,16 @@ def graph_ir(roots: Iterable[Any], catalog: VariableCatalog, *, control_roots: I
     ir = GraphIR(variables=catalog.variables)
     for op in tf_ops:
         kind, var, value = _classify(op, catalog, cache)
-        ir.ops.append(Op(type=op.type, inputs=[index_of[id(t.op)] for t in op.inputs],
-                         control=[index_of[id(c)] for c in op.control_inputs if id(c) in index_of],
-                         kind=kind, var=var, value=value, name=op.name))
+        ir.ops.append(
+            Op(
+                type=op.type,
+                inputs=[index_of[id(t.op)] for t in op.inputs],
+                control=[index_of[id(c)] for c in op.control_inputs if id(c) in index_of],
+                kind=kind,
+                var=var,
+                value=value,
+                name=op.name,
+            )
+        )
     ir.op_site = lambda index: op_site(tf_ops[index])
     return ir, index_of

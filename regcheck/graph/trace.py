@@ -34,15 +34,43 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     fix = None
     if data.get("fix"):
         raw = data["fix"]
-        fix = Fix(Applicability(raw["applicability"]), raw["message"],
-                  tuple(Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in raw["edits"]),
-                  tuple(raw.get("imports", ())))
-    known = {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "symbol",
-             "source", "cell", "fix"}
-    return Finding(code=data["code"], name=data["name"], severity=Severity.parse(data["severity"]), path=data["path"],
-                   line=data["line"], column=data["column"], end_line=data["end_line"], end_column=data["end_column"],
-                   message=data["message"], symbol=data.get("symbol"), source=data.get("source", "graph"),
-                   cell=data.get("cell"), fix=fix, extra={k: v for k, v in data.items() if k not in known})
+        fix = Fix(
+            Applicability(raw["applicability"]),
+            raw["message"],
+            tuple(Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in raw["edits"]),
+            tuple(raw.get("imports", ())),
+        )
+    known = {
+        "code",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "symbol",
+        "source",
+        "cell",
+        "fix",
+    }
+    return Finding(
+        code=data["code"],
+        name=data["name"],
+        severity=Severity.parse(data["severity"]),
+        path=data["path"],
+        line=data["line"],
+        column=data["column"],
+        end_line=data["end_line"],
+        end_column=data["end_column"],
+        message=data["message"],
+        symbol=data.get("symbol"),
+        source=data.get("source", "graph"),
+        cell=data.get("cell"),
+        fix=fix,
+        extra={k: v for k, v in data.items() if k not in known},
+    )
 
 
 def _entry_error(entry: str) -> str | None:
@@ -69,8 +97,14 @@ def run_entry(entry: str, args: list[str], timeout: float) -> GraphResult:
         result_path = os.path.join(tmp, "result.json")
         command = [sys.executable, "-m", "regcheck.graph.runner", result_path, entry, *args]
         # Own session so a timeout can end the child and everything it started, and nothing else.
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             _, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -82,8 +116,10 @@ def run_entry(entry: str, args: list[str], timeout: float) -> GraphResult:
             return GraphResult(error=f"{entry}: timed out after {timeout:g} s before reaching a training step")
         text = stderr.decode("utf-8", "replace")
         if not os.path.exists(result_path):
-            return GraphResult(error=f"{entry}: the process died (exit status {proc.returncode})"
-                               + (f":\n{_tail(text)}" if text.strip() else ""))
+            return GraphResult(
+                error=f"{entry}: the process died (exit status {proc.returncode})"
+                + (f":\n{_tail(text)}" if text.strip() else "")
+            )
         with open(result_path, encoding="utf-8") as handle:
             payload = json.load(handle)
     return _result(entry, payload)
@@ -93,16 +129,27 @@ def _result(entry: str, payload: dict[str, Any]) -> GraphResult:
     status = payload.get("status")
     notes = list(payload.get("notes", []))
     if status == "ok":
-        return GraphResult([finding_from_json(f) for f in payload["findings"]],
-                           [CoverageRow.from_json(r) for r in payload["coverage"]], None, notes,
-                           payload.get("hook", ""))
+        return GraphResult(
+            [finding_from_json(f) for f in payload["findings"]],
+            [CoverageRow.from_json(r) for r in payload["coverage"]],
+            None,
+            notes,
+            payload.get("hook", ""),
+        )
     if status == "error":
         return GraphResult(error=f"{entry} failed before reaching a training step:\n{payload['error']}")
     if status == "no-training":
-        return GraphResult(error=f"{entry}: no training step was reached (no minimize, GradientTape.gradient, "
-                                 "Session.run of a train op or Model.fit)")
+        return GraphResult(
+            error=f"{entry}: no training step was reached (no minimize, GradientTape.gradient, "
+            "Session.run of a train op or Model.fit)"
+        )
     if status == "no-loss":
-        return GraphResult(error=f"{entry}: a training step was reached ({payload.get('hook')}) but its loss could "
-                                 "not be inspected: " + "; ".join(notes), notes=notes)
-    return GraphResult(error=f"regcheck could not analyse the graph of {entry} (internal error):\n"
-                             + _tail(payload.get("error", ""), 4))
+        return GraphResult(
+            error=f"{entry}: a training step was reached ({payload.get('hook')}) but its loss could "
+            "not be inspected: " + "; ".join(notes),
+            notes=notes,
+        )
+    return GraphResult(
+        error=f"regcheck could not analyse the graph of {entry} (internal error):\n"
+        + _tail(payload.get("error", ""), 4)
+    )

@@ -219,7 +219,9 @@ class RegcheckServer(LanguageServer):
                 safe = fix.applicability is Applicability.SAFE
                 actions.append(
                     types.CodeAction(
-                        title=f"{fix.message} ({finding.code})" if safe else f"{fix.message} ({finding.code}, unsafe fix)",
+                        title=f"{fix.message} ({finding.code})"
+                        if safe
+                        else f"{fix.message} ({finding.code}, unsafe fix)",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic],
                         is_preferred=safe,
@@ -280,9 +282,13 @@ def create_server() -> RegcheckServer:
         ls.regcheck_workspace()  # discover and load settings now, not on the first keystroke
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
-            watchers = [types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/pyproject.toml", "**/regcheck.toml")]
+            watchers = [
+                types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/pyproject.toml", "**/regcheck.toml")
+            ]
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
-            registration = types.Registration(id="regcheck-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
+            registration = types.Registration(
+                id="regcheck-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+            )
             try:
                 await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
             except Exception:  # the client said no: saves still re-lint
@@ -354,7 +360,9 @@ def create_server() -> RegcheckServer:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="regcheck server", description="Run the regcheck language server (LSP) over stdio.")
+    parser = argparse.ArgumentParser(
+        prog="regcheck server", description="Run the regcheck language server (LSP) over stdio."
+    )
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
     parser.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING)  # pygls logs to stderr, never to the protocol's stdout

@@ -18,7 +18,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def write_github(findings: list[Finding], stream: TextIO, notebook_line: Callable[[Finding], int | None] | None = None) -> None:
+def write_github(
+    findings: list[Finding], stream: TextIO, notebook_line: Callable[[Finding], int | None] | None = None
+) -> None:
     for f in findings:
         where = ""
         line, end_line = f.line, f.end_line

@@ -45,7 +45,9 @@ def _rule_descriptor(code: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callable[[Finding], int | None] | None = None) -> dict[str, Any]:
+def _result(
+    finding: Finding, rule_index: dict[str, int], notebook_line: Callable[[Finding], int | None] | None = None
+) -> dict[str, Any]:
     region: dict[str, Any] = {
         "startLine": finding.line,
         "startColumn": finding.column,
@@ -62,9 +64,7 @@ def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callabl
         "ruleIndex": rule_index[finding.code],
         "level": _LEVEL[finding.severity],
         "message": {"text": message},
-        "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}
-        ],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}],
         "properties": {"source": finding.source},
     }
     if finding.cell is not None:
@@ -72,7 +72,11 @@ def _result(finding: Finding, rule_index: dict[str, int], notebook_line: Callabl
         result["properties"]["cellLine"] = finding.line
         result["properties"]["cellColumn"] = finding.column
         result["locations"][0]["logicalLocations"] = [
-            {"name": f"cell {finding.cell}", "fullyQualifiedName": f"{finding.path}:cell {finding.cell}", "kind": "module"}
+            {
+                "name": f"cell {finding.cell}",
+                "fullyQualifiedName": f"{finding.path}:cell {finding.cell}",
+                "kind": "module",
+            }
         ]
     if finding.symbol:
         result["properties"]["symbol"] = finding.symbol
@@ -87,7 +91,12 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
         if finding.code == "RC001":
             location = _result(finding, {"RC001": 0})["locations"][0]
             notes.append(
-                {"level": "error", "message": {"text": f"{finding.path}: {finding.message}"}, "descriptor": {"id": "RC001"}, "locations": [location]}
+                {
+                    "level": "error",
+                    "message": {"text": f"{finding.path}: {finding.message}"},
+                    "descriptor": {"id": "RC001"},
+                    "locations": [location],
+                }
             )
     for error in errors:
         notes.append({"level": "error", "message": {"text": error}})
@@ -95,7 +104,10 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
 
 
 def write_sarif(
-    findings: list[Finding], stream: TextIO, errors: list[str] | None = None, notebook_line: Callable[[Finding], int | None] | None = None
+    findings: list[Finding],
+    stream: TextIO,
+    errors: list[str] | None = None,
+    notebook_line: Callable[[Finding], int | None] | None = None,
 ) -> None:
     errors = errors or []
     codes = sorted({f.code for f in findings})

@@ -116,7 +116,14 @@ def statistics(findings: list[Finding]) -> list[dict]:
     rows: dict[str, dict] = {}
     for f in findings:
         row = rows.setdefault(
-            f.code, {"code": f.code, "name": f.name, "severity": str(f.severity), "count": 0, "fixable": {"safe": 0, "unsafe": 0}}
+            f.code,
+            {
+                "code": f.code,
+                "name": f.name,
+                "severity": str(f.severity),
+                "count": 0,
+                "fixable": {"safe": 0, "unsafe": 0},
+            },
         )
         row["count"] += 1
         if f.fix is not None:

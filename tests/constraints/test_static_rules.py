@@ -199,7 +199,16 @@ def test_orthogonal_rows_mode_and_unproven_forms() -> None:
         """
     assert 'OrthogonalRegularizer(factor=0.002, mode="rows")' in fix(rows, "RC404", unsafe=True)
     # The same without abs() is another penalty: not proven, not reported.
-    assert codes(rows.replace("keras.ops.abs(", "(",), "RC404") == []
+    assert (
+        codes(
+            rows.replace(
+                "keras.ops.abs(",
+                "(",
+            ),
+            "RC404",
+        )
+        == []
+    )
 
 
 # --- heads (RC405) -----------------------------------------------------------------

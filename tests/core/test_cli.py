@@ -47,8 +47,19 @@ def test_json_schema(project: Path) -> None:
     assert document["version"] == 1
     finding = document["findings"][0]
     assert list(finding) == [
-        "code", "name", "severity", "path", "line", "column", "end_line", "end_column",
-        "message", "symbol", "source", "cell", "fix",
+        "code",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "symbol",
+        "source",
+        "cell",
+        "fix",
     ]
     rc101 = next(f for f in document["findings"] if f["code"] == "RC101")
     assert rc101["name"] == "unregularized-weight" and rc101["symbol"] == "w_hidden"

@@ -29,7 +29,9 @@ reg = tf.contrib.layers.l2_regularizer(0.01)
         ("import tensorflow.compat.v1 as tf", "tf.keras", "keras.regularizers.", True),
     ],
 )
-def test_rc404_and_rc601_fixes_agree_on_the_keras_spelling(imports: str, keras: str, spelled: str, adds_import: bool) -> None:
+def test_rc404_and_rc601_fixes_agree_on_the_keras_spelling(
+    imports: str, keras: str, spelled: str, adds_import: bool
+) -> None:
     for template, code in ((ORTHOGONAL, "RC404"), (LEGACY_L2, "RC601")):
         fixed = fix(template.format(imports=imports, keras=keras), code, unsafe=True)
         replaced = fixed.split("=", 1)[1] if code == "RC601" else fixed.split("kernel_regularizer=", 1)[1]

@@ -44,7 +44,11 @@ def test_a_named_file_without_tf_code_loads_no_parser(tmp_path: Path) -> None:
     plain = tmp_path / "utils.py"
     plain.write_text("import os\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
     result = subprocess.run(
-        [sys.executable, "-c", LIGHT_PROBE.format(path=str(plain))], cwd=REPO, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", LIGHT_PROBE.format(path=str(plain))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "0 []"

@@ -52,21 +52,37 @@ def main():
 
 # name -> (files, argv after "trace")
 EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str]]] = {
-    "failing": ({"train.py": "def load():\n    raise ValueError('dataset not found: data.csv')\nload()\n"},
-                ["train.py"]),
+    "failing": (
+        {"train.py": "def load():\n    raise ValueError('dataset not found: data.csv')\nload()\n"},
+        ["train.py"],
+    ),
     "hanging": ({"train.py": "import time\nwhile True:\n    time.sleep(1)\n"}, ["train.py", "--timeout", "3"]),
-    "never_trains": ({"train.py": "import sys\nimport tensorflow as tf\nassert sys.argv[1:] == ['--flag', 'x']\n"
-                                  "print(tf.constant(1.0) + 1)\n"}, ["train.py", "--", "--flag", "x"]),
+    "never_trains": (
+        {
+            "train.py": "import sys\nimport tensorflow as tf\nassert sys.argv[1:] == ['--flag', 'x']\n"
+            "print(tf.constant(1.0) + 1)\n"
+        },
+        ["train.py", "--", "--flag", "x"],
+    ),
     "callable": ({"mytrain.py": CALLABLE_MODULE}, ["mytrain:main", "--output-format", "json"]),
-    "coverage": ({"train.py": SCENARIOS["tf1_output_only"][0]}, ["train.py", "--coverage", "--output-format", "concise"]),
+    "coverage": (
+        {"train.py": SCENARIOS["tf1_output_only"][0]},
+        ["train.py", "--coverage", "--output-format", "concise"],
+    ),
     "missing": ({}, ["nope.py"]),
 }
 
 
 def _run(cwd: Path, argv: list[str]) -> Outcome:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
-    proc = subprocess.run([sys.executable, "-m", "regcheck.graph.cli", *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "regcheck.graph.cli", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return Outcome(proc.returncode, proc.stdout, proc.stderr, cwd)
 
 

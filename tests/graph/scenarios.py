@@ -119,27 +119,41 @@ LATE_LOOP = "for layer in model.layers:\n    layer.kernel_regularizer = regulari
 
 SCENARIOS = {
     # TF1 graph: L2 on the output layer only (kernel and bias).
-    "tf1_output_only": (TF1_HEAD + "loss = xent + 0.01 * tf.nn.l2_loss(w_out) + 0.01 * tf.nn.l2_loss(b_out)\n"
-                        + TF1_TAIL, {("RC101", "w_hidden"), ("RC102", "b_out")}),
-    "tf1_correct": (TF1_HEAD + "loss = xent + 0.01 * (tf.nn.l2_loss(w_hidden) + tf.nn.l2_loss(w_out))\n" + TF1_TAIL,
-                    set()),
-    "tf1_collection_unused": (TF1_COLLECTION.format(train=TF1_COLLECTION_BAD),
-                              {("RC201", "net/w1"), ("RC207", None)}),
+    "tf1_output_only": (
+        TF1_HEAD + "loss = xent + 0.01 * tf.nn.l2_loss(w_out) + 0.01 * tf.nn.l2_loss(b_out)\n" + TF1_TAIL,
+        {("RC101", "w_hidden"), ("RC102", "b_out")},
+    ),
+    "tf1_correct": (
+        TF1_HEAD + "loss = xent + 0.01 * (tf.nn.l2_loss(w_hidden) + tf.nn.l2_loss(w_out))\n" + TF1_TAIL,
+        set(),
+    ),
+    "tf1_collection_unused": (TF1_COLLECTION.format(train=TF1_COLLECTION_BAD), {("RC201", "net/w1"), ("RC207", None)}),
     "tf1_collection_used": (TF1_COLLECTION.format(train=TF1_COLLECTION_GOOD), set()),
-    "function_output_only": (TF2_LOOP.format(decorator="@tf.function", penalty=OUTPUT_ONLY),
-                             {("RC101", "w_hidden"), ("RC102", "b_out")}),
+    "function_output_only": (
+        TF2_LOOP.format(decorator="@tf.function", penalty=OUTPUT_ONLY),
+        {("RC101", "w_hidden"), ("RC102", "b_out")},
+    ),
     "function_correct": (TF2_LOOP.format(decorator="@tf.function", penalty=KERNELS), set()),
-    "eager_output_only": (TF2_LOOP.format(decorator="", penalty=OUTPUT_ONLY), {("RC101", "w_hidden"), ("RC102", "b_out")}),
+    "eager_output_only": (
+        TF2_LOOP.format(decorator="", penalty=OUTPUT_ONLY),
+        {("RC101", "w_hidden"), ("RC102", "b_out")},
+    ),
     "eager_correct": (TF2_LOOP.format(decorator="", penalty=KERNELS), set()),
-    "fit_output_only": (KERAS_FIT.format(first="", second=L2 + ", bias_regularizer=regularizers.L2(1e-4)"),
-                        {("RC101", "sequential/dense/kernel"), ("RC102", "sequential/dense_1/bias")}),
+    "fit_output_only": (
+        KERAS_FIT.format(first="", second=L2 + ", bias_regularizer=regularizers.L2(1e-4)"),
+        {("RC101", "sequential/dense/kernel"), ("RC102", "sequential/dense_1/bias")},
+    ),
     "fit_correct": (KERAS_FIT.format(first=L2, second=L2), set()),
-    "tape_losses_left_out": (KERAS_TAPE.format(decorator="@tf.function", extra=""),
-                             {("RC202", "sequential/dense/kernel")}),
+    "tape_losses_left_out": (
+        KERAS_TAPE.format(decorator="@tf.function", extra=""),
+        {("RC202", "sequential/dense/kernel")},
+    ),
     "eager_tape_losses_left_out": (KERAS_TAPE.format(decorator="", extra=""), {("RC202", "sequential/dense/kernel")}),
     "tape_losses_added": (KERAS_TAPE.format(decorator="@tf.function", extra=" + tf.add_n(model.losses)"), set()),
     "eager_tape_losses_added": (KERAS_TAPE.format(decorator="", extra=" + tf.add_n(model.losses)"), set()),
-    "late_regularizer": (KERAS_LATE.format(reg="", late=LATE_LOOP),
-                         {("RC104", "sequential/dense/kernel"), ("RC104", "sequential/dense_1/kernel")}),
+    "late_regularizer": (
+        KERAS_LATE.format(reg="", late=LATE_LOOP),
+        {("RC104", "sequential/dense/kernel"), ("RC104", "sequential/dense_1/kernel")},
+    ),
     "regularizer_at_build": (KERAS_LATE.format(reg=L2, late=""), set()),
 }

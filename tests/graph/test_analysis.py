@@ -81,7 +81,11 @@ def test_zero_coefficient_penalties_are_deliberate():
 
 def test_any_ops_on_variables_alone_make_a_penalty():
     b, data_term, (w1, b1, w2, b2) = two_layer()
-    gram = b.op("MatMul", w1, w1, )
+    gram = b.op(
+        "MatMul",
+        w1,
+        w1,
+    )
     ortho = b.op("Sum", b.op("Abs", b.op("Sub", gram, b.const(1.0))), b.const(0))
     b.ir.loss = b.op("AddV2", data_term, b.op("AddV2", ortho, b.l2(w2, 1e-3)))
     rows = {row.variable: row for row in analyse(b.ir).coverage}
@@ -102,5 +106,9 @@ def test_coverage_table_rows():
     b, data_term, (w1, b1, w2, b2) = two_layer()
     b.ir.loss = b.op("AddV2", data_term, b.l2(w2, 0.5))
     rows = [(r.variable, r.shape, r.role, r.penalty, r.status) for r in analyse(b.ir).coverage]
-    assert rows == [("w1", "(4, 8)", "kernel", "-", "RC101"), ("b1", "(8,)", "bias", "-", "unpenalized"),
-                    ("w2", "(8, 2)", "kernel", "l2_loss x0.5", "penalized"), ("b2", "(2,)", "bias", "-", "unpenalized")]
+    assert rows == [
+        ("w1", "(4, 8)", "kernel", "-", "RC101"),
+        ("b1", "(8,)", "bias", "-", "unpenalized"),
+        ("w2", "(8, 2)", "kernel", "l2_loss x0.5", "penalized"),
+        ("b2", "(2,)", "bias", "-", "unpenalized"),
+    ]

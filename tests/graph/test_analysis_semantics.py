@@ -18,8 +18,13 @@ def test_the_same_penalty_twice_is_rc208_and_two_different_ones_are_not():
     b.ir.loss = b.op("AddV2", b.op("AddV2", data_term, b.op("AddN", *losses)), b.op("AddN", *twice))
     assert codes(b.ir) == {("RC208", "w1")}
     b, data_term, (w1, _b1, w2, _b2) = two_layer()
-    b.ir.loss = b.op("AddN", data_term, _l2(b, w1, 0.5), _l2(b, w2, 0.5), b.op("Mul", b.const(0.1),
-                                                                              b.op("Sum", b.op("Abs", w1), b.const(0))))
+    b.ir.loss = b.op(
+        "AddN",
+        data_term,
+        _l2(b, w1, 0.5),
+        _l2(b, w2, 0.5),
+        b.op("Mul", b.const(0.1), b.op("Sum", b.op("Abs", w1), b.const(0))),
+    )
     assert codes(b.ir) == set()  # L2 and L1 on w1: two penalties, not one counted twice
 
 
@@ -44,5 +49,7 @@ def test_decoupled_decay_on_l2_penalized_weights_is_rc501():
     b.ir.weight_decay = {i: ("AdamW", 0.004) for i in range(4)}
     assert codes(b.ir) == {("RC501", "w1")}
     (finding,) = analyse(b.ir).findings
-    assert finding.message == ("AdamW decays 'w1', 'w2' (weight_decay=0.004) and the loss also penalizes them "
-                               "with L2 (l2 x0.0001): weight decay is counted twice")
+    assert finding.message == (
+        "AdamW decays 'w1', 'w2' (weight_decay=0.004) and the loss also penalizes them "
+        "with L2 (l2 x0.0001): weight decay is counted twice"
+    )

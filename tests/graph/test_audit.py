@@ -80,18 +80,21 @@ def _line_of(marker: str) -> int:
 
 
 def _located_model(**second):
-    return keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(8, kernel_regularizer=L2),  # <- hidden layer
-        keras.layers.Dense(2, **second),  # <- output layer
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(8, kernel_regularizer=L2),  # <- hidden layer
+            keras.layers.Dense(2, **second),  # <- output layer
+        ]
+    )
 
 
 def test_audit_findings_point_at_the_line_that_created_the_layer():
     # regcheck.keras is imported above, before these layers are made: their creating lines are recorded.
     report = audit(_located_model(kernel_regularizer=L2, bias_regularizer=L2))
     assert [(f.code, Path(f.path).name, f.line, f.source) for f in report.findings] == [
-        ("RC102", "test_audit.py", _line_of("# <- output layer"), "graph")]
+        ("RC102", "test_audit.py", _line_of("# <- output layer"), "graph")
+    ]
     assert Path(report.findings[0].path).resolve() == Path(__file__).resolve()
     assert f"test_audit.py:{_line_of('# <- output layer')}: RC102" in str(report)
     late = _located_model()
@@ -106,7 +109,8 @@ def test_audit_of_layers_made_before_recording_points_at_the_audit_call(monkeypa
     monkeypatch.setattr(registry, "_IN_PROCESS", None)  # as if regcheck.keras had not been imported yet
     report = audit(_located_model(kernel_regularizer=L2, bias_regularizer=L2))  # <- audit call
     assert [(f.code, Path(f.path).name, f.line) for f in report.findings] == [
-        ("RC102", "test_audit.py", _line_of("# <- audit call"))]
+        ("RC102", "test_audit.py", _line_of("# <- audit call"))
+    ]
     assert "<graph>" not in str(report)
 
 
@@ -118,6 +122,8 @@ def test_callback_findings_point_at_the_layer():
 
 
 def test_importing_the_graph_package_does_not_import_tensorflow():
-    code = ("import sys, regcheck.graph, regcheck.graph.cli, regcheck.graph.merge, regcheck.graph.trace; "
-            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
+    code = (
+        "import sys, regcheck.graph, regcheck.graph.cli, regcheck.graph.merge, regcheck.graph.trace; "
+        "assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -41,14 +41,20 @@ def test_graph_refutes_and_confirms(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(SCRIPT)
     static = subprocess.run(
         [sys.executable, "-m", "regcheck", "train.py", "--output-format", "json", "--no-cache"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     static_codes = {(f["code"], f["symbol"]) for f in json.loads(static.stdout)["findings"]}
     assert ("RC101", "w_hidden") in static_codes  # what the static path alone believes
 
     merged = subprocess.run(
         [sys.executable, "-m", "regcheck", "train.py", "--graph", "train.py", "--output-format", "json", "--no-cache"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert merged.returncode == 1, merged.stderr[-2000:]

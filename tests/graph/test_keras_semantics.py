@@ -29,7 +29,9 @@ x = np.ones((8, 5), "float32")
 y = np.ones((8, 1), "float32")
 L2 = tf.keras.regularizers.L2(1e-4)
 """
-TRAIN_STEP = HEAD + """\
+TRAIN_STEP = (
+    HEAD
+    + """\
 class Custom(tf.keras.Model):
     def __init__(self):
         super().__init__()
@@ -48,29 +50,45 @@ model = Custom()
 model.compile(optimizer="sgd", loss="mse")
 model.fit(x, y, epochs=1, verbose=0)
 """
-LOOP = HEAD + """\
+)
+LOOP = (
+    HEAD
+    + """\
 model = tf.keras.Sequential([tf.keras.Input((5,)), tf.keras.layers.Dense(4, kernel_regularizer={regularizer})])
 mse = tf.keras.losses.MeanSquaredError()
 with tf.GradientTape() as tape:
     loss = mse(np.ones((8, 4), "float32"), model(x, training=True)) + tf.add_n(model.losses)
 grads = tape.gradient(loss, model.trainable_variables)
 """
-FIT = HEAD + """\
+)
+FIT = (
+    HEAD
+    + """\
 model = tf.keras.Sequential([tf.keras.Input((5,)), tf.keras.layers.Dense(10, kernel_regularizer=L2)])
 model.compile(optimizer=tf.keras.optimizers.{optimizer}(1e-3), loss="mse")
 model.fit(x, np.ones((8, 10), "float32"), epochs=1, verbose=0)
 """
+)
 
 # name -> (script, {keras version: the codes both paths must report})
 SCENARIOS = {
-    "compute_loss_twice": (TRAIN_STEP.format(loss="self.compute_loss(x=x, y=y, y_pred=y_pred) + tf.add_n(self.losses)"),
-                           {"3": {"RC208"}, "2": {"RC208"}}),
-    "compute_loss_once": (TRAIN_STEP.format(loss="self.compute_loss(x=x, y=y, y_pred=y_pred)"), {"3": set(), "2": set()}),
+    "compute_loss_twice": (
+        TRAIN_STEP.format(loss="self.compute_loss(x=x, y=y, y_pred=y_pred) + tf.add_n(self.losses)"),
+        {"3": {"RC208"}, "2": {"RC208"}},
+    ),
+    "compute_loss_once": (
+        TRAIN_STEP.format(loss="self.compute_loss(x=x, y=y, y_pred=y_pred)"),
+        {"3": set(), "2": set()},
+    ),
     # Keras 3's compiled_loss adds model.losses itself (TF backend); tf-keras's does not.
-    "compiled_loss_plus_losses": (TRAIN_STEP.format(loss="self.compiled_loss(y, y_pred) + tf.add_n(self.losses)"),
-                                  {"3": {"RC208"}, "2": set()}),
-    "constraint_as_regularizer": (LOOP.format(regularizer="tf.keras.constraints.max_norm(0.1)"),
-                                  {"3": {"RC305"}, "2": {"RC305"}}),
+    "compiled_loss_plus_losses": (
+        TRAIN_STEP.format(loss="self.compiled_loss(y, y_pred) + tf.add_n(self.losses)"),
+        {"3": {"RC208"}, "2": set()},
+    ),
+    "constraint_as_regularizer": (
+        LOOP.format(regularizer="tf.keras.constraints.max_norm(0.1)"),
+        {"3": {"RC305"}, "2": {"RC305"}},
+    ),
     "l2_regularizer": (LOOP.format(regularizer="L2"), {"3": set(), "2": set()}),
     # AdamW decays by default (weight_decay=0.004) in both.
     "adamw_default_decay_and_l2": (FIT.format(optimizer="AdamW"), {"3": {"RC501"}, "2": {"RC501"}}),
@@ -80,8 +98,11 @@ SCENARIOS = {
 
 def _trace_all(folder: Path, legacy: bool) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="",
-               PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    env.update(
+        TF_CPP_MIN_LOG_LEVEL="3",
+        CUDA_VISIBLE_DEVICES="",
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
+    )
     if legacy:
         env["TF_USE_LEGACY_KERAS"] = "1"
     entries = []
@@ -89,8 +110,14 @@ def _trace_all(folder: Path, legacy: bool) -> dict[str, object]:
         (folder / f"{name}.py").write_text(script)
         entries.append(f"{name}.py")
     result = folder / "results.json"
-    done = subprocess.run([sys.executable, "-m", "regcheck.graph.runner", "--batch", str(result), *entries],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "regcheck.graph.runner", "--batch", str(result), *entries],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.exists(), done.stderr[-3000:]
     payloads = json.loads(result.read_text())["results"]
     return {name: _result(entry, payload) for name, entry, payload in zip(SCENARIOS, entries, payloads)}

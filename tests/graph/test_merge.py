@@ -14,9 +14,13 @@ def finding(code: str, symbol: str, line: int, source: str = "static") -> Findin
 
 def test_confirmed_refuted_and_graph_only_findings():
     static = [finding("RC101", "w_hidden", 5), finding("RC102", "b_out", 8), finding("RC405", "out", 12)]
-    graph = GraphResult(findings=[finding("RC101", "w_hidden", 5, "graph"), finding("RC103", "sequential/bn/gamma", 9, "graph")],
-                        coverage=[CoverageRow("w_hidden", "(4, 8)", "kernel", "-", "RC101"),
-                                  CoverageRow("b_out", "(2,)", "bias", "-", "unpenalized")])
+    graph = GraphResult(
+        findings=[finding("RC101", "w_hidden", 5, "graph"), finding("RC103", "sequential/bn/gamma", 9, "graph")],
+        coverage=[
+            CoverageRow("w_hidden", "(4, 8)", "kernel", "-", "RC101"),
+            CoverageRow("b_out", "(2,)", "bias", "-", "unpenalized"),
+        ],
+    )
     kept, dropped = merge_findings(static, graph)
     by_code = {f.code: f for f in kept}
     assert by_code["RC101"].extra == {"confirmed": True} and by_code["RC101"].source == "static"
@@ -24,7 +28,8 @@ def test_confirmed_refuted_and_graph_only_findings():
     assert by_code["RC405"].extra == {}  # the graph does not check this rule
     assert "RC103" in by_code  # found only by the graph
     assert [(f.code, reason) for f, reason in dropped] == [
-        ("RC102", "refuted by the graph: 'b_out' bias, penalty -, unpenalized")]
+        ("RC102", "refuted by the graph: 'b_out' bias, penalty -, unpenalized")
+    ]
 
 
 def test_layer_names_match_graph_variable_paths():

@@ -27,17 +27,20 @@ def _line_of(outcome, text):
     return next(i for i, line in enumerate(source, 1) if text in line)
 
 
-@pytest.mark.parametrize("name, code, text", [
-    ("tf1_output_only", "RC101", 'name="w_hidden"'),
-    ("tf1_output_only", "RC102", 'name="b_out"'),
-    ("function_output_only", "RC101", 'name="w_hidden"'),
-    ("eager_output_only", "RC102", 'name="b_out"'),
-    ("fit_output_only", "RC101", 'layers.Dense(8'),
-    ("fit_output_only", "RC102", 'layers.Dense(2'),
-    ("late_regularizer", "RC104", "layer.kernel_regularizer ="),
-    ("tape_losses_left_out", "RC202", "tape.gradient("),
-    ("tf1_collection_unused", "RC201", ".minimize(loss)"),
-])
+@pytest.mark.parametrize(
+    "name, code, text",
+    [
+        ("tf1_output_only", "RC101", 'name="w_hidden"'),
+        ("tf1_output_only", "RC102", 'name="b_out"'),
+        ("function_output_only", "RC101", 'name="w_hidden"'),
+        ("eager_output_only", "RC102", 'name="b_out"'),
+        ("fit_output_only", "RC101", "layers.Dense(8"),
+        ("fit_output_only", "RC102", "layers.Dense(2"),
+        ("late_regularizer", "RC104", "layer.kernel_regularizer ="),
+        ("tape_losses_left_out", "RC202", "tape.gradient("),
+        ("tf1_collection_unused", "RC201", ".minimize(loss)"),
+    ],
+)
 def test_findings_point_at_the_creating_line(traces, name, code, text):
     outcome = traces[name]
     lines = {f["line"] for f in outcome.report["findings"] if f["code"] == code}
@@ -54,20 +57,26 @@ def test_module_callable_entry(traces):
 def test_coverage_table_lists_every_trained_variable(traces):
     outcome = traces["coverage"]
     assert outcome.returncode == 1, outcome.stderr
-    rows = {line.split()[0]: line.split() for line in outcome.stdout.splitlines()
-            if line.split() and line.split()[0] in {"w_hidden", "b_hidden", "w_out", "b_out"}}
+    rows = {
+        line.split()[0]: line.split()
+        for line in outcome.stdout.splitlines()
+        if line.split() and line.split()[0] in {"w_hidden", "b_hidden", "w_out", "b_out"}
+    }
     assert rows["w_hidden"][1:] == ["(4,", "8)", "kernel", "-", "RC101"]
     assert rows["w_out"][3:] == ["kernel", "l2_loss", "x0.01", "penalized"]
     assert rows["b_out"][-1] == "RC102"
     assert rows["b_hidden"][-1] == "unpenalized"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("failing", "ValueError: dataset not found: data.csv"),
-    ("hanging", "timed out after 3 s"),
-    ("never_trains", "no training step was reached"),
-    ("missing", "nope.py: no such file"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("failing", "ValueError: dataset not found: data.csv"),
+        ("hanging", "timed out after 3 s"),
+        ("never_trains", "no training step was reached"),
+        ("missing", "nope.py: no such file"),
+    ],
+)
 def test_untraceable_scripts_exit_2_with_a_clear_message(traces, name, message):
     outcome = traces[name]
     assert outcome.returncode == 2

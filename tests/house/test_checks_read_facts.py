@@ -48,7 +48,11 @@ def _name_of(node: ast.expr) -> str | None:
 
 def _is_parents(node: ast.expr) -> bool:
     """``x.parents``, or ``x.parents.keys()`` / ``.values()`` / ``.items()``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("keys", "values", "items"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("keys", "values", "items")
+    ):
         node = node.func.value
     return isinstance(node, ast.Attribute) and node.attr == "parents"
 
@@ -62,7 +66,11 @@ def violations(source: str) -> list[tuple[int, str]]:
                 found.append((node.lineno, ".visit("))
             elif node.func.attr == "scope":
                 found.append((node.lineno, ".scope("))
-        if isinstance(node, ast.Call) and _name_of(node.func) in _ITERATING_CALLS and any(_is_parents(a) for a in node.args):
+        if (
+            isinstance(node, ast.Call)
+            and _name_of(node.func) in _ITERATING_CALLS
+            and any(_is_parents(a) for a in node.args)
+        ):
             found.append((node.lineno, "facts.parents iteration"))
         if isinstance(node, ast.ClassDef):
             for base in node.bases:
@@ -97,12 +105,16 @@ def test_the_checks_package_is_found() -> None:
 
 @pytest.mark.parametrize("path", _check_modules(), ids=lambda path: path.name)
 def test_check_module_reads_facts(path: Path) -> None:
-    found = [(line, what) for line, what in violations(path.read_text(encoding="utf-8")) if (path.name, what) not in ALLOWED]
+    found = [
+        (line, what) for line, what in violations(path.read_text(encoding="utf-8")) if (path.name, what) not in ALLOWED
+    ]
     assert found == [], f"{path.name} walks the tree or queries scopes itself; ask a fact in regcheck/facts/ instead"
 
 
 def test_allowlist_holds_only_what_is_still_there() -> None:
-    present = {(path.name, what) for path in _check_modules() for _, what in violations(path.read_text(encoding="utf-8"))}
+    present = {
+        (path.name, what) for path in _check_modules() for _, what in violations(path.read_text(encoding="utf-8"))
+    }
     assert present >= ALLOWED, f"no longer needed in ALLOWED: {sorted(ALLOWED - present)}"
 
 

@@ -21,7 +21,9 @@ def _tree(root: Path) -> None:
 
 
 def _found(root: Path, respect: bool) -> list[str]:
-    return sorted(Path(f).relative_to(root).as_posix() for f in discover([str(root)], root, respect_gitignore=respect).files)
+    return sorted(
+        Path(f).relative_to(root).as_posix() for f in discover([str(root)], root, respect_gitignore=respect).files
+    )
 
 
 def test_gitignore_files_are_honoured_by_default(tmp_path: Path) -> None:
@@ -31,4 +33,10 @@ def test_gitignore_files_are_honoured_by_default(tmp_path: Path) -> None:
 
 def test_respect_gitignore_false_ignores_nested_gitignore_files_too(tmp_path: Path) -> None:
     _tree(tmp_path)
-    assert _found(tmp_path, False) == ["kept.py", "pkg/generated.py", "pkg/model.py", "pkg/out/gen.py", "top_ignored.py"]
+    assert _found(tmp_path, False) == [
+        "kept.py",
+        "pkg/generated.py",
+        "pkg/model.py",
+        "pkg/out/gen.py",
+        "top_ignored.py",
+    ]

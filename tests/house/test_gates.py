@@ -1,4 +1,4 @@
-"""CI runs the gates (ruff check, mypy) before the tests, with pinned tools from the test extra."""
+"""CI runs the gates (ruff check, ruff format --check, mypy) before the tests, with pinned tools from the test extra."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_ci_runs_ruff_and_mypy_before_the_readme_test_command() -> None:
     commands = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
     ruff = commands.index("python3 -m ruff check .")
+    assert commands.index("python3 -m ruff format --check .") == ruff + 1
     mypy = commands.index("python3 -m mypy")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     [test_command] = [c for c in commands if c.endswith("python3 -m pytest -q")]
@@ -27,7 +28,9 @@ def test_ci_runs_ruff_and_mypy_before_the_readme_test_command() -> None:
 def test_gate_tools_come_from_the_test_extra_pinned() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     extra = [re.split(r"[<>=~ ;]", item)[0] for item in project["project"]["optional-dependencies"]["test"]]
-    pins = dict(line.split("==") for line in (REPO / ".ci" / "constraints.txt").read_text().splitlines() if "==" in line)
+    pins = dict(
+        line.split("==") for line in (REPO / ".ci" / "constraints.txt").read_text().splitlines() if "==" in line
+    )
     for tool in ("ruff", "mypy"):
         assert tool in extra
         assert re.fullmatch(r"\d+\.\d+\.\d+", pins[tool])

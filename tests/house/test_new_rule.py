@@ -34,7 +34,9 @@ def _run(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_new_rule_writes_module_page_and_row(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text(README, encoding="utf-8")
-    done = _run(tmp_path, "RC905", "some-new-rule", "--severity", "warning", "--summary", "a thing goes wrong", "--fix", "safe")
+    done = _run(
+        tmp_path, "RC905", "some-new-rule", "--severity", "warning", "--summary", "a thing goes wrong", "--fix", "safe"
+    )
     assert done.returncode == 0, done.stderr
     module = tmp_path / "regcheck" / "checks" / "rc905_some_new_rule.py"
     page = tmp_path / "rules" / "RC905.md"

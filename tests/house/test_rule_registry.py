@@ -119,7 +119,7 @@ def test_declared_rules_reads_literals_and_refuses_the_rest(tmp_path: Path) -> N
         '    code = "RC901"\n'
         '    name = "some-rule"\n'
         '    severity = "info"\n'
-        "    summary = \"a rule's summary\"\n"
+        '    summary = "a rule\'s summary"\n'
         '    fix_safety = "safe"\n'
         "    graph: ClassVar[bool] = True\n"
         "\n"

@@ -69,7 +69,10 @@ def test_units_by_path(tmp_path: Path) -> None:
 def _notebook(*cells: str) -> str:
     return json.dumps(
         {
-            "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": c, "execution_count": None} for c in cells],
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "source": c, "execution_count": None}
+                for c in cells
+            ],
             "metadata": {"language_info": {"name": "python"}},
             "nbformat": 4,
             "nbformat_minor": 5,

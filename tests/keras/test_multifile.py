@@ -55,7 +55,9 @@ def test_rc202_two_file_project_through_the_cli_subprocess(tmp_path: Path) -> No
     root = _write(tmp_path, {"models.py": MODELS, "train.py": TRAIN})
     result = subprocess.run(
         [sys.executable, "-m", "regcheck", str(root), "--select", "RC202", "--output-format", "json", "--no-cache"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)["findings"]
@@ -64,7 +66,7 @@ def test_rc202_two_file_project_through_the_cli_subprocess(tmp_path: Path) -> No
 
 
 def test_rc202_quiet_when_the_other_module_has_no_penalties(tmp_path: Path) -> None:
-    plain = MODELS.replace(', kernel_regularizer=regularizers.L2(1e-4)', "")
+    plain = MODELS.replace(", kernel_regularizer=regularizers.L2(1e-4)", "")
     root = _write(tmp_path, {"models.py": plain, "train.py": TRAIN})
     assert _findings(root, "RC202") == []
 
@@ -128,7 +130,9 @@ def test_rc101_helper_block_in_core_common(tmp_path: Path) -> None:
     root = _write(tmp_path, files)
     findings = _findings(root, "RC101")
     assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("models.py", 8)]
-    regularized = files | {"models.py": files["models.py"].replace("conv_block(x, 128)", "conv_block(x, 128, reg=l2(5e-4))")}
+    regularized = files | {
+        "models.py": files["models.py"].replace("conv_block(x, 128)", "conv_block(x, 128, reg=l2(5e-4))")
+    }
     assert _findings(_write(tmp_path, regularized), "RC101") == []
 
 
@@ -141,7 +145,7 @@ def test_rc501_optimizer_in_train_model_in_models(tmp_path: Path) -> None:
     """
     root = _write(tmp_path, {"models.py": MODELS, "train.py": train})
     assert [f["code"] for f in _findings(root, "RC501")] == ["RC501"]
-    plain = MODELS.replace(', kernel_regularizer=regularizers.L2(1e-4)', "")
+    plain = MODELS.replace(", kernel_regularizer=regularizers.L2(1e-4)", "")
     assert _findings(_write(tmp_path, {"models.py": plain}), "RC501") == []
 
 
@@ -167,7 +171,11 @@ HEAD = """
 
 
 def test_rc101_head_in_a_file_without_the_trigger_word(tmp_path: Path) -> None:
-    files = {"core/__init__.py": "", "core/common.py": BLOCKS, "train.py": HEAD.format(module="core.common", name="conv_block")}
+    files = {
+        "core/__init__.py": "",
+        "core/common.py": BLOCKS,
+        "train.py": HEAD.format(module="core.common", name="conv_block"),
+    }
     root = _write(tmp_path, files)
     findings = _findings(root, "RC101")
     assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("train.py", 9), ("train.py", 10)]

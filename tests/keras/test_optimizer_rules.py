@@ -40,7 +40,10 @@ def test_rc502_adaptive_optimizers() -> None:
 
 
 def test_rc503_fix_excludes_bias_and_norm() -> None:
-    source = PLAIN_MODEL + 'opt = keras.optimizers.AdamW(1e-3, weight_decay=0.05)\nmodel.compile(optimizer=opt, loss="mse")\n'
+    source = (
+        PLAIN_MODEL
+        + 'opt = keras.optimizers.AdamW(1e-3, weight_decay=0.05)\nmodel.compile(optimizer=opt, loss="mse")\n'
+    )
     assert codes(source, "RC503") == ["RC503"]
     fixed = fix(source, "RC503")
     assert 'opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])\nmodel.compile' in fixed

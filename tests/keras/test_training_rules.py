@@ -16,13 +16,16 @@ def test_compile_and_fit_never_fire() -> None:
 
 
 def test_loop_without_model_losses_fires_and_fix_adds_sum() -> None:
-    source = MODEL + """
+    source = (
+        MODEL
+        + """
 def step(x, y):
     with tf.GradientTape() as tape:
         pred = model(x, training=True)
         loss = loss_fn(y, pred)
     return tape.gradient(loss, model.trainable_variables)
 """
+    )
     assert codes(source, "RC202") == ["RC202"]
     fixed = fix(source, "RC202")
     assert "loss = loss_fn(y, pred) + sum(model.losses)" in fixed
@@ -32,12 +35,15 @@ def step(x, y):
 
 def test_loop_that_already_adds_model_losses_is_quiet() -> None:
     for addition in ("tf.add_n(model.losses)", "tf.reduce_sum(model.losses)", "sum(model.losses)"):
-        source = MODEL + f"""
+        source = (
+            MODEL
+            + f"""
 with tf.GradientTape() as tape:
     pred_loss = loss_fn(y, model(x))
     total = pred_loss + {addition}
 grads = tape.gradient(total, model.trainable_variables)
 """
+        )
         assert codes(source, "RC202") == [], addition
 
 
@@ -85,12 +91,15 @@ grads = tape.gradient(loss, model.trainable_variables)
 
 
 def test_loss_computed_by_invisible_code_given_the_model_is_unknown() -> None:
-    source = MODEL + """
+    source = (
+        MODEL
+        + """
 from losses import total_loss
 with tf.GradientTape() as tape:
     loss = total_loss(model, x, y)
 grads = tape.gradient(loss, model.trainable_variables)
 """
+    )
     assert codes(source, "RC202") == []
 
 
@@ -171,13 +180,16 @@ class Custom(keras.Model):
 
 
 def test_rc203_penalty_after_tape_and_fix_moves_it_in() -> None:
-    source = MODEL + """
+    source = (
+        MODEL
+        + """
 with tf.GradientTape() as tape:
     loss = loss_fn(y, model(x))
 # the penalty
 loss += sum(model.losses)
 grads = tape.gradient(loss, model.trainable_variables)
 """
+    )
     assert codes(source, "RC203") == ["RC203"]
     fixed = fix(source, "RC203")
     assert "    loss += sum(model.losses)\n" in fixed
@@ -187,13 +199,16 @@ grads = tape.gradient(loss, model.trainable_variables)
 
 
 def test_rc203_penalty_precomputed_outside_has_no_fix() -> None:
-    source = MODEL + """
+    source = (
+        MODEL
+        + """
 with tf.GradientTape() as tape:
     loss = loss_fn(y, model(x))
 reg = tf.add_n(model.losses)
 loss = loss + reg
 grads = tape.gradient(loss, model.trainable_variables)
 """
+    )
     findings = lint(source, "RC203")
     assert [f.code for f in findings] == ["RC203"] and findings[0].fix is None
 
@@ -278,7 +293,9 @@ def step(x, y):
     opt.apply_gradients(zip(grads, model.trainable_variables))
 """
     assert "RC202" in codes(source, "RC202")
-    swapped = source.replace("warm = tf.reduce_mean(model(x)) + sum(model.losses)", "warm = tf.reduce_mean(model(x))").replace(
+    swapped = source.replace(
+        "warm = tf.reduce_mean(model(x)) + sum(model.losses)", "warm = tf.reduce_mean(model(x))"
+    ).replace(
         "loss = tf.reduce_mean((model(x) - y) ** 2)", "loss = tf.reduce_mean((model(x) - y) ** 2) + sum(model.losses)"
     )
     assert "RC202" not in codes(swapped, "RC202")

@@ -22,7 +22,7 @@ from regcheck import check_source
 
 pytestmark = pytest.mark.tensorflow
 
-MEASURE = r'''
+MEASURE = r"""
 import json, os, sys
 import numpy as np
 import tensorflow as tf
@@ -76,7 +76,7 @@ try:
 except ValueError:
     out["add_loss_lambda"] = "raises"
 print("RESULT " + json.dumps(out))
-'''
+"""
 
 
 def _measure(legacy: bool) -> dict:
@@ -88,7 +88,7 @@ def _measure(legacy: bool) -> dict:
     done = subprocess.run([sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True, timeout=300)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, done.stderr[-2000:]
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 @pytest.fixture(scope="module", params=["3", "2"])
@@ -150,7 +150,9 @@ def test_constraint_as_regularizer_adds_the_kernel_and_the_fix_constrains(measur
     assert measured["constraint_loss_shapes"] == [[5, 4]]  # the whole kernel, as a "penalty"
     assert measured["fixed_losses"] == 0
     assert measured["fixed_max_column_norm"] <= 0.1 + 1e-5
-    source = "import tensorflow as tf\nd = tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.constraints.max_norm(0.1))\n"
+    source = (
+        "import tensorflow as tf\nd = tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.constraints.max_norm(0.1))\n"
+    )
     findings = check_source(source, select=["RC305"], keras=version)
     assert [f.code for f in findings] == ["RC305"]
     assert findings[0].fix is not None and findings[0].fix.edits[0].content == "kernel_constraint"

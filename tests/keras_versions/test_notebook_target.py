@@ -28,11 +28,23 @@ CELLS = [
 
 
 def notebook(cells: list[str]) -> str:
-    return json.dumps({
-        "nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}},
-        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                   "source": text.splitlines(keepends=True)} for text in cells],
-    })
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"language_info": {"name": "python"}},
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "execution_count": None,
+                    "outputs": [],
+                    "source": text.splitlines(keepends=True),
+                }
+                for text in cells
+            ],
+        }
+    )
 
 
 @pytest.fixture

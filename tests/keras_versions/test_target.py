@@ -25,18 +25,60 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
 
 DECLARATIONS = [
     # (files, expected version, the requirement that decided)
-    ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow>=2.16", "numpy"]\n'}, "3", "pyproject.toml: tensorflow>=2.16"),
-    ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow>=2.16"]\n[project.optional-dependencies]\nlegacy = ["tf-keras~=2.16"]\n'}, "2", "pyproject.toml: tf-keras~=2.16"),
+    (
+        {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow>=2.16", "numpy"]\n'},
+        "3",
+        "pyproject.toml: tensorflow>=2.16",
+    ),
+    (
+        {
+            "pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow>=2.16"]\n[project.optional-dependencies]\nlegacy = ["tf-keras~=2.16"]\n'
+        },
+        "2",
+        "pyproject.toml: tf-keras~=2.16",
+    ),
     ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["keras>=3.0"]\n'}, "3", "pyproject.toml: keras>=3.0"),
-    ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow-cpu<2.16; sys_platform == \'linux\'"]\n'}, "2", "pyproject.toml: tensorflow-cpu<2.16"),
+    (
+        {
+            "pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow-cpu<2.16; sys_platform == \'linux\'"]\n'
+        },
+        "2",
+        "pyproject.toml: tensorflow-cpu<2.16",
+    ),
     ({"requirements.txt": "numpy\ntensorflow==2.15.1  # pinned\n"}, "2", "requirements.txt: tensorflow==2.15.1"),
-    ({"requirements-dev.txt": "-r requirements/base.txt\n", "requirements/base.txt": "Keras < 3\n"}, "2", "requirements/base.txt: Keras < 3"),
+    (
+        {"requirements-dev.txt": "-r requirements/base.txt\n", "requirements/base.txt": "Keras < 3\n"},
+        "2",
+        "requirements/base.txt: Keras < 3",
+    ),
     ({"requirements.txt": "tensorflow==2.17.0\ntf_keras==2.17.0\n"}, "2", "requirements.txt: tf_keras==2.17.0"),
-    ({"setup.cfg": "[metadata]\nname = p\n[options]\ninstall_requires =\n    numpy\n    tensorflow>=2.16.1\n"}, "3", "setup.cfg: tensorflow>=2.16.1"),
-    ({"setup.py": 'from setuptools import setup\nREQS = ["tensorflow>=2.4,<2.11"]\nsetup(name="p", install_requires=REQS)\n'}, "2", "setup.py: tensorflow>=2.4,<2.11"),
-    ({"setup.py": 'from setuptools import setup\nsetup(name="p", extras_require={"tf": ["keras>=3.3"]})\n'}, "3", "setup.py: keras>=3.3"),
-    ({"environment.yml": "name: e\nchannels: [conda-forge]\ndependencies:\n  - python=3.10\n  - tensorflow=2.15\n"}, "2", "environment.yml: tensorflow==2.15.*"),
-    ({"environment.yml": "name: e\ndependencies:\n  - numpy\n  - pip:\n    - tensorflow>=2.16\n"}, "3", "environment.yml: tensorflow>=2.16"),
+    (
+        {"setup.cfg": "[metadata]\nname = p\n[options]\ninstall_requires =\n    numpy\n    tensorflow>=2.16.1\n"},
+        "3",
+        "setup.cfg: tensorflow>=2.16.1",
+    ),
+    (
+        {
+            "setup.py": 'from setuptools import setup\nREQS = ["tensorflow>=2.4,<2.11"]\nsetup(name="p", install_requires=REQS)\n'
+        },
+        "2",
+        "setup.py: tensorflow>=2.4,<2.11",
+    ),
+    (
+        {"setup.py": 'from setuptools import setup\nsetup(name="p", extras_require={"tf": ["keras>=3.3"]})\n'},
+        "3",
+        "setup.py: keras>=3.3",
+    ),
+    (
+        {"environment.yml": "name: e\nchannels: [conda-forge]\ndependencies:\n  - python=3.10\n  - tensorflow=2.15\n"},
+        "2",
+        "environment.yml: tensorflow==2.15.*",
+    ),
+    (
+        {"environment.yml": "name: e\ndependencies:\n  - numpy\n  - pip:\n    - tensorflow>=2.16\n"},
+        "3",
+        "environment.yml: tensorflow>=2.16",
+    ),
 ]
 
 
@@ -78,14 +120,19 @@ def test_requirement_parsing() -> None:
 
 
 def test_config_key_and_cli_override(tmp_path: Path) -> None:
-    _project(tmp_path, {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow<2.16"]\n[tool.regcheck]\nkeras = "3"\n'})
+    _project(
+        tmp_path,
+        {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow<2.16"]\n[tool.regcheck]\nkeras = "3"\n'},
+    )
     settings = load_settings(tmp_path)
     assert (settings.keras, settings.keras_version) == ("3", "3")
     assert settings.keras_reason == f"set in {tmp_path / 'pyproject.toml'}"
     settings = load_settings(tmp_path, overrides=Overrides(keras="auto"))
     assert (settings.keras, settings.keras_version) == ("auto", "2")
     assert load_settings(tmp_path, overrides=Overrides(keras="2")).keras_reason == "set in --keras"
-    assert load_settings(tmp_path).fingerprint() != load_settings(tmp_path, overrides=Overrides(keras="2")).fingerprint()
+    assert (
+        load_settings(tmp_path).fingerprint() != load_settings(tmp_path, overrides=Overrides(keras="2")).fingerprint()
+    )
 
 
 def test_bad_keras_value_is_a_config_error(tmp_path: Path) -> None:
@@ -126,9 +173,18 @@ def test_findings_that_do_not_depend_on_the_version_carry_no_keras_field() -> No
 FILE_OVERRIDES = [
     ("import tf_keras as keras\nreg = keras.regularizers.l2(0.01)\n", "2"),
     ("from tf_keras import regularizers\nreg = regularizers.l2(0.01)\n", "2"),
-    ('import os\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n', "2"),
-    ('import os\nos.environ.setdefault("TF_USE_LEGACY_KERAS", "True")\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n', "2"),
-    ('import os\nos.environ["TF_USE_LEGACY_KERAS"] = "0"\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n', "3"),
+    (
+        'import os\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n',
+        "2",
+    ),
+    (
+        'import os\nos.environ.setdefault("TF_USE_LEGACY_KERAS", "True")\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n',
+        "2",
+    ),
+    (
+        'import os\nos.environ["TF_USE_LEGACY_KERAS"] = "0"\nimport tensorflow as tf\nreg = tf.keras.regularizers.l2(0.01)\n',
+        "3",
+    ),
 ]
 
 

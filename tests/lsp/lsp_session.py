@@ -56,7 +56,10 @@ class Session:
         return uri
 
     async def start(self) -> types.InitializeResult:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")])}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]),
+        }
         await self.client.start_io(sys.executable, "-m", "regcheck", "server", cwd=str(self.root), env=env)
         result = await asyncio.wait_for(
             self.client.initialize_async(
@@ -95,10 +98,14 @@ class Session:
         )
 
     def save(self, name: str) -> None:
-        self.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=self.uri(name))))
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=self.uri(name)))
+        )
 
     def close(self, name: str) -> None:
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=self.uri(name))))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=self.uri(name)))
+        )
 
     async def diagnostics(self, name: str, version: int | None = None) -> list[types.Diagnostic]:
         """The next diagnostics published for ``name`` (for ``version``, when given)."""
@@ -108,7 +115,9 @@ class Session:
             if version is None or params.version == version:
                 return list(params.diagnostics)
 
-    async def code_actions(self, name: str, diagnostic: types.Diagnostic, only: list[str] | None = None) -> list[types.CodeAction]:
+    async def code_actions(
+        self, name: str, diagnostic: types.Diagnostic, only: list[str] | None = None
+    ) -> list[types.CodeAction]:
         params = types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=self.uri(name)),
             range=diagnostic.range,

@@ -88,7 +88,10 @@ def test_unsafe_fix_is_titled_unsafe_and_not_preferred(tmp_path: Path) -> None:
         assert (diagnostic.code, diagnostic.severity) == ("RC405", types.DiagnosticSeverity.Error)
         actions = await session.code_actions("head.py", diagnostic)
         # No safe fix in the file: no fix-all either.
-        assert [a.title for a in actions] == ["Use sigmoid (RC405, unsafe fix)", "Add `# noqa: RC405` (softmax-single-unit)"]
+        assert [a.title for a in actions] == [
+            "Use sigmoid (RC405, unsafe fix)",
+            "Add `# noqa: RC405` (softmax-single-unit)",
+        ]
         unsafe = actions[0]
         assert unsafe.kind == types.CodeActionKind.QuickFix and not unsafe.is_preferred
         assert unsafe.edit is not None

@@ -84,7 +84,7 @@ def test_the_warm_path_never_imports_tensorflow(tmp_path: Path) -> None:
         from regcheck.lsp.workspace import Workspace
         import regcheck.lsp.server
         workspace = Workspace({str(root)!r})
-        findings = workspace.lint({str(root / 'train.py')!r}, open({str(root / 'train.py')!r}).read())
+        findings = workspace.lint({str(root / "train.py")!r}, open({str(root / "train.py")!r}).read())
         assert [f.code for f in findings] == ["RC101"], findings
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras")))
         """

@@ -73,7 +73,9 @@ def disagreements(source: str | bytes) -> list[Disagreement]:
 
                 lines = wrapper.resolve(PositionProvider)
             found.append(
-                Disagreement(lines[node].start.line, module.code_for_node(node), a, b, tuple(sorted(mine)), tuple(sorted(names)))
+                Disagreement(
+                    lines[node].start.line, module.code_for_node(node), a, b, tuple(sorted(mine)), tuple(sorted(names))
+                )
             )
     return sorted(found, key=lambda d: (d.line, d.code))
 

@@ -13,7 +13,10 @@ from regcheck.facts.collect import _FORMATTING, run_collectors
 _NODE_TYPES = [
     c
     for _, c in inspect.getmembers(cst, inspect.isclass)
-    if issubclass(c, cst.CSTNode) and not inspect.isabstract(c) and not issubclass(c, _FORMATTING) and c.__name__[0] != "_"
+    if issubclass(c, cst.CSTNode)
+    and not inspect.isabstract(c)
+    and not issubclass(c, _FORMATTING)
+    and c.__name__[0] != "_"
 ]
 
 
@@ -27,6 +30,7 @@ def _recorder(log: list[tuple[str, int]]) -> cst.BatchableCSTVisitor:
     methods = {}
     for node_type in _NODE_TYPES:
         for kind, record in (("visit", visit), ("leave", leave)):
+
             def method(self: object, node: cst.CSTNode, record=record) -> None:
                 record(node)
 
@@ -41,7 +45,7 @@ def _events(module: cst.Module, runner) -> list[tuple[str, int]]:
     return log
 
 
-SOURCE = '''
+SOURCE = """
 @decorator(arg)
 def f(a, /, b: int = 1, *args, c=lambda x: x, **kw) -> "T":
     try:
@@ -58,7 +62,7 @@ def f(a, /, b: int = 1, *args, c=lambda x: x, **kw) -> "T":
 class C(Base, metaclass=Meta):
     x: int = 3
     del x
-'''
+"""
 
 
 def test_every_callback_in_libcst_order_on_a_sample() -> None:

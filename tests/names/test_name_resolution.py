@@ -128,7 +128,10 @@ def test_disagreements_are_reported() -> None:
         found = disagreements("import tensorflow as tf\n\ntf.nn.relu\n")
     finally:
         differential.NameResolver = original
-    assert [(d.line, d.code, d.ours, d.libcst) for d in found] == [(3, "tf.nn", "keras.nn", "tf.nn"), (3, "tf.nn.relu", "keras.nn.relu", "tf.nn.relu")]
+    assert [(d.line, d.code, d.ours, d.libcst) for d in found] == [
+        (3, "tf.nn", "keras.nn", "tf.nn"),
+        (3, "tf.nn.relu", "keras.nn.relu", "tf.nn.relu"),
+    ]
 
 
 def test_findings_are_the_same_with_either_resolver(monkeypatch: pytest.MonkeyPatch) -> None:

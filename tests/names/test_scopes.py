@@ -84,7 +84,9 @@ def test_dotted_import_read_is_recorded_on_the_attribute() -> None:
 
 
 def test_from_import_with_alias() -> None:
-    src = "from tensorflow.keras import layers as L, regularizers\nL.Dense(3, kernel_regularizer=regularizers.l2(0.1))\n"
+    src = (
+        "from tensorflow.keras import layers as L, regularizers\nL.Dense(3, kernel_regularizer=regularizers.l2(0.1))\n"
+    )
     assert qnames(src, "L.Dense") == ["tensorflow.keras.layers.Dense"]
     assert qnames(src, "regularizers.l2") == ["tensorflow.keras.regularizers.l2"]
 
@@ -106,7 +108,10 @@ def test_star_import_binds_nothing_nameable() -> None:
     # A star import may shadow a builtin too; its qualified name stays the builtin's, as in libcst.
     assert facts.from_star_import(node(facts, "len")) is True
     assert qnames(src, "len") == ["builtins.len"]
-    assert facts_of("import keras\nDense(3)\n").from_star_import(node(facts_of("import keras\nDense(3)\n"), "Dense")) is False
+    assert (
+        facts_of("import keras\nDense(3)\n").from_star_import(node(facts_of("import keras\nDense(3)\n"), "Dense"))
+        is False
+    )
 
 
 def test_import_inside_a_function_is_local_to_it() -> None:
@@ -297,7 +302,9 @@ def test_scope_is_gone() -> None:
 # --- generated spellings ---------------------------------------------------------------
 
 _IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
-    lambda s: s not in {"tf", "keras"} and not __import__("keyword").iskeyword(s) and not hasattr(__import__("builtins"), s)
+    lambda s: (
+        s not in {"tf", "keras"} and not __import__("keyword").iskeyword(s) and not hasattr(__import__("builtins"), s)
+    )
 )
 _ROOTS = {
     "tensorflow": "tf",

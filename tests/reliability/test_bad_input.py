@@ -92,7 +92,11 @@ def test_huge_file_is_skipped_with_a_message(tmp_path: Path, good: Path, monkeyp
 def test_notebooks_have_their_own_larger_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
     monkeypatch.setattr(files, "MAX_NOTEBOOK_BYTES", 100_000)
-    cell = {"cell_type": "code", "source": "import tensorflow as tf\n", "outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 5000}]}
+    cell = {
+        "cell_type": "code",
+        "source": "import tensorflow as tf\n",
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 5000}],
+    }
     notebook = tmp_path / "plots.ipynb"
     notebook.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     code, _, err = _run(notebook)
@@ -181,14 +185,21 @@ def test_directory_named_like_source_is_walked(tmp_path: Path) -> None:
 
 
 def test_stdin_with_filename(tmp_path: Path) -> None:
-    code, out, err = run_cli("-", "--stdin-filename", "model.py", "--output-format", "concise", stdin=TF1_BUGGY.encode())
+    code, out, err = run_cli(
+        "-", "--stdin-filename", "model.py", "--output-format", "concise", stdin=TF1_BUGGY.encode()
+    )
     assert code == 1 and "model.py:4:43: RC201" in out and not error_lines(err)
 
     code, out, err = run_cli("-", "--stdin-filename", "model.py", "--fix", stdin=TF1_BUGGY.encode())
     assert "get_regularization_loss()" in out  # the fixed source goes to stdout
 
     code, out, err = run_cli(
-        "-", "--stdin-filename", "model.py", "--output-format", "concise", stdin=b"import tensorflow as tf\nx = '\xff'\n"
+        "-",
+        "--stdin-filename",
+        "model.py",
+        "--output-format",
+        "concise",
+        stdin=b"import tensorflow as tf\nx = '\xff'\n",
     )
     _only_unreadable(code, out, err, Path("model.py"), "cannot decode as utf-8")
 
@@ -275,6 +286,8 @@ def test_no_traceback_for_any_bad_input_in_a_real_process(tmp_path: Path) -> Non
         # bytes, binary, broken, loop, bad (prose.ipynb is an empty program, fifo.py is never opened)
         if "--diff" in extra:
             continue  # --diff prints the diff only
-        unreadable = {name for name in ("bytes.py", "binary.py", "broken.py", "loop.py", "bad.ipynb") if name in done.stdout}
+        unreadable = {
+            name for name in ("bytes.py", "binary.py", "broken.py", "loop.py", "bad.ipynb") if name in done.stdout
+        }
         assert unreadable == {"bytes.py", "binary.py", "broken.py", "loop.py", "bad.ipynb"}, done.stdout
         assert "RC001" in done.stdout and "prose.ipynb" not in done.stdout

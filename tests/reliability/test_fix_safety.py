@@ -98,7 +98,9 @@ def test_fix_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     assert FIXED_LOSS in real.read_text()
 
 
-def test_failure_between_temp_write_and_rename_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_between_temp_write_and_rename_leaves_the_original(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "train.py"
     target.write_text(TF1_BUGGY)
 
@@ -268,7 +270,10 @@ def test_rounds_are_capped() -> None:
     def lint(current: str) -> list[Finding]:
         # Every finding inserts at the same point, so only one applies per round.
         count = current.count("#")
-        return [_finding(1, 6, _insert(1, 6, f" #{i}"), message="finding " + chr(97 + i)) for i in range(count, MAX_ROUNDS + 5)]
+        return [
+            _finding(1, 6, _insert(1, 6, f" #{i}"), message="finding " + chr(97 + i))
+            for i in range(count, MAX_ROUNDS + 5)
+        ]
 
     result = fix_text("a = 1\n", lint, unsafe=False)
 

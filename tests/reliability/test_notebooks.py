@@ -264,8 +264,20 @@ def test_nbformat_3_notebooks_are_read(tmp_path: Path) -> None:
             {
                 "cells": [
                     {"cell_type": "markdown", "source": ["# old"], "metadata": {}},
-                    {"cell_type": "code", "input": ["import tensorflow as tf\n"], "language": "python", "outputs": [], "metadata": {}},
-                    {"cell_type": "code", "input": BUGGY_CELL.splitlines(True), "language": "python", "outputs": [], "metadata": {}},
+                    {
+                        "cell_type": "code",
+                        "input": ["import tensorflow as tf\n"],
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    },
+                    {
+                        "cell_type": "code",
+                        "input": BUGGY_CELL.splitlines(True),
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    },
                 ],
                 "metadata": {},
             }

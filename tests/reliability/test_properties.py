@@ -80,7 +80,11 @@ def tf1_statement(draw: st.DrawFn) -> str:
     )
     layer_regs = draw(
         st.sampled_from(
-            ["", f", kernel_regularizer=tf.keras.regularizers.l2({coeff})", f", bias_regularizer=tf.contrib.layers.l2_regularizer({coeff})"]
+            [
+                "",
+                f", kernel_regularizer=tf.keras.regularizers.l2({coeff})",
+                f", bias_regularizer=tf.contrib.layers.l2_regularizer({coeff})",
+            ]
         )
     )
     return draw(
@@ -112,7 +116,11 @@ def tf1_statement(draw: st.DrawFn) -> str:
 @st.composite
 def keras_statement(draw: st.DrawFn) -> str:
     size, coeff = draw(SIZES), draw(COEFF)
-    reg = draw(st.sampled_from(["", f", kernel_regularizer=keras.regularizers.l2({coeff})", f", bias_regularizer=regularizers.l2({coeff})"]))
+    reg = draw(
+        st.sampled_from(
+            ["", f", kernel_regularizer=keras.regularizers.l2({coeff})", f", bias_regularizer=regularizers.l2({coeff})"]
+        )
+    )
     return draw(
         st.sampled_from(
             [
@@ -151,8 +159,14 @@ KERAS_HEADERS = st.sampled_from(
     ]
 )
 TF_PROGRAMS = st.one_of(
-    st.builds(lambda head, body: head + "\n".join(body) + "\n", TF1_HEADERS, st.lists(tf1_statement(), min_size=1, max_size=8)),
-    st.builds(lambda head, body: head + "\n".join(body) + "\n", KERAS_HEADERS, st.lists(keras_statement(), min_size=1, max_size=8)),
+    st.builds(
+        lambda head, body: head + "\n".join(body) + "\n", TF1_HEADERS, st.lists(tf1_statement(), min_size=1, max_size=8)
+    ),
+    st.builds(
+        lambda head, body: head + "\n".join(body) + "\n",
+        KERAS_HEADERS,
+        st.lists(keras_statement(), min_size=1, max_size=8),
+    ),
 )
 
 

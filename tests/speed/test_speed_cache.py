@@ -24,7 +24,9 @@ def _forbid_linting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine._Run, "lint", fail)
 
 
-def test_same_findings_with_and_without_cache_and_with_one_or_two_workers(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_findings_with_and_without_cache_and_with_one_or_two_workers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reference = outcome(run(project, use_cache=False, jobs=1))
     assert any(findings for _path, findings, _problems, _parsed in reference)
     assert {Path(path).name for path, findings, _, _ in reference if findings} >= {"train.py", "broken.py"}
@@ -55,13 +57,20 @@ def test_warm_reports_keep_the_source_for_fixes(project: Path) -> None:
 def test_a_changed_file_is_linted_again(project: Path) -> None:
     write(project, {"train.py": TRAIN})
     run(project, use_cache=True, jobs=1)
-    write(project, {"train.py": TRAIN.replace("model(x, training=True))", "model(x, training=True)) + sum(model.losses)")})
+    write(
+        project, {"train.py": TRAIN.replace("model(x, training=True))", "model(x, training=True)) + sum(model.losses)")}
+    )
     train = next(r for r in run(project, use_cache=True, jobs=1) if r.path.endswith("train.py"))
     assert not [f for f in train.findings if f.code == "RC202"]
 
 
 def _rc202(root: Path) -> list[str]:
-    return [Path(r.path).name for r in run(root, use_cache=True, jobs=1, select="RC202") for f in r.findings if f.code == "RC202"]
+    return [
+        Path(r.path).name
+        for r in run(root, use_cache=True, jobs=1, select="RC202")
+        for f in r.findings
+        if f.code == "RC202"
+    ]
 
 
 def test_cached_result_follows_a_change_in_a_module_it_imports(tmp_path: Path) -> None:

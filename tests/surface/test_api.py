@@ -40,11 +40,27 @@ def positions(findings: list[regcheck.Finding]) -> list[tuple[str, int | None, i
 
 
 def notebook(*cells: str) -> str:
-    return json.dumps({
-        "nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}},
-        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                   "source": text.splitlines(keepends=True)} for text in cells],
-    }, indent=1) + "\n"
+    return (
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {"language_info": {"name": "python"}},
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "execution_count": None,
+                        "outputs": [],
+                        "source": text.splitlines(keepends=True),
+                    }
+                    for text in cells
+                ],
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def cell_sources(text: str) -> list[str]:
@@ -73,7 +89,10 @@ def test_check_source_reads_the_configuration_around_its_path(project: Path) -> 
     assert positions(check_source(text, path="model.py")) == [("RC406", None, 3, 8), ("RC601", None, 4, 7)]
     assert positions(check_source(text, path="tests/test_model.py")) == [("RC601", None, 4, 7)]  # per-file-ignores
     assert positions(check_source(text)) == [("RC406", None, 3, 8), ("RC601", None, 4, 7)]  # "<string>": the cwd's
-    assert positions(check_source(text, path="model.py", isolated=True)) == [("RC405", None, 2, 44), ("RC406", None, 3, 8)]
+    assert positions(check_source(text, path="model.py", isolated=True)) == [
+        ("RC405", None, 2, 44),
+        ("RC406", None, 3, 8),
+    ]
     assert positions(check_source(text, path="model.py", select="RC405")) == []  # the config's ignore still applies
     assert positions(check_source(text, path="model.py", select=["RC6"])) == [("RC601", None, 4, 7)]
 
@@ -102,7 +121,9 @@ def test_check_paths_honours_excludes_ignores_and_per_file_ignores(project: Path
     assert [(f.path, f.code) for f in check_paths(["vendor/lib.py"], select=["RC406"])] == [("vendor/lib.py", "RC406")]
     assert check_paths(["vendor/lib.py"], force_exclude=True) == []
     assert [(f.path, f.code) for f in check_paths([project / "model.py"], isolated=True)] == [
-        (str(project / "model.py"), "RC405"), (str(project / "model.py"), "RC406")]
+        (str(project / "model.py"), "RC405"),
+        (str(project / "model.py"), "RC406"),
+    ]
     with pytest.raises(FileNotFoundError, match=r"nope\.py"):
         check_paths(["nope.py"])
 
@@ -136,8 +157,9 @@ def test_apply_fixes_keeps_line_endings_and_skips_fixes_that_do_not_parse() -> N
     crlf = RC405_RC406.replace("\n", "\r\n")
     assert apply_fixes(crlf, check_source(crlf, isolated=True)) == SAFE_FIXED.replace("\n", "\r\n")
     finding = check_source(RC405_RC406, isolated=True)[1]
-    broken = finding.with_changes(fix=regcheck.Fix(regcheck.Applicability.SAFE, "breaks",
-                                                   (regcheck.Edit(3, 1, 3, 1, "("),)))
+    broken = finding.with_changes(
+        fix=regcheck.Fix(regcheck.Applicability.SAFE, "breaks", (regcheck.Edit(3, 1, 3, 1, "("),))
+    )
     assert apply_fixes(RC405_RC406, [broken]) == RC405_RC406
 
 
@@ -145,10 +167,17 @@ def test_apply_fixes_on_a_notebook_writes_the_cells_back() -> None:
     text = notebook("import tensorflow as tf\n%matplotlib inline\n", RC405_RC406.split("\n", 1)[1], "x = 1")
     findings = check_source(text, path="nb.ipynb", isolated=True)
     fixed = apply_fixes(text, findings, unsafe=True)
-    assert cell_sources(fixed) == ["import tensorflow as tf\n%matplotlib inline\n", ALL_FIXED.split("\n", 1)[1], "x = 1"]
+    assert cell_sources(fixed) == [
+        "import tensorflow as tf\n%matplotlib inline\n",
+        ALL_FIXED.split("\n", 1)[1],
+        "x = 1",
+    ]
     assert fixed.startswith('{\n "nbformat"')  # the file's own JSON style
     assert cell_sources(apply_fixes(text, findings)) == [
-        "import tensorflow as tf\n%matplotlib inline\n", SAFE_FIXED.split("\n", 1)[1], "x = 1"]
+        "import tensorflow as tf\n%matplotlib inline\n",
+        SAFE_FIXED.split("\n", 1)[1],
+        "x = 1",
+    ]
     assert check_source(fixed, path="nb.ipynb", isolated=True) == []
 
 
@@ -162,5 +191,9 @@ def test_the_api_does_not_import_tensorflow(project: Path) -> None:
     )
     import subprocess
 
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=project,
-                   env={"PYTHONPATH": str(Path(regcheck.__file__).parents[1]), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=project,
+        env={"PYTHONPATH": str(Path(regcheck.__file__).parents[1]), "PATH": "/usr/bin:/bin"},
+    )

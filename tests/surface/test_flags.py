@@ -34,8 +34,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _run(*argv: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "regcheck", *argv, "--no-cache"], cwd=cwd, input=stdin, capture_output=True, text=True,
-        timeout=300, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "regcheck", *argv, "--no-cache"],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -55,10 +60,22 @@ def test_pre_commit_hooks_force_exclude(repo_root: Path) -> None:
 
 
 def test_stdin_fix_writes_code_to_stdout_and_report_to_stderr(project: Path) -> None:
-    done = _run("-", "--stdin-filename", "model.py", "--fix", cwd=project, stdin=RC406 + "w = tf.Variable(1)  # noqa: RC1O1\n")
+    done = _run(
+        "-", "--stdin-filename", "model.py", "--fix", cwd=project, stdin=RC406 + "w = tf.Variable(1)  # noqa: RC1O1\n"
+    )
     assert done.stdout == FIXED + "w = tf.Variable(1)\n"
     assert done.returncode == 0 and "Fixed 2 finding" in done.stderr
-    done = _run("-", "--stdin-filename", "model.py", "--fix", "--unsafe-fixes", "--output-format", "concise", cwd=project, stdin=RC101)
+    done = _run(
+        "-",
+        "--stdin-filename",
+        "model.py",
+        "--fix",
+        "--unsafe-fixes",
+        "--output-format",
+        "concise",
+        cwd=project,
+        stdin=RC101,
+    )
     assert done.stdout.startswith("import tensorflow as tf\n") and "RC" not in done.stdout
     # Excluded and forced: the source passes through unchanged.
     done = _run("-", "--stdin-filename", "vendor/lib.py", "--fix", "--force-exclude", cwd=project, stdin=RC406)
@@ -102,8 +119,20 @@ def test_statistics_honours_the_format_and_marks_unsafe_fixes(project: Path) -> 
     ]
     _, out, _ = run_cli("w.py", "model.py", "--statistics", "--output-format", "json")
     assert json.loads(out) == [
-        {"code": "RC101", "name": "unregularized-weight", "severity": "warning", "count": 1, "fixable": {"safe": 0, "unsafe": 1}},
-        {"code": "RC406", "name": "positional-logits-labels", "severity": "error", "count": 1, "fixable": {"safe": 1, "unsafe": 0}},
+        {
+            "code": "RC101",
+            "name": "unregularized-weight",
+            "severity": "warning",
+            "count": 1,
+            "fixable": {"safe": 0, "unsafe": 1},
+        },
+        {
+            "code": "RC406",
+            "name": "positional-logits-labels",
+            "severity": "error",
+            "count": 1,
+            "fixable": {"safe": 1, "unsafe": 0},
+        },
     ]
     code, _, err = run_cli("model.py", "--statistics", "--output-format", "sarif")
     assert code == 2 and "--statistics" in err
@@ -133,19 +162,30 @@ def test_add_noqa_then_unused_noqa(project: Path) -> None:
     assert (project / "w.py").read_text().splitlines()[1].endswith("  # noqa: RC101")
     assert run_cli("w.py") == (0, "All checks passed!\n", "")
     # The penalty now covers w_hidden: the noqa is stale (RC002), and its safe fix removes it.
-    (project / "w.py").write_text((project / "w.py").read_text().replace("l2_loss(w_out)", "l2_loss(w_out) + 0.01 * tf.nn.l2_loss(w_hidden)"))
+    (project / "w.py").write_text(
+        (project / "w.py").read_text().replace("l2_loss(w_out)", "l2_loss(w_out) + 0.01 * tf.nn.l2_loss(w_hidden)")
+    )
     code, out, _ = run_cli("w.py", "--output-format", "concise")
-    assert code == 1 and out.splitlines()[0] == "w.py:2:55: RC002 [*] unused noqa: `RC101` suppresses nothing on this line (warning)"
+    assert (
+        code == 1
+        and out.splitlines()[0] == "w.py:2:55: RC002 [*] unused noqa: `RC101` suppresses nothing on this line (warning)"
+    )
     assert run_cli("w.py", "--fix")[0] == 0
     assert (project / "w.py").read_text().splitlines()[1] == "w_hidden = tf.Variable(tf.random_normal([784, 256]))"
 
 
 def test_unknown_noqa_codes_are_rc002_and_other_tools_codes_are_left_alone(project: Path) -> None:
-    (project / "n.py").write_text("import tensorflow as tf\nx = tf.zeros([3])  # noqa: E501, RC1O2\ny = 1  # noqa: F401\n")
+    (project / "n.py").write_text(
+        "import tensorflow as tf\nx = tf.zeros([3])  # noqa: E501, RC1O2\ny = 1  # noqa: F401\n"
+    )
     code, out, _ = run_cli("n.py", "--output-format", "json")
     assert code == 1
     (finding,) = json.loads(out)["findings"]
-    assert (finding["code"], finding["line"], finding["message"]) == ("RC002", 2, "unused noqa: `RC1O2` is not a regcheck code")
+    assert (finding["code"], finding["line"], finding["message"]) == (
+        "RC002",
+        2,
+        "unused noqa: `RC1O2` is not a regcheck code",
+    )
     assert finding["fix"]["edits"][0]["content"] == "# noqa: E501"
 
 
@@ -187,7 +227,11 @@ def test_progress_only_on_a_terminal(project: Path) -> None:
     leader, follower = pty.openpty()
     done = subprocess.run(
         [sys.executable, "-m", "regcheck", ".", "-j", "1", "--no-cache", "--output-format", "concise"],
-        cwd=project, stdout=subprocess.PIPE, stderr=follower, env={**os.environ, **env}, timeout=300,
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, **env},
+        timeout=300,
     )
     os.close(follower)
     seen = os.read(leader, 65536).decode()
@@ -195,8 +239,14 @@ def test_progress_only_on_a_terminal(project: Path) -> None:
     assert done.returncode == 1 and "regcheck: 4/4 files" in seen
     in_ci = {**env, "CI": "true"}
     leader, follower = pty.openpty()
-    subprocess.run([sys.executable, "-m", "regcheck", ".", "--no-cache"], cwd=project, stdout=subprocess.PIPE, stderr=follower,
-                   env={**os.environ, **in_ci}, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "regcheck", ".", "--no-cache"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, **in_ci},
+        timeout=300,
+    )
     os.close(follower)
     os.set_blocking(leader, False)
     try:

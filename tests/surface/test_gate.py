@@ -36,9 +36,15 @@ def _regcheck(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     "make, reason",
     [
         (lambda d: (d / "bad.py").write_bytes(UNDECODABLE), "bad.py:2:6: RC001 cannot decode as utf-8 (error)"),
-        (lambda d: (d / "bad.py").write_bytes(b"\x7fELF\x00\x01\x02"), "bad.py:1:1: RC001 not a text file (contains NUL bytes) (error)"),
+        (
+            lambda d: (d / "bad.py").write_bytes(b"\x7fELF\x00\x01\x02"),
+            "bad.py:1:1: RC001 not a text file (contains NUL bytes) (error)",
+        ),
         (lambda d: (d / "bad.py").symlink_to(d / "nowhere.py"), "bad.py:1:1: RC001 broken symbolic link (error)"),
-        (lambda d: (d / "bad.ipynb").write_text('{"cells": ['), "bad.ipynb:1:12: RC001 invalid notebook: not JSON (Expecting value) (error)"),
+        (
+            lambda d: (d / "bad.ipynb").write_text('{"cells": ['),
+            "bad.ipynb:1:12: RC001 invalid notebook: not JSON (Expecting value) (error)",
+        ),
     ],
     ids=["undecodable", "binary", "broken-symlink", "notebook-json"],
 )
@@ -53,7 +59,12 @@ def test_unreadable_input_is_an_rc001_finding_in_every_format(project: Path, mak
     assert run_cli(".", "--fail-on", "error")[0] == 1  # RC001 is an error
     path = reason.split(":")[0]
     (finding,) = json.loads(run_cli(".", "--output-format", "json")[1])["findings"]
-    assert (finding["code"], finding["name"], finding["severity"], finding["path"]) == ("RC001", "unreadable-file", "error", path)
+    assert (finding["code"], finding["name"], finding["severity"], finding["path"]) == (
+        "RC001",
+        "unreadable-file",
+        "error",
+        path,
+    )
     github = run_cli(".", "--output-format", "github")[1]
     assert github.startswith(f"::error file={path},line=")
     sarif = json.loads(run_cli(".", "--output-format", "sarif")[1])["runs"][0]
@@ -132,10 +143,16 @@ def _scenarios(project: Path) -> dict[str, tuple[int, list[str]]]:
         "no finding at or above `fail-on` (default `warning`) remains": (0, ["clean.py"]),
         "findings remain but `--exit-zero` was given": (0, ["model.py", "--exit-zero"]),
         "`--fix` fixed everything that was found": (0, ["fixable.py", "--fix"]),
-        "a finding at or above `fail-on` remains (also after `--fix`, or shown by `--diff`)": (1, ["model.py", "--diff"]),
+        "a finding at or above `fail-on` remains (also after `--fix`, or shown by `--diff`)": (
+            1,
+            ["model.py", "--diff"],
+        ),
         "a file cannot be read: `RC001 unreadable-file` is an error finding like any other": (1, ["bad.py"]),
         "a file does not parse: `RC000 syntax-error`": (1, ["broken.py"]),
-        "a usage error: an unknown option or rule selector, a path that does not exist": (2, ["clean.py", "--select", "RC999"]),
+        "a usage error: an unknown option or rule selector, a path that does not exist": (
+            2,
+            ["clean.py", "--select", "RC999"],
+        ),
         "a configuration error: an unknown key or a bad value in `[tool.regcheck]`": (2, ["conf/m.py"]),
         "an internal error of regcheck (reported as one line, after every other file was checked)": (2, []),
     }
@@ -152,7 +169,9 @@ def _readme_exit_table(repo_root: Path) -> list[tuple[int, str]]:
     return rows
 
 
-def test_readme_exit_code_table_matches_real_runs(project: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_exit_code_table_matches_real_runs(
+    project: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scenarios = _scenarios(project)
     table = _readme_exit_table(repo_root)
     assert [row for _, row in table] == list(scenarios)
@@ -176,7 +195,10 @@ def test_help_describes_the_exit_codes() -> None:
     done = subprocess.run([sys.executable, "-m", "regcheck", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    assert "Exit codes: 0 no finding at or above --fail-on (or --exit-zero); 1 findings remain, including RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error" in text
+    assert (
+        "Exit codes: 0 no finding at or above --fail-on (or --exit-zero); 1 findings remain, including RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error"
+        in text
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

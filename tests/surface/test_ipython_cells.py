@@ -19,7 +19,9 @@ TF1 = (
 
 def _write(path: Path, *cells: str) -> Path:
     notebook = {
-        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c} for c in cells],
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c} for c in cells
+        ],
         "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
         "nbformat": 4,
         "nbformat_minor": 5,

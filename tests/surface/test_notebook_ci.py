@@ -17,7 +17,11 @@ CELL = (
 
 def _notebook(tmp_path: Path) -> tuple[Path, int]:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# hi"), nbformat.v4.new_code_cell("import tensorflow as tf"), nbformat.v4.new_code_cell(CELL)]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# hi"),
+        nbformat.v4.new_code_cell("import tensorflow as tf"),
+        nbformat.v4.new_code_cell(CELL),
+    ]
     path = tmp_path / "t.ipynb"
     nbformat.write(nb, str(path))
     stored = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if "minimize(loss)" in line)
@@ -27,7 +31,9 @@ def _notebook(tmp_path: Path) -> tuple[Path, int]:
 def test_github_annotation_lands_on_the_stored_line(tmp_path: Path) -> None:
     path, stored = _notebook(tmp_path)
     (line,) = run_cli(str(path), "--output-format", "github", "--no-cache")[1].splitlines()
-    assert line.startswith(f"::error file={path},line={stored},endLine={stored},title=RC201 (regularization-collection-unused)::cell 3, line 3: RC201 ")
+    assert line.startswith(
+        f"::error file={path},line={stored},endLine={stored},title=RC201 (regularization-collection-unused)::cell 3, line 3: RC201 "
+    )
 
 
 def test_sarif_region_and_logical_location(tmp_path: Path) -> None:
@@ -35,7 +41,9 @@ def test_sarif_region_and_logical_location(tmp_path: Path) -> None:
     (result,) = json.loads(run_cli(str(path), "--output-format", "sarif", "--no-cache")[1])["runs"][0]["results"]
     (location,) = result["locations"]
     assert location["physicalLocation"]["region"] == {"startLine": stored, "endLine": stored}
-    assert location["logicalLocations"] == [{"name": "cell 3", "fullyQualifiedName": f"{path}:cell 3", "kind": "module"}]
+    assert location["logicalLocations"] == [
+        {"name": "cell 3", "fullyQualifiedName": f"{path}:cell 3", "kind": "module"}
+    ]
     assert result["message"]["text"].startswith("cell 3, line 3: penalties are registered")
     assert (result["properties"]["cell"], result["properties"]["cellLine"]) == (3, 3)
 

@@ -19,7 +19,12 @@ def test_the_readme_sample_is_the_real_output_of_its_command(repo_root: Path) ->
     assert match is not None, "README has no ```console block starting with `$ regcheck ...`"
     args = match["args"].split()
     assert args == ["examples/"]  # the bundled buggy project
-    done = subprocess.run([sys.executable, "-m", "regcheck", *args, "--no-cache"], cwd=repo_root,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "regcheck", *args, "--no-cache"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert _strip(done.stdout) == _strip(match["output"])

@@ -25,7 +25,10 @@ def _cli(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     "argv, line",
     [
         (["trace", "train.py"], f"regcheck: error: regcheck trace needs TensorFlow, which is not installed: {EXTRA}\n"),
-        (["train.py", "--graph", "train.py", "--no-cache"], f"regcheck: error: --graph needs TensorFlow, which is not installed: {EXTRA}\n"),
+        (
+            ["train.py", "--graph", "train.py", "--no-cache"],
+            f"regcheck: error: --graph needs TensorFlow, which is not installed: {EXTRA}\n",
+        ),
     ],
 )
 def test_cli_features_name_the_extra(tmp_path: Path, argv: list[str], line: str) -> None:
@@ -40,7 +43,10 @@ def test_trace_refuses_notebooks_and_non_python_files(tmp_path: Path) -> None:
     done = _cli(["trace", "nb.ipynb"], tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not notebooks" in done.stderr
     done = _cli(["trace", "notes.txt"], tmp_path)
-    assert done.returncode == 2 and done.stderr == "regcheck: error: notes.txt: regcheck trace runs a Python script (.py) or module:function\n"
+    assert (
+        done.returncode == 2
+        and done.stderr == "regcheck: error: notes.txt: regcheck trace runs a Python script (.py) or module:function\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -56,6 +62,8 @@ def test_python_api_names_the_extra(tmp_path: Path, code: str, message: str) -> 
 
 
 def test_the_static_path_still_works(tmp_path: Path) -> None:
-    (tmp_path / "m.py").write_text("import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(out, labels)\n")
+    (tmp_path / "m.py").write_text(
+        "import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(out, labels)\n"
+    )
     done = _cli(["m.py", "--no-cache", "--output-format", "concise"], tmp_path)
     assert done.returncode == 1 and "RC406" in done.stdout
