@@ -238,7 +238,7 @@ def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
             if use.layer.kind != "kernel" or use.reg("kernel") is not Reg.NONE:
                 continue
             where = anchor(facts, use, use.layer.call.node, next(iter(use.layer.regularizer_args("kernel")), None))
-            if where is None or where in seen:
+            if where is None or where in seen or _reported_where_built(facts, use):
                 continue
             seen.add(where)
             missing.append((use, where))
@@ -247,6 +247,15 @@ def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
             output_only = all(id(use) in outputs for use, _ in missing) and len(missing) < len(kernels)
             gaps.append(KernelGap(model, active, missing, output_only))
     return gaps
+
+
+def _reported_where_built(facts: ModuleFacts, use: LayerUse) -> bool:
+    """A layer of another module that a model of that module already reports as unregularized: one
+    finding per defect, at the layer (where the fix goes), not again at every importing call site."""
+    if use.facts is facts or use.layer.regularizer_args("kernel"):
+        return False
+    home = kernel_gaps(use.facts)
+    return any(missing.layer.call.node is use.layer.call.node for gap in home for missing, _ in gap.missing)
 
 
 def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:

@@ -108,3 +108,28 @@ def test_a_notebook_fix_uses_only_names_bound_in_earlier_cells(tmp_path: Path) -
     findings = json.loads(out)["findings"]
     # The first cell's layer cannot take `regularizers.l2(...)`: it is imported only in the next cell.
     assert [(f["cell"], f["line"], f["fix"] is not None) for f in findings] == [(1, 4, False), (2, 3, True)]
+
+
+def test_an_unregularized_layer_its_own_module_reports_is_not_reported_again_by_importers(tmp_path: Path) -> None:
+    nets = """
+        from keras.layers import Conv2D, Dense, Input
+        from keras.models import Model
+        from keras.regularizers import l2
+        def block(x):
+            x = Conv2D(16, 1, kernel_regularizer=l2(1e-4))(x)
+            return Conv2D(16, 3)(x)
+        def DenseNet(classes):
+            inputs = Input((32, 32, 3))
+            x = block(block(inputs))
+            return Model(inputs, Dense(classes, kernel_regularizer=l2(1e-4))(x))
+    """
+    train = """
+        import nets
+        model = nets.DenseNet(10)
+        model.compile("sgd", "categorical_crossentropy")
+    """
+    (tmp_path / "nets.py").write_text(textwrap.dedent(nets), encoding="utf-8")
+    (tmp_path / "train.py").write_text(textwrap.dedent(train), encoding="utf-8")
+    code, out, err = run_cli(str(tmp_path), "--select", "RC101", "--output-format", "json", "--no-cache")
+    assert code == 1, err
+    assert [(Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]] == [("nets.py", 7)]
