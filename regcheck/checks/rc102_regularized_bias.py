@@ -10,7 +10,7 @@ from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import is_none_literal
+from regcheck.facts.dataflow import is_none_literal, resolve_expr
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import layer_calls
@@ -37,6 +37,18 @@ l2 = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bias" not 
         """
 import tensorflow as tf
 loss = tf.add_n([tf.nn.l2_loss(v) for v in self.layers_[0].trainable_variables])
+""",
+        # A bias penalty behind a config switch that can turn it off.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+weights_regularizer = slim.l2_regularizer(1e-4)
+if cfg.BIAS_DECAY:
+    biases_regularizer = weights_regularizer
+else:
+    biases_regularizer = tf.no_regularizer
+with slim.arg_scope([slim.conv2d], weights_regularizer=weights_regularizer, biases_regularizer=biases_regularizer):
+    net = slim.conv2d(images, 64, [3, 3])
 """,
         # slim builds no biases where a normalizer_fn is set.
         """
@@ -191,7 +203,7 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
         """``slim.arg_scope([slim.conv2d], biases_regularizer=...)``: every conv bias in the scope is penalized."""
         for scope in facts.calls_named("slim.arg_scope"):
             arg = scope.arg("biases_regularizer")
-            if arg is None or is_none_literal(arg.value):
+            if arg is None or is_none_literal(arg.value) or _may_be_off(facts, arg.value):
                 continue
             # slim builds no bias where a normalizer_fn is set or biases_initializer=None.
             normalizer, initializer = scope.arg("normalizer_fn"), scope.arg("biases_initializer")
@@ -205,6 +217,20 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
                 "`biases_regularizer` in this arg_scope penalizes the bias of every layer it covers",
                 fix=unsafe_fix("Remove `biases_regularizer`", edits.remove_argument(facts, scope.node, arg)),
             )
+
+
+# Regularizers that add nothing: a value that may be one of these is a switch (a config flag), not a penalty.
+_NO_REGULARIZERS = frozenset({"tf.no_regularizer", "slim.no_regularizer"})
+
+
+def _may_be_off(facts: ModuleFacts, value: cst.BaseExpression) -> bool:
+    """``biases_regularizer = weights_regularizer if cfg.BIAS_DECAY else tf.no_regularizer``."""
+    for resolved in resolve_expr(facts, value):
+        candidates = [resolved.body, resolved.orelse] if isinstance(resolved, cst.IfExp) else [resolved]
+        for candidate in candidates:
+            if is_none_literal(candidate) or facts.canonical(candidate) in _NO_REGULARIZERS:
+                return True
+    return False
 
 
 def _drop_term_fix(facts: ModuleFacts, term: PenaltyTerm, symbol: str) -> Fix | None:
