@@ -17,8 +17,9 @@ file (``--config``) and ``isolated=True`` reads none (``--isolated``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 _DECIDING = frozenset(
     {"regcheck.toml", "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"}
 )
-_SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], "Settings"]] = {}
+_SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], Settings]] = {}
 
 
 def _stamp(start: Path, config: Path | None) -> tuple[Any, ...]:
@@ -79,7 +80,7 @@ def _stamp_dir(path: str) -> tuple[Any, ...]:
 
 def _settings(
     start: Path, select: Iterable[str] | str | None, keras: str | None, config: str | Path | None, isolated: bool
-) -> "Settings":
+) -> Settings:
     from regcheck.config import Overrides, load_settings
     from regcheck.keras_target import KERAS_SETTINGS
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from regcheck import __version__
 from regcheck.findings import Finding
@@ -313,13 +314,13 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _show_settings(settings: "Settings", paths: list[str]) -> None:
+def _show_settings(settings: Settings, paths: list[str]) -> None:
     from regcheck.config import render_settings
 
     sys.stdout.write(render_settings(settings, paths))
 
 
-def _show_files(paths: list[str], args: argparse.Namespace, settings: "Settings") -> int:
+def _show_files(paths: list[str], args: argparse.Namespace, settings: Settings) -> int:
     from regcheck.files import discover
 
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
@@ -432,7 +433,7 @@ def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[
         state.fixes_by_file[path] = dict(sorted(gone.items()))
 
 
-def _add_noqa(report: "FileReport", state: RunState) -> None:
+def _add_noqa(report: FileReport, state: RunState) -> None:
     """--add-noqa: a `# noqa: CODE` on each line with a finding (atomic write; notebooks are left alone)."""
     from regcheck.files import write_source_atomic
     from regcheck.suppress import add_noqa
@@ -505,7 +506,7 @@ def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
     ]
 
 
-def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> int:
+def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> int:
     from regcheck.report import write_report
     from regcheck.report.text import write_show_fixes, write_statistics
 
@@ -535,7 +536,7 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
     handle = None
     if args.output_file:
         try:
-            handle = open(args.output_file, "w", encoding="utf-8", newline="\n")
+            handle = open(args.output_file, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - kept for the run, closed in finally
         except OSError as exc:
             sys.stderr.write(f"regcheck: error: cannot write {args.output_file}: {exc.strerror or exc}\n")
             return EXIT_ERROR
@@ -577,7 +578,7 @@ def _finish(args: argparse.Namespace, settings: "Settings", state: RunState) -> 
         return EXIT_OK
     if args.exit_non_zero_on_fix and (state.fixed or state.fixes_by_file):
         return EXIT_FINDINGS
-    if args.fix_only or args.add_noqa and not any(f.code in ("RC000", "RC001") for f in findings):
+    if args.fix_only or (args.add_noqa and not any(f.code in ("RC000", "RC001") for f in findings)):
         return EXIT_OK
     if args.diff and state.diffs:
         return EXIT_FINDINGS

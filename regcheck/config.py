@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from regcheck.catalog import BY_NAME, RULES
 from regcheck.findings import Severity
@@ -68,7 +69,7 @@ class Settings:
 
 
 @functools.lru_cache(maxsize=256)
-def _pattern_spec(pattern: str) -> "pathspec.PathSpec":
+def _pattern_spec(pattern: str) -> pathspec.PathSpec:
     """One per-file-ignores pattern, compiled once per run rather than once per file."""
     import pathspec  # only runs with per-file-ignores need it
 
@@ -222,7 +223,7 @@ def render_settings(settings: Settings, paths: Iterable[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _keras_target(value: Any, where: str, root: Path) -> "KerasTarget":
+def _keras_target(value: Any, where: str, root: Path) -> KerasTarget:
     """``keras = "auto" | "3" | "2"`` (an int 3 or 2 is accepted too), resolved against the project's declarations."""
     from regcheck.keras_target import KERAS_SETTINGS, resolve
 

@@ -11,9 +11,10 @@ import stat
 import tempfile
 import tokenize
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when a directory is walked: checking named files does not need it
     import pathspec
@@ -68,7 +69,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def unreadable_finding(problem: Problem) -> "Finding":
+def unreadable_finding(problem: Problem) -> Finding:
     """RC001: a file regcheck cannot read is reported like any finding (so ``--exit-zero``,
     ``--fail-on``, ``--ignore`` and every output format apply), not as an exit-2 error."""
     from regcheck.catalog import RULES
@@ -427,7 +428,7 @@ def _walk_dir(
     visited.add(key)
     gitignore = directory / ".gitignore"
     if ignores is not None and gitignore.is_file():
-        ignores = ignores + [(directory.resolve(), _load_gitignore(gitignore))]
+        ignores = [*ignores, (directory.resolve(), _load_gitignore(gitignore))]
     try:
         # Real directories before symlinks, so a file reached both ways is reported under its real path.
         entries = sorted(os.scandir(directory), key=lambda e: (e.is_symlink(), e.name))
@@ -451,6 +452,6 @@ def _walk_dir(
                     problems.append(Problem(str(path), describe_os_error(entry.path, exc)))
             continue
         if is_dir:
-            yield from _walk_dir(path, root, excluded, ignores, problems, visited, ancestors + (key,))
+            yield from _walk_dir(path, root, excluded, ignores, problems, visited, (*ancestors, key))
         elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
             yield str(path)

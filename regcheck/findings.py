@@ -23,7 +23,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -107,7 +107,7 @@ class Finding:
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.cell or 0, self.line, self.column, self.code, self.message)
 
-    def with_changes(self, **changes: Any) -> "Finding":
+    def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:

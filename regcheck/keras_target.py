@@ -23,9 +23,10 @@ import ast
 import configparser
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib

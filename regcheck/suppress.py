@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from regcheck.findings import Finding
 

@@ -10,8 +10,8 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import Closure, closure, resolve_expr, values_of
-from regcheck.facts.tapes import gradient_calls
 from regcheck.facts.module import CallFact
+from regcheck.facts.tapes import gradient_calls
 from regcheck.findings import Finding, Fix
 
 _RUN_METHODS = frozenset({"run", "experimental_run_v2", "call_for_each_replica"})

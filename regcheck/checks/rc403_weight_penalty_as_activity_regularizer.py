@@ -26,7 +26,7 @@ _BUILTIN_WEIGHT_PENALTIES = frozenset(
 
 def is_weight_penalty(function: RegularizerFunction) -> bool:
     """A Gram matrix compared with the identity (orthogonality), or a spectral norm."""
-    return bool(gram_products(function)) and builds_identity(function) or bool(spectral_ops(function))
+    return (bool(gram_products(function)) and builds_identity(function)) or bool(spectral_ops(function))
 
 
 class WeightPenaltyAsActivityRegularizer(Check):

@@ -17,8 +17,8 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.checks.optimizer_models import trained_models
 from regcheck.facts import ModuleFacts
-from regcheck.facts.optimizers import OptimizerFact, binding, optimizers
 from regcheck.facts.dataflow import literal_value
+from regcheck.facts.optimizers import OptimizerFact, binding, optimizers
 from regcheck.findings import Finding, Fix
 
 EXCLUDED_NAMES = '["bias", "gamma", "beta"]'

@@ -7,7 +7,7 @@ has (older ones have no ``L2`` class), and its lowercase aliases are not finding
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import libcst as cst
 

@@ -27,4 +27,4 @@ def build_facts(path: str, source: str, module: cst.Module, project: object = No
     return facts
 
 
-__all__ = ["CallFact", "FactCollector", "ModuleFacts", "Span", "build_facts", "COLLECTORS"]
+__all__ = ["COLLECTORS", "CallFact", "FactCollector", "ModuleFacts", "Span", "build_facts"]

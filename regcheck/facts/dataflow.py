@@ -9,8 +9,8 @@ from a parameter or another module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import libcst as cst
 
@@ -167,7 +167,7 @@ class Closure:
     nodes: list[cst.CSTNode] = field(default_factory=list)
     unknown: bool = False
 
-    def calls(self, facts: ModuleFacts) -> Iterator["cst.Call"]:
+    def calls(self, facts: ModuleFacts) -> Iterator[cst.Call]:
         for node in self.nodes:
             if isinstance(node, cst.Call):
                 yield node

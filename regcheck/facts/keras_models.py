@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
-from regcheck.facts.dataflow import resolve_expr
 from regcheck.facts.keras_layers import EMPTY, Env, KerasLayer, Reg, bind_call, layer_for_call, regularizer_kind
 from regcheck.facts.module import CallFact, ModuleFacts
 

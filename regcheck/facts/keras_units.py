@@ -31,12 +31,12 @@ from regcheck.facts.keras_layers import EMPTY, bind_call
 from regcheck.facts.keras_models import (
     LayerUse,
     ModelInfo,
-    expand_into,
     builder_models,
     callee_definitions,
     calls_in_scope,
     enclosing_scope,
     expand,
+    expand_into,
 )
 from regcheck.facts.module import ModuleFacts
 

@@ -44,7 +44,7 @@ def _conv(n: int) -> Layout:
 def _transpose(n: int) -> Layout:
     conv = _conv(n)
     spatial = conv.spatial
-    return Layout(n + 2, spatial + (n + 1,), spatial, conv.text.replace("in, filters", "filters, in"))
+    return Layout(n + 2, (*spatial, n + 1), spatial, conv.text.replace("in, filters", "filters, in"))
 
 
 def _depthwise(n: int) -> Layout:

@@ -9,8 +9,9 @@ from a plain walk of the nodes' fields, and names from regcheck.facts.names
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Generic, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -85,14 +86,14 @@ class ModuleFacts:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     parents: Mapping[cst.CSTNode, cst.CSTNode]
-    _names: "Lazy[NameResolver]"
+    _names: Lazy[NameResolver]
 
     calls: list[CallFact] = field(default_factory=list)
     calls_by_node: dict[cst.Call, CallFact] = field(default_factory=dict)
     # Name target node -> the expression assigned to it (augmented assignments included).
     bound_values: dict[cst.CSTNode, list[cst.BaseExpression]] = field(default_factory=dict)
     # Loop / comprehension target Name node -> the iterable it ranges over (+ comprehension filters).
-    loop_sources: dict[cst.CSTNode, "LoopSource"] = field(default_factory=dict)
+    loop_sources: dict[cst.CSTNode, LoopSource] = field(default_factory=dict)
     functions: list[cst.FunctionDef] = field(default_factory=list)
     returns: dict[cst.FunctionDef, list[cst.BaseExpression]] = field(default_factory=dict)
     # tf/keras module aliases in this file: local name -> canonical module ("tf", "keras", "slim").
@@ -109,7 +110,7 @@ class ModuleFacts:
     # --- metadata helpers -------------------------------------------------
 
     @classmethod
-    def from_module(cls, path: str, source: str, module: cst.Module) -> "ModuleFacts":
+    def from_module(cls, path: str, source: str, module: cst.Module) -> ModuleFacts:
         # Names are resolved on the first question (every file with a call asks); positions
         # cost a code-generation pass and are needed only by files with findings; parents
         # come from a plain field walk.
@@ -218,7 +219,7 @@ class ModuleFacts:
 
         return self.cached("keras_version", file_keras).version
 
-    def cached(self, key: str, compute: "Any") -> Any:
+    def cached(self, key: str, compute: Any) -> Any:
         if key not in self.derived:
             self.derived[key] = compute(self)
         return self.derived[key]

@@ -57,9 +57,9 @@ LOCAL, IMPORT, BUILTIN = "local", "import", "builtin"
 class Scope:
     """One scope: its bindings by name, in source order."""
 
-    __slots__ = ("kind", "node", "parent", "prefix", "bindings", "overwrites", "count", "star_import")
+    __slots__ = ("bindings", "count", "kind", "node", "overwrites", "parent", "prefix", "star_import")
 
-    def __init__(self, kind: str, node: cst.CSTNode | None, parent: "Scope | None", name: str | None = None) -> None:
+    def __init__(self, kind: str, node: cst.CSTNode | None, parent: Scope | None, name: str | None = None) -> None:
         self.kind = kind
         self.node = node
         self.parent: Scope = parent if parent is not None else self
@@ -87,7 +87,7 @@ class Binding:
     except-as, a Param, a FunctionDef / ClassDef, or the Import / ImportFrom statement
     (None for a builtin)."""
 
-    __slots__ = ("name", "scope", "node", "index", "kind")
+    __slots__ = ("index", "kind", "name", "node", "scope")
 
     def __init__(self, name: str, scope: Scope, node: cst.CSTNode | None, index: int, kind: str) -> None:
         self.name = name

@@ -290,7 +290,7 @@ def _coefficient(facts: ModuleFacts, node: cst.BaseExpression) -> cst.BaseExpres
     """The factor multiplying a term, looking through sums, lists and add_n (stops at statements)."""
     current: cst.CSTNode = node
     for ancestor in facts.ancestors(node):
-        if isinstance(ancestor, cst.BaseStatement) or isinstance(ancestor, cst.BaseSmallStatement):
+        if isinstance(ancestor, (cst.BaseStatement, cst.BaseSmallStatement)):
             return None
         if isinstance(ancestor, cst.BinaryOperation) and isinstance(ancestor.operator, cst.Multiply):
             return ancestor.right if ancestor.left is current else ancestor.left

@@ -126,11 +126,8 @@ def loss_reads(facts: ModuleFacts, target: cst.BaseExpression, model_expr: cst.B
 
 def _opaque_with_model(facts: ModuleFacts, call: CallFact, model_code: str | None) -> bool:
     """A call into code we cannot read that receives the model (it may add the penalties itself)."""
-    if (
-        model_code is None
-        or call.method is not None
-        and call.receiver is not None
-        and facts.code(call.receiver) == model_code
+    if model_code is None or (
+        call.method is not None and call.receiver is not None and facts.code(call.receiver) == model_code
     ):
         return False
     passes_model = any(facts.code(arg.value) == model_code for arg in call.node.args)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from regcheck.findings import Applicability, Finding, Severity
 
@@ -60,7 +60,7 @@ def write_full(
     findings: list[Finding],
     stream: TextIO,
     summary: dict,
-    lines: Callable[[str], "list[str] | None"] | None,
+    lines: Callable[[str], list[str] | None] | None,
     fix_hint: bool,
     quiet: bool = False,
 ) -> None:
@@ -158,4 +158,4 @@ def write_show_fixes(fixes_by_file: dict[str, dict[str, int]], stream: TextIO) -
         stream.write(f"- {path}:\n")
         for code, count in fixes_by_file[path].items():
             name = RULES[code].name if code in RULES else code
-            stream.write(f"    {count} × {code} ({name})\n")
+            stream.write(f"    {count} \N{MULTIPLICATION SIGN} {code} ({name})\n")

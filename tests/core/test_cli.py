@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 BUGGY = textwrap.dedent(

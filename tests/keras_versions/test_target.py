@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
+
 from regcheck import check_source
 from regcheck.config import ConfigError, Overrides, load_settings
 from regcheck.keras_target import parse_requirement, resolve, verdict
@@ -157,8 +157,9 @@ def test_cli_flag_and_declarations_change_findings(tmp_path: Path) -> None:
     assert json.loads(out)["findings"] == []
     (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n", encoding="utf-8")
     code, out, _ = run_cli(*args)
+    assert code == 0
     assert json.loads(out)["findings"] == []
-    code, out, _ = run_cli("--keras", "3", *args)
+    _code, out, _ = run_cli("--keras", "3", *args)
     assert [f["keras"] for f in json.loads(out)["findings"]] == ["3"]
 
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from reliability_support import TF1_BUGGY, error_lines, run_cli, write
 
 from regcheck import files
 from regcheck.checks.rc201_regularization_collection_unused import RegularizationCollectionUnused
-from reliability_support import TF1_BUGGY, error_lines, run_cli, write
 
 
 @pytest.fixture

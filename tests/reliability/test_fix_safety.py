@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_support import FIXED_LOSS, TF1_BATCHNORM, TF1_BUGGY, error_lines, run_cli
 
 from regcheck import files
 from regcheck.files import WriteError, read_source, write_source_atomic
 from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
 from regcheck.fix import MAX_ROUNDS, apply_edits, fix_text, parses
-from reliability_support import FIXED_LOSS, TF1_BATCHNORM, TF1_BUGGY, error_lines, run_cli
 
 
 def _line_endings(data: bytes) -> list[bytes]:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from reliability_support import FIXED_LOSS, error_lines, run_cli
 
 from regcheck.config import Settings
 from regcheck.engine import lint_file
 from regcheck.notebooks import mask_cell
-from reliability_support import FIXED_LOSS, error_lines, run_cli
 
 IMPORTS = "%matplotlib inline\nimport tensorflow as tf\n!pip install -q tensorflow"
 BUGGY_CELL = (

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli
 
 BUGGY = "import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(out, labels)\n"  # RC406, safe fix
@@ -109,7 +108,7 @@ def test_json_summary_lists_errors(project: Path) -> None:
 
 def test_all_checks_passed_only_when_true(project: Path) -> None:
     assert run_cli("clean.py") == (0, "All checks passed!\n", "")
-    code, out, err = run_cli("clean.py", "missing.py")
+    code, out, _err = run_cli("clean.py", "missing.py")
     assert code == 2 and "All checks passed!" not in out
     (project / "bad.py").write_bytes(UNDECODABLE)
     code, out, _ = run_cli("clean.py", "bad.py", "--exit-zero")
