@@ -168,6 +168,8 @@ def main() -> int:
     overall = f"{total_tp / (total_tp + total_fp):.3f}" if total_tp + total_fp else "-"
     print(f"all    {total_tp:4} {total_fp:4}       {total_unj:4}  {overall}   (error + warning findings)")
 
+    keys = [(f["path"], f.get("cell"), f["line"], f["column"], f["code"], f["message"]) for f in findings]
+    print(f"\nexact repeats (the same finding twice): {len(keys) - len(set(keys))}")
     print(f"\nFP rows of the ledger reported: {len(result['reported_fp'])}")
     for row in result["reported_fp"]:
         print(f"  {row.repo} {row.path}:{row.cell or '-'}:{row.line} {row.code}  {row.reason}")

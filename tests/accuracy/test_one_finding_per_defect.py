@@ -133,3 +133,14 @@ def test_an_unregularized_layer_its_own_module_reports_is_not_reported_again_by_
     code, out, err = run_cli(str(tmp_path), "--select", "RC101", "--output-format", "json", "--no-cache")
     assert code == 1, err
     assert [(Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]] == [("nets.py", 7)]
+
+
+def test_no_sample_reports_the_same_finding_twice() -> None:
+    from regcheck import check_source
+    from regcheck.checks import ALL_CHECKS
+
+    for check in ALL_CHECKS:
+        for sample in (*check.VALID, *check.INVALID):
+            findings = check_source(textwrap.dedent(sample), select=["ALL"])
+            keys = [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings]
+            assert len(keys) == len(set(keys)), (check.code, sample)
