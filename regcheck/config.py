@@ -69,7 +69,7 @@ class Settings:
 
 
 @functools.lru_cache(maxsize=256)
-def _pattern_spec(pattern: str) -> pathspec.PathSpec:
+def _pattern_spec(pattern: str) -> pathspec.GitIgnoreSpec:
     """One per-file-ignores pattern, compiled once per run rather than once per file."""
     import pathspec  # only runs with per-file-ignores need it
 

@@ -261,7 +261,7 @@ class Discovery:
     unreadable: list[Problem] = field(default_factory=list)
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
@@ -276,7 +276,7 @@ def discover(
 ) -> Discovery:
     """Expand paths into source files. Explicit files are always taken, as in ruff, unless
     ``force_exclude`` (pre-commit names every staged file: the excludes must still apply)."""
-    excluded: pathspec.PathSpec | None = None
+    excluded: pathspec.GitIgnoreSpec | None = None
     found: list[str] = []
     problems: list[Problem] = []
     unreadable: list[Problem] = []
@@ -308,7 +308,7 @@ def is_excluded(path: str, root: Path, exclude: Iterable[str] = ()) -> bool:
     return _force_excluded(Path(path), root, _spec(list(DEFAULT_EXCLUDES) + list(exclude)))
 
 
-def _force_excluded(path: Path, root: Path, excluded: pathspec.PathSpec) -> bool:
+def _force_excluded(path: Path, root: Path, excluded: pathspec.GitIgnoreSpec) -> bool:
     """An explicitly named path that an exclude pattern covers, itself or through a parent folder."""
     relative = _relative_to(path, root)
     candidate = relative if relative is not None else path.as_posix()
@@ -349,9 +349,9 @@ def _relative_to(path: Path, root: Path) -> str | None:
 
 
 def _walk(
-    top: Path, root: Path, excluded: pathspec.PathSpec, respect_gitignore: bool, problems: list[Problem]
+    top: Path, root: Path, excluded: pathspec.GitIgnoreSpec, respect_gitignore: bool, problems: list[Problem]
 ) -> Iterator[str]:
-    ignores: list[tuple[Path, pathspec.PathSpec]] | None = None  # None: no .gitignore at all, nested ones included
+    ignores: list[tuple[Path, pathspec.GitIgnoreSpec]] | None = None  # None: no .gitignore at all, nested ones included
     if respect_gitignore:
         ignores = _parent_gitignores(top)
         if _ignored(top, True, root, _spec([]), ignores):
@@ -361,9 +361,9 @@ def _walk(
     yield from _walk_dir(top, root, excluded, ignores, problems, visited)
 
 
-def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     """.gitignore files above the walked directory, up to the repository root."""
-    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     current = top.resolve()
     for parent in [current, *current.parents][1:]:
         gitignore = parent / ".gitignore"
@@ -374,7 +374,7 @@ def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return specs
 
 
-def _load_gitignore(path: Path) -> pathspec.PathSpec:
+def _load_gitignore(path: Path) -> pathspec.GitIgnoreSpec:
     try:
         return _spec(path.read_text(encoding="utf-8", errors="replace").splitlines())
     except OSError:
@@ -385,8 +385,8 @@ def _ignored(
     path: Path,
     is_dir: bool,
     root: Path,
-    excluded: pathspec.PathSpec,
-    ignores: list[tuple[Path, pathspec.PathSpec]] | None,
+    excluded: pathspec.GitIgnoreSpec,
+    ignores: list[tuple[Path, pathspec.GitIgnoreSpec]] | None,
 ) -> bool:
     suffix = "/" if is_dir else ""
     if excluded.match_file(path.name + suffix):
@@ -408,8 +408,8 @@ def _ignored(
 def _walk_dir(
     directory: Path,
     root: Path,
-    excluded: pathspec.PathSpec,
-    ignores: list[tuple[Path, pathspec.PathSpec]] | None,
+    excluded: pathspec.GitIgnoreSpec,
+    ignores: list[tuple[Path, pathspec.GitIgnoreSpec]] | None,
     problems: list[Problem],
     visited: set[tuple[int, int]],
     ancestors: tuple[tuple[int, int], ...] = (),

@@ -186,7 +186,10 @@ class RegcheckServer(LanguageServer):
         text, findings = self.findings_for(uri)
         lines = split_lines(text)
         only = params.context.only
-        wanted = lambda kind: only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)  # noqa: E731
+
+        def wanted(kind: str) -> bool:
+            return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
         actions: list[types.CodeAction] = []
         if wanted(types.CodeActionKind.QuickFix.value):
             for finding in findings:

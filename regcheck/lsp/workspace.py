@@ -167,7 +167,7 @@ def normalize(path: str | Path) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _exclusions(exclude: tuple[str, ...]) -> pathspec.PathSpec:
+def _exclusions(exclude: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     import pathspec
 
     from regcheck.files import DEFAULT_EXCLUDES

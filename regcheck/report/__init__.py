@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from regcheck.findings import Finding
 
@@ -18,7 +18,7 @@ def write_report(
     output_format: str,
     stream: TextIO,
     *,
-    summary: dict,
+    summary: dict[str, Any],
     lines: LineSource | None = None,
     fix_hint: bool = True,
     errors: list[str] | None = None,

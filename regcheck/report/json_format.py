@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from regcheck.findings import Finding
 
 SCHEMA_VERSION = 1
 
 
-def write_json(findings: list[Finding], stream: TextIO, summary: dict) -> None:
+def write_json(findings: list[Finding], stream: TextIO, summary: dict[str, Any]) -> None:
     document = {
         "version": SCHEMA_VERSION,
         "findings": [_with_cells(finding) for finding in findings],
@@ -20,7 +20,7 @@ def write_json(findings: list[Finding], stream: TextIO, summary: dict) -> None:
     stream.write("\n")
 
 
-def _with_cells(finding: Finding) -> dict:
+def _with_cells(finding: Finding) -> dict[str, Any]:
     """A notebook finding's edits carry its cell: their lines and columns are the cell's."""
     data = finding.to_json()
     if finding.cell is not None and data.get("fix"):

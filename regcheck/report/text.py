@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from regcheck.findings import Applicability, Finding, Severity
 
@@ -48,7 +48,9 @@ def _headline(finding: Finding, style: _Style) -> str:
     return f"{style(location(finding), '1')}: {style(finding.code, _SEVERITY_STYLE[finding.severity])}{marker} {finding.message} {severity}"
 
 
-def write_concise(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bool, quiet: bool = False) -> None:
+def write_concise(
+    findings: list[Finding], stream: TextIO, summary: dict[str, Any], fix_hint: bool, quiet: bool = False
+) -> None:
     style = _Style(_use_color(stream))
     for finding in findings:
         stream.write(_headline(finding, style) + "\n")
@@ -59,7 +61,7 @@ def write_concise(findings: list[Finding], stream: TextIO, summary: dict, fix_hi
 def write_full(
     findings: list[Finding],
     stream: TextIO,
-    summary: dict,
+    summary: dict[str, Any],
     lines: Callable[[str], list[str] | None] | None,
     fix_hint: bool,
     quiet: bool = False,
@@ -94,7 +96,7 @@ def _frame(finding: Finding, source: list[str], style: _Style) -> str:
     return "".join(out)
 
 
-def _footer(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bool) -> None:
+def _footer(findings: list[Finding], stream: TextIO, summary: dict[str, Any], fix_hint: bool) -> None:
     if not findings:
         if summary.get("fixed"):
             stream.write(f"Fixed {summary['fixed']} finding(s); nothing left.\n")
@@ -111,9 +113,9 @@ def _footer(findings: list[Finding], stream: TextIO, summary: dict, fix_hint: bo
         stream.write(f"[-] {unsafe} more fixable with `regcheck --fix --unsafe-fixes`.\n")
 
 
-def statistics(findings: list[Finding]) -> list[dict]:
+def statistics(findings: list[Finding]) -> list[dict[str, Any]]:
     """Per rule: count, severity and how many findings have a safe / an unsafe fix; most frequent first."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for f in findings:
         row = rows.setdefault(
             f.code,
