@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -135,7 +135,8 @@ class ModuleFacts:
         """Source lines with their endings, split the way Python's tokenizer splits them."""
         if "lines" not in self.derived:
             self.derived["lines"] = LINE_END.split(self.source)
-        return self.derived["lines"]
+        lines: list[str] = self.derived["lines"]
+        return lines
 
     def text(self, span: Span) -> str:
         """The exact source text a span covers."""
@@ -219,10 +220,10 @@ class ModuleFacts:
 
         return self.cached("keras_version", file_keras).version
 
-    def cached(self, key: str, compute: Any) -> Any:
+    def cached(self, key: str, compute: Callable[[ModuleFacts], T]) -> T:
         if key not in self.derived:
             self.derived[key] = compute(self)
-        return self.derived[key]
+        return cast(T, self.derived[key])
 
     # --- alias helpers for fixes -------------------------------------------
 

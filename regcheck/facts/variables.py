@@ -36,7 +36,9 @@ def variables(facts: ModuleFacts) -> list[VariableFact]:
 
 
 def variable_for_node(facts: ModuleFacts, node: cst.CSTNode) -> VariableFact | None:
-    by_anchor = facts.cached("variables_by_anchor", lambda f: {v.call.node: v for v in variables(f)})
+    by_anchor: dict[cst.CSTNode, VariableFact] = facts.cached(
+        "variables_by_anchor", lambda f: {v.call.node: v for v in variables(f)}
+    )
     return by_anchor.get(node)
 
 
