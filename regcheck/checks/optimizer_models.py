@@ -13,7 +13,7 @@ from regcheck.facts.keras_models import LayerUse, ModelInfo
 from regcheck.facts.keras_units import model_of
 from regcheck.facts.optimizers import OptimizerFact
 from regcheck.facts.penalties import PenaltyTerm, penalty_terms
-from regcheck.facts.tapes import gradient_calls
+from regcheck.facts.tapes import GradientCall, gradient_calls
 
 
 def trained_models(facts: ModuleFacts, optimizer: OptimizerFact) -> tuple[list[ModelInfo], bool]:
@@ -61,7 +61,7 @@ def _minimized_losses(facts: ModuleFacts, optimizer: OptimizerFact) -> Iterator[
         loss = call.value("loss", 0)
         if loss is not None:
             yield loss
-    tapes = {g.call.node: g for g in gradient_calls(facts)}
+    tapes: dict[cst.CSTNode, GradientCall] = {g.call.node: g for g in gradient_calls(facts)}
     for call in optimizer.applies:
         pairs = call.value("grads_and_vars", 0)
         if pairs is None:

@@ -97,6 +97,7 @@ for layer in base.layers:
                 continue
             variable = _KERAS3_VARIABLES.get(attr) if keras3 and isinstance(target, cst.Attribute) else None
             if variable is not None:
+                assert isinstance(target, cst.Attribute)  # variable is only looked up for an attribute target
                 fix: Fix | None = unsafe_fix(
                     f"Set the penalty on the variable: `{facts.code(receiver)}.{variable}.regularizer = ...`",
                     edits.replace(facts, target.attr, f"{variable}.regularizer"),
@@ -153,7 +154,13 @@ def _existing_layer(facts: ModuleFacts, receiver: cst.BaseExpression) -> cst.For
 def _is_layer_list(facts: ModuleFacts, iterable: cst.BaseExpression) -> bool:
     for value in [iterable, *resolve_expr(facts, iterable)]:
         fact = facts.call(value) if isinstance(value, cst.Call) else None
-        if fact is not None and fact.name is None and isinstance(value.func, cst.Name) and fact.positional:
+        if (
+            fact is not None
+            and isinstance(value, cst.Call)
+            and fact.name is None
+            and isinstance(value.func, cst.Name)
+            and fact.positional
+        ):
             value = fact.positional[0].value  # enumerate(model.layers), reversed(...)
         if isinstance(value, cst.Subscript):
             value = value.value  # model.layers[-5:]

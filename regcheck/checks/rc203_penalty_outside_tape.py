@@ -118,7 +118,7 @@ def _has_penalty(
 ) -> bool:
     """A penalty computed outside the tape is part of ``expr`` (through names when ``follow``)."""
     if follow:
-        nodes = [n for n in _operands(expr, skip) for n in closure(facts, n).nodes]
+        nodes: list[cst.CSTNode] = [node for n in _operands(expr, skip) for node in closure(facts, n).nodes]
     else:
         nodes = list(nodes_in(expr))
     return any(is_penalty_node(facts, node) and not inside(facts, node, tape) for node in nodes)

@@ -56,6 +56,7 @@ loss = data_loss + reg_losses
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         for node in additions(facts):
+            pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]]
             if isinstance(node, cst.AugAssign):
                 pairs = [(node.value, node.target)]
             else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -155,7 +156,7 @@ class Custom(keras.Model):
                 if extra in reported:
                     continue
                 reported.add(extra)
-                yield self._finding(facts, adders[0], extra)
+                yield self._finding(facts, adders[0], cast(cst.Call, extra))  # _explicit_sum: a call
 
     def _finding(self, facts: ModuleFacts, adder: _Adder, extra: cst.Call) -> Finding:
         shown = facts.code(extra)

@@ -42,7 +42,8 @@ def _pure(name: str | None) -> bool:
 
 def discarded(function: RegularizerFunction) -> list[cst.CSTNode]:
     """Expression statements that compute a tensor and drop it: `tf.add(a, b)`, `penalty + term`."""
-    facts, found = function.facts, []
+    facts = function.facts
+    found: list[cst.CSTNode] = []
     for call in calls_in(facts, function.node):
         if isinstance(facts.parent(call.node), cst.Expr) and _pure(call.name):
             found.append(call.node)
