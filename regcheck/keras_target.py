@@ -270,6 +270,7 @@ def _setup_py(path: Path) -> Iterator[Requirement]:
     except (SyntaxError, ValueError):
         return
     literals: dict[str, Any] = {}
+    node: ast.AST
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:

@@ -117,10 +117,10 @@ def _collect_bounds(facts: ModuleFacts) -> list[NormBound]:
     for clip in clip_calls(facts):
         if clip.call.node in inside_constraints or clip.members.gradients:
             continue
-        kernels = weight_kernels(facts, clip.subject)
-        if kernels:
+        clipped = weight_kernels(facts, clip.subject)
+        if clipped:
             bounds.append(
-                NormBound(clip.call.node, kernels, clip.axes, clip.axes_node, clip.call.node, "axes", "clip_by_norm")
+                NormBound(clip.call.node, clipped, clip.axes, clip.axes_node, clip.call.node, "axes", "clip_by_norm")
             )
     return bounds
 
@@ -131,6 +131,7 @@ def _constraint_bounds(facts: ModuleFacts, arg: cst.Arg, kernel: Kernel) -> list
     for value in resolve_expr(facts, inline) if isinstance(inline, cst.Name) else [inline]:
         fact = facts.call(value)
         if fact is not None and fact.name in tf_api.NORM_CONSTRAINTS:
+            assert isinstance(value, cst.Call)  # facts.call finds calls only
             keyword, position = _axis_arg(fact)
             axes_node = fact.value(keyword, position)
             axes = literal_axes(facts, axes_node) if axes_node is not None else (0,)
@@ -215,8 +216,8 @@ def loop_bindings(facts: ModuleFacts, name: cst.Name) -> list[tuple[LoopSource, 
     found = []
     for assignment in facts.assignments(name):
         target = assignment.node
-        source = facts.loop_sources.get(target)
-        if source is None:
+        source = facts.loop_sources.get(target) if target is not None else None
+        if target is None or source is None:
             continue
         index = None
         element = facts.parent(target)

@@ -59,8 +59,8 @@ def values_of(facts: ModuleFacts, node: cst.BaseExpression) -> Resolved:
                 # Class definitions, with-as targets, global statements ...
                 result.external = True
     elif isinstance(node, cst.Attribute):
-        key = facts.code(node)
-        values = facts.cached("attribute_bindings", _attribute_bindings).get(key)
+        spelled = facts.code(node)
+        values = facts.cached("attribute_bindings", _attribute_bindings).get(spelled)
         if values:
             result.values.extend(values)
         else:

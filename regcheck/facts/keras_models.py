@@ -122,7 +122,8 @@ def callee_definitions(
             if isinstance(assignment.node, (cst.FunctionDef, cst.ClassDef)):
                 found.append((facts, assignment.node))
     elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-        cls = facts.call(call).class_def if facts.call(call) else None
+        fact = facts.call(call)
+        cls = fact.class_def if fact else None
         if cls is not None:
             for statement in cls.body.body:
                 if isinstance(statement, cst.FunctionDef) and statement.name.value == func.attr.value:

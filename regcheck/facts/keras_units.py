@@ -31,6 +31,7 @@ from regcheck.facts.keras_layers import EMPTY, bind_call
 from regcheck.facts.keras_models import (
     LayerUse,
     ModelInfo,
+    Scope,
     builder_models,
     callee_definitions,
     calls_in_scope,
@@ -94,7 +95,7 @@ class Wiring:
             applied = self.applied(expr, depth)
             if applied:
                 return applied  # `layer(x)`: the layer's output, already joined to x by `wire`
-            parts = [arg.value for arg in expr.args]
+            parts: list[cst.CSTNode] = [arg.value for arg in expr.args]
             if isinstance(expr.func, cst.Attribute):
                 parts.append(expr.func.value)  # `x.numpy()`, `tf.concat(...)` stops at the module below
             return self._union(parts, depth)
@@ -312,7 +313,7 @@ def _last_in_scope(facts: ModuleFacts, node: cst.Call) -> bool:
     return node in wiring.producers and not _reaches(wiring, node, kernels)
 
 
-def _own_scope(facts: ModuleFacts, node: cst.CSTNode) -> cst.CSTNode:
+def _own_scope(facts: ModuleFacts, node: cst.CSTNode) -> Scope:
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
             return ancestor
@@ -363,7 +364,7 @@ def _split(info: ModelInfo) -> list[ModelInfo]:
     return split_models(info)
 
 
-def units_of_scope(facts: ModuleFacts, scope: cst.CSTNode) -> list[ModelInfo]:
+def units_of_scope(facts: ModuleFacts, scope: Scope) -> list[ModelInfo]:
     memo: dict[cst.CSTNode, list[ModelInfo]] = facts.derived.setdefault("keras_units_of_scope", {})
     if scope not in memo:
         memo[scope] = _split(expand(facts, scope))
@@ -404,6 +405,7 @@ def _model_of_value(facts: ModuleFacts, value: cst.BaseExpression) -> ModelInfo 
     fact = facts.call(value)
     if fact is None:
         return None
+    assert isinstance(value, cst.Call)  # facts.call finds calls only
     if fact.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
         scope = enclosing_scope(facts, value)
         unit = _unit_holding(units_of_scope(facts, scope), value)

@@ -54,7 +54,9 @@ class _TfKerasImport(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if node.module is not None and not node.relative:
-            self.found = self.found or cst.helpers.get_full_name_for_node(node.module).split(".")[0] == "tf_keras"
+            self.found = (
+                self.found or cst.helpers.get_full_name_for_node_or_raise(node.module).split(".")[0] == "tf_keras"
+            )
         return False
 
 

@@ -234,7 +234,8 @@ def _consumer(facts: ModuleFacts, use: cst.CSTNode) -> tuple[CallFact, int] | No
     parent = facts.parent(use)
     if not isinstance(parent, cst.Arg):
         return None
-    call = facts.call(facts.parent(parent))
+    holder = facts.parent(parent)
+    call = facts.call(holder) if holder is not None else None
     if call is None:
         return None
     if call.name in _MATMULS:

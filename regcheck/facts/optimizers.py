@@ -121,7 +121,7 @@ def _switched_off(decay: cst.BaseExpression) -> bool:
 def _tfa_decoupled_class(facts: ModuleFacts, func: cst.BaseExpression) -> cst.Call | None:
     """``extend_with_decoupled_weight_decay(Base)``, called in place or through the name it was bound to."""
     if isinstance(func, cst.Call):
-        candidates = [func]
+        candidates: list[cst.BaseExpression] = [func]
     elif isinstance(func, cst.Name):
         candidates = resolve_expr(facts, func)
     else:
@@ -153,9 +153,11 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
         return None
     if cls[:1].islower() or cls in ("Optimizer", "schedules", "LossScaleOptimizer"):
         return None  # functions (get, serialize) and base classes
-    decay = call.arg("weight_decay")
-    decay_zero = decay is not None and _switched_off(decay.value)
-    decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (decay is not None and not decay_zero)
+    decay_arg = call.arg("weight_decay")
+    decay_zero = decay_arg is not None and _switched_off(decay_arg.value)
+    decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (
+        decay_arg is not None and not decay_zero
+    )
     fact = OptimizerFact(
         call.node,
         call,

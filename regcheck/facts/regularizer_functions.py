@@ -130,7 +130,7 @@ def _collect(facts: ModuleFacts) -> list[RegularizerFunction]:
             value = arg.value
             inner = facts.call(value)
             # `add_loss(penalty(self.kernel))`: `penalty` computes the loss.
-            target = value.func if inner is not None and inner.name is None else value
+            target = value.func if isinstance(value, cst.Call) and inner is not None and inner.name is None else value
             for owner, node, cls in functions_of(facts, target, calls_return=inner is None):
                 add(owner, node, RegularizerUse(arg, "add_loss", call), cls)
         if call.name is None and isinstance(call.node.func, cst.Name) and _added_as_penalty(facts, call):
@@ -210,6 +210,7 @@ def functions_of(
         return []
     if isinstance(expr, cst.Lambda):
         return [(facts, expr, None)]
+    out: list[tuple[ModuleFacts, cst.CSTNode, cst.ClassDef | None]]
     if isinstance(expr, cst.Name):
         out = []
         for owner, node in _definitions(facts, expr):
@@ -338,7 +339,8 @@ def reads_values(facts: ModuleFacts, expr: cst.CSTNode, param: cst.Param | None)
 
 def gram_products(function: RegularizerFunction) -> list[cst.CSTNode]:
     """Matrix products of the tensor with itself (``W^T W``, ``w @ tf.transpose(w)``) inside the function."""
-    facts, found = function.facts, []
+    facts = function.facts
+    found: list[cst.CSTNode] = []
     for call in calls_in(facts, function.node):
         if call.name in _MATMULS or numpy_name(facts, call) in ("numpy.dot", "numpy.matmul"):
             operands = call.positional[:2]
