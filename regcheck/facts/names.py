@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+from collections.abc import Callable
+from typing import Any, cast
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -67,7 +69,8 @@ class Scope:
         self.overwrites: dict[str, Scope] = {}  # global / nonlocal declarations
         self.count = 0  # position counter: a binding is visible to reads with a higher count
         self.star_import = False
-        parent_prefix = parent.prefix if parent is not None else ""
+        parent_prefix: str = parent.prefix if parent is not None else ""
+        parts: tuple[str | None, ...]
         if kind == FUNCTION:
             parts = (parent_prefix, name, "<locals>")
         elif kind == CLASS:
@@ -76,7 +79,7 @@ class Scope:
             parts = (parent_prefix, "<comprehension>")
         else:
             parts = ()
-        self.prefix = ".".join(p for p in parts if p)
+        self.prefix: str = ".".join(p for p in parts if p)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} {self.prefix or '-'}>"
@@ -105,7 +108,7 @@ class Binding:
             return {f"{self.scope.prefix}.{full_name}" if self.scope.prefix else full_name}
         if self.kind == BUILTIN:
             return {f"builtins.{self.name}"}
-        return _import_qualified_names(self.node, full_name)
+        return _import_qualified_names(cast("cst.Import | cst.ImportFrom", self.node), full_name)  # an IMPORT binding
 
 
 def _import_qualified_names(node: cst.Import | cst.ImportFrom, full_name: str) -> set[str]:
@@ -238,6 +241,11 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 # Node types whose qualified name can be asked (get_full_name_for_node supports them).
 _NAMED = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.FunctionDef, cst.ClassDef, cst.Decorator)
 _COUNT = object()  # stack marker: advance the counter of a scope
+_Comprehension = cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp
+# What the walk's stack holds: a node (or _COUNT), its scope, whether it is a target, whether it is inside an attribute.
+_Item = tuple[Any, "Scope", bool, bool]
+_Push = Callable[[_Item], None]
+_Handler = Callable[["NameResolver", Any, "Scope", _Push], None]
 
 
 class NameResolver:
@@ -273,7 +281,7 @@ class NameResolver:
         scope_of = self.scope_of
         reads = self.reads
         chain_tops: dict[cst.Name, cst.Attribute] = {}
-        stack: list[tuple] = [(module, self.module_scope, False, False)]
+        stack: list[_Item] = [(module, self.module_scope, False, False)]
         push = stack.append
         Name, Attribute, Call, Arg = cst.Name, cst.Attribute, cst.Call, cst.Arg
         node_type = cst.CSTNode
@@ -332,7 +340,7 @@ class NameResolver:
             for child in reversed(children):
                 push((child, scope, store, in_attr))
 
-    def _comprehension(self, node: cst.CSTNode, scope: Scope, push) -> None:
+    def _comprehension(self, node: _Comprehension, scope: Scope, push: _Push) -> None:
         for_in = node.for_in
         inner = Scope(COMPREHENSION, node, scope)
         if isinstance(node, cst.DictComp):
@@ -543,25 +551,25 @@ def _is_binding_node(node: cst.CSTNode, binding_node: cst.CSTNode | None) -> boo
 # fixes the positions that make lookups flow-sensitive) and in the right scope.
 
 
-def _assign(r: NameResolver, node: cst.Assign, scope: Scope, push) -> None:
+def _assign(r: NameResolver, node: cst.Assign, scope: Scope, push: _Push) -> None:
     push((node.value, scope, False, False))
     for target in reversed(node.targets):
         push((target.target, scope, True, False))
 
 
-def _ann_assign(r: NameResolver, node: cst.AnnAssign, scope: Scope, push) -> None:
+def _ann_assign(r: NameResolver, node: cst.AnnAssign, scope: Scope, push: _Push) -> None:
     if node.value is not None:
         push((node.value, scope, False, False))
     push((node.annotation, scope, False, False))
     push((node.target, scope, True, False))
 
 
-def _aug_assign(r: NameResolver, node: cst.AugAssign, scope: Scope, push) -> None:
+def _aug_assign(r: NameResolver, node: cst.AugAssign, scope: Scope, push: _Push) -> None:
     push((node.value, scope, False, False))
     push((node.target, scope, True, False))
 
 
-def _named_expr(r: NameResolver, node: cst.NamedExpr, scope: Scope, push) -> None:
+def _named_expr(r: NameResolver, node: cst.NamedExpr, scope: Scope, push: _Push) -> None:
     push((node.value, scope, False, False))
     target = node.target
     if isinstance(target, cst.Name):
@@ -576,11 +584,11 @@ def _named_expr(r: NameResolver, node: cst.NamedExpr, scope: Scope, push) -> Non
         push((target, scope, True, False))
 
 
-def _as_name(r: NameResolver, node: cst.AsName, scope: Scope, push) -> None:
+def _as_name(r: NameResolver, node: cst.AsName, scope: Scope, push: _Push) -> None:
     push((node.name, scope, True, False))
 
 
-def _for(r: NameResolver, node: cst.For, scope: Scope, push) -> None:
+def _for(r: NameResolver, node: cst.For, scope: Scope, push: _Push) -> None:
     if node.orelse is not None:
         push((node.orelse, scope, False, False))
     push((node.body, scope, False, False))
@@ -589,7 +597,7 @@ def _for(r: NameResolver, node: cst.For, scope: Scope, push) -> None:
     push((node.target, scope, True, False))
 
 
-def _comp_for(r: NameResolver, node: cst.CompFor, scope: Scope, push) -> None:
+def _comp_for(r: NameResolver, node: cst.CompFor, scope: Scope, push: _Push) -> None:
     if node.inner_for_in is not None:
         push((node.inner_for_in, scope, False, False))
     for condition in reversed(node.ifs):
@@ -598,14 +606,14 @@ def _comp_for(r: NameResolver, node: cst.CompFor, scope: Scope, push) -> None:
     push((node.target, scope, True, False))
 
 
-def _subscript(r: NameResolver, node: cst.Subscript, scope: Scope, push) -> None:
+def _subscript(r: NameResolver, node: cst.Subscript, scope: Scope, push: _Push) -> None:
     r.scope_of[node] = scope
     for element in reversed(node.slice):
         push((element, scope, False, False))
     push((node.value, scope, False, False))
 
 
-def _import(r: NameResolver, node: cst.Import | cst.ImportFrom, scope: Scope, push) -> None:
+def _import(r: NameResolver, node: cst.Import | cst.ImportFrom, scope: Scope, push: _Push) -> None:
     if isinstance(node.names, cst.ImportStar):
         r._assignment_target(scope, "*").star_import = True
         return
@@ -616,22 +624,22 @@ def _import(r: NameResolver, node: cst.Import | cst.ImportFrom, scope: Scope, pu
         name = alias.name
         while isinstance(name, cst.Attribute):
             r._bind(scope, get_full_name_for_node(name), node, IMPORT)  # type: ignore[arg-type]
-            name = name.value
-        r._bind(scope, name.value, node, IMPORT)  # type: ignore[union-attr]
+            name = cast("cst.Attribute | cst.Name", name.value)  # a dotted import name ends in a Name
+        r._bind(scope, name.value, node, IMPORT)
 
 
-def _global(r: NameResolver, node: cst.Global, scope: Scope, push) -> None:
+def _global(r: NameResolver, node: cst.Global, scope: Scope, push: _Push) -> None:
     if scope.kind != MODULE:
         for item in node.names:
             scope.overwrites[item.name.value] = r.module_scope
 
 
-def _nonlocal(r: NameResolver, node: cst.Nonlocal, scope: Scope, push) -> None:
+def _nonlocal(r: NameResolver, node: cst.Nonlocal, scope: Scope, push: _Push) -> None:
     for item in node.names:
         scope.overwrites[item.name.value] = scope.parent
 
 
-def _function(r: NameResolver, node: cst.FunctionDef, scope: Scope, push) -> None:
+def _function(r: NameResolver, node: cst.FunctionDef, scope: Scope, push: _Push) -> None:
     r.scope_of[node] = scope
     r.scope_of[node.name] = scope
     r._bind(scope, node.name.value, node)
@@ -646,13 +654,13 @@ def _function(r: NameResolver, node: cst.FunctionDef, scope: Scope, push) -> Non
         push((node.type_parameters, scope, False, False))
 
 
-def _lambda(r: NameResolver, node: cst.Lambda, scope: Scope, push) -> None:
+def _lambda(r: NameResolver, node: cst.Lambda, scope: Scope, push: _Push) -> None:
     inner = Scope(FUNCTION, node, scope, None)
     push((node.body, inner, False, False))
     push((node.params, inner, False, False))
 
 
-def _param(r: NameResolver, node: cst.Param, scope: Scope, push) -> None:
+def _param(r: NameResolver, node: cst.Param, scope: Scope, push: _Push) -> None:
     r.scope_of[node.name] = scope
     r._bind(scope, node.name.value, node)
     if node.annotation is not None:
@@ -661,7 +669,7 @@ def _param(r: NameResolver, node: cst.Param, scope: Scope, push) -> None:
         push((node.default, scope.parent, False, False))
 
 
-def _class(r: NameResolver, node: cst.ClassDef, scope: Scope, push) -> None:
+def _class(r: NameResolver, node: cst.ClassDef, scope: Scope, push: _Push) -> None:
     r.scope_of[node] = scope
     r.scope_of[node.name] = scope
     r._bind(scope, node.name.value, node)
@@ -678,11 +686,11 @@ def _class(r: NameResolver, node: cst.ClassDef, scope: Scope, push) -> None:
         push((decorator, scope, False, False))
 
 
-def _simple_string(r: NameResolver, node: cst.CSTNode, scope: Scope, push) -> None:
+def _simple_string(r: NameResolver, node: cst.CSTNode, scope: Scope, push: _Push) -> None:
     return None
 
 
-def _type_binder(r: NameResolver, node: cst.CSTNode, scope: Scope, push) -> None:
+def _type_binder(r: NameResolver, node: cst.CSTNode, scope: Scope, push: _Push) -> None:
     r._bind(scope, node.name.value, node)  # type: ignore[attr-defined]
     value = (
         getattr(node, "value", None)
@@ -693,7 +701,7 @@ def _type_binder(r: NameResolver, node: cst.CSTNode, scope: Scope, push) -> None
         push((value, scope, False, False))
 
 
-_HANDLERS = {
+_HANDLERS: dict[type[cst.CSTNode], _Handler] = {
     cst.Assign: _assign,
     cst.AnnAssign: _ann_assign,
     cst.AugAssign: _aug_assign,

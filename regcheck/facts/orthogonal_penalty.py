@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import libcst as cst
 
@@ -40,8 +41,10 @@ _SUM = frozenset({"tf.reduce_sum", "tf.math.reduce_sum", "keras.backend.sum", "k
 _SHAPES = frozenset({"tf.shape", "keras.backend.int_shape", "keras.backend.shape", "keras.ops.shape"})
 _CASTS = frozenset({"tf.cast", "keras.backend.cast", "keras.ops.cast"})
 
-Term = (
-    tuple  # ("w",), ("norm", t, axis), ("T", t), ("mm", a, b), ("eye", d), ("dim", axis), ("const", c), (op, a, b) ...
+Term: TypeAlias = (
+    tuple[
+        Any, ...
+    ]  # ("w",), ("norm", t, axis), ("T", t), ("mm", a, b), ("eye", d), ("dim", axis), ("const", c), (op, a, b) ...
 )
 
 
@@ -62,7 +65,8 @@ def match_builtin(function: RegularizerFunction) -> BuiltinMatch | None:
     if isinstance(node, cst.Lambda):
         returned = [node.body]
     else:
-        returned = function.facts.returns.get(node, [])  # type: ignore[arg-type]
+        assert isinstance(node, cst.FunctionDef)  # RegularizerFunction.node: a FunctionDef or a Lambda
+        returned = function.facts.returns.get(node, [])
     if len(returned) != 1:
         return None
     try:
@@ -222,7 +226,7 @@ def _dims(term: Term) -> tuple[int, int]:
     raise _Unknown
 
 
-def _monomial(term: Term) -> tuple[float, Counter]:
+def _monomial(term: Term) -> tuple[float, Counter[Term]]:
     """``c * prod(atom ** k)`` for products and quotients of scalars; sums stay atoms."""
     kind = term[0]
     if kind == "const":
