@@ -45,22 +45,9 @@ class CatalogError(Exception):
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-# Contract codes (the rule catalogue every code and name is kept to) whose class does not declare its metadata yet:
-# RC101 and RC102 keep it here until their checks are folded into one module each, RC002
-# until its module lands. An entry leaves when a class declares the code (a test
-# fails while both exist), so this list only shrinks.
-AWAITING: tuple[RuleInfo, ...] = (
-    RuleInfo("RC002", "unused-noqa", _W, "a noqa comment names an unknown code or suppresses nothing", "safe"),
-    RuleInfo(
-        "RC101",
-        "unregularized-weight",
-        _W,
-        "some weights of a model are penalized and others are not",
-        "unsafe",
-        graph=True,
-    ),
-    RuleInfo("RC102", "regularized-bias", _W, "a bias is penalized", "unsafe", graph=True),
-)
+# Contract codes whose class does not declare its metadata yet (none now: every code has its module).
+# An entry leaves when a class declares the code (a test fails while both exist), so this only shrinks.
+AWAITING: tuple[RuleInfo, ...] = ()
 
 
 # A class statement, and a metadata assignment in its body (one line, four spaces in).

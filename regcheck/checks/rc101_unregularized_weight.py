@@ -1,4 +1,7 @@
-"""RC101 unregularized-weight: some weights of a model are penalized and others are not."""
+"""RC101 unregularized-weight: some weights of a model are penalized and others are not.
+
+Two views under one code: TF1 variables and layers per graph (UnregularizedWeight), and Keras layers
+per model (KerasUnregularizedKernel, which reads regcheck.facts.keras_coverage)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import libcst as cst
 from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
+from regcheck.checks.keras_fixes import add_regularizer_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.keras_coverage import describe_penalized, kernel_gaps
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import LayerCall, layer_calls
@@ -29,6 +34,11 @@ class _Weight:
 
 class UnregularizedWeight(Check):
     code = "RC101"
+    name = "unregularized-weight"
+    severity = "warning"
+    summary = "some weights of a model are penalized and others are not"
+    fix_safety = "unsafe"
+    graph = True
     triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
@@ -243,3 +253,143 @@ def _layer_fix(facts: ModuleFacts, layer: LayerCall) -> Fix | None:
     if layer.call.name and layer.call.name.startswith("tf.layers.") != (keyword == "kernel_regularizer"):
         keyword = layer.kernel_keyword
     return unsafe_fix(f"Add `{keyword}={code}`", edits.add_keyword(facts, layer.call.node, keyword, code))
+
+
+class KerasUnregularizedKernel(Check):
+    code = "RC101"
+    triggers = (b"regularizer",)
+    # The regularized blocks may live in a module this file imports, the unregularized head here.
+    import_triggers = (b"_regularizer=",)
+
+    VALID = [
+        # Every kernel is regularized (biases are not).
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([
+    layers.Dense(64, activation="relu", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dropout(0.5),
+    layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+])
+""",
+        # A deliberate zero on the head counts as a choice.
+        """
+import keras
+from keras.regularizers import l2
+inputs = keras.Input((784,))
+x = keras.layers.Dense(256, kernel_regularizer=l2(1e-4))(inputs)
+outputs = keras.layers.Dense(10, kernel_regularizer=l2(0.0))(x)
+""",
+        # Two models in one file: one regularized throughout, the other not at all.
+        """
+from tensorflow.keras import layers, models
+from tensorflow.keras.regularizers import L2
+def generator():
+    return models.Sequential([layers.Dense(128, kernel_regularizer=L2(1e-4)), layers.Dense(784, kernel_regularizer=L2(1e-4))])
+def discriminator():
+    return models.Sequential([layers.Dense(128), layers.Dense(1)])
+""",
+        # A tutorial (one module, or a notebook's cells in order) that builds a baseline and a
+        # regularized variant: two models, each consistent. The name `model` is rebound.
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(1)])
+model.compile("adam", "mse")
+model = keras.Sequential()
+model.add(layers.Dense(16, kernel_regularizer=regularizers.l2(0.001)))
+model.add(layers.Dense(16, kernel_regularizer=regularizers.l2(0.001)))
+model.compile("adam", "mse")
+""",
+        # Functional models wired separately in one builder.
+        """
+import keras
+inputs = keras.Input((8,))
+x = keras.layers.Dense(32, kernel_regularizer="l2")(inputs)
+regularized = keras.Model(inputs, keras.layers.Dense(4, kernel_regularizer="l2")(x))
+other_in = keras.Input((8,))
+y = keras.layers.Dense(32)(other_in)
+plain = keras.Model(other_in, keras.layers.Dense(4)(y))
+""",
+    ]
+    INVALID = [
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+model = keras.Sequential([
+    layers.Dense(64, activation="relu", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dense(64, activation="relu"),
+    layers.Dense(10),
+])
+""",
+        # Keras 1 spelling and a helper block called many times.
+        """
+from keras.layers import Convolution2D, Dense
+from keras.regularizers import l2
+def block(x, n):
+    return Convolution2D(n, 3, 3, W_regularizer=l2(5e-4))(x)
+def build(x):
+    x = block(x, 32)
+    x = block(x, 64)
+    x = Dense(128)(x)
+    return Dense(10, W_regularizer=l2(5e-4))(x)
+""",
+        # A subclassed model.
+        """
+import tensorflow as tf
+class Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = tf.keras.layers.Conv2D(32, 3, kernel_regularizer="l2")
+        self.head = tf.keras.layers.Dense(10)
+        self.conv2 = tf.keras.layers.Conv2D(32, 3)
+""",
+        # A helper's conv built in a loop feeds the next block: hidden, even though it is the last
+        # kernel layer the builder reaches (DenseNet's dense block).
+        """
+from keras.layers import Conv2D, Input, concatenate
+from keras.models import Model
+from keras.regularizers import l2
+def conv_block(x, filters):
+    x = Conv2D(filters * 4, (1, 1), kernel_regularizer=l2(1e-4))(x)
+    return Conv2D(filters, (3, 3))(x)
+def dense_block(x, layers, filters):
+    for i in range(layers):
+        x = concatenate([x, conv_block(x, filters)])
+    return x
+def build():
+    inputs = Input((32, 32, 3))
+    x = Conv2D(16, (3, 3), kernel_regularizer=l2(1e-4))(inputs)
+    return Model(inputs, dense_block(x, 4, 12))
+""",
+        # Regularizers handed over through a literal `**dict`.
+        """
+import tensorflow as tf
+reg = {"kernel_regularizer": tf.keras.regularizers.L2(1e-4)}
+model = tf.keras.Sequential([tf.keras.layers.Dense(10, **reg), tf.keras.layers.Dense(10), tf.keras.layers.Dense(1, **reg)])
+""",
+        # One functional model among others: its hidden layer is unpenalized.
+        """
+import keras
+a = keras.Input((8,))
+plain = keras.Model(a, keras.layers.Dense(4)(keras.layers.Dense(32)(a)))
+b = keras.Input((8,))
+h = keras.layers.Dense(32)(b)
+h = keras.layers.Dense(32, kernel_regularizer="l2")(h)
+mixed = keras.Model(b, keras.layers.Dense(4, kernel_regularizer="l2")(h))
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for gap in kernel_gaps(facts):
+            if gap.output_only:
+                continue  # only the head is left out: RC106's advice, not a warning
+            for use, where in gap.missing:
+                yield self.finding(
+                    facts,
+                    where,
+                    f"`{use.layer.cls}` in `{gap.model.label}` has no kernel regularizer while "
+                    f"{describe_penalized(facts, gap.active)}",
+                    symbol=use.layer.cls,
+                    fix=add_regularizer_fix(facts, use, gap.active) if where is use.layer.call.node else None,
+                )

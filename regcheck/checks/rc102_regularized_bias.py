@@ -1,4 +1,7 @@
-"""RC102 regularized-bias: a bias is penalized."""
+"""RC102 regularized-bias: a bias is penalized.
+
+Two views under one code: TF1 penalty terms, variables, layers and slim scopes (RegularizedBias), and
+Keras layers per model (KerasRegularizedBias, which reads regcheck.facts.keras_coverage)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ import libcst as cst
 from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
+from regcheck.checks.keras_fixes import remove_arg_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import is_none_literal, resolve_expr
+from regcheck.facts.keras_coverage import has_bias, penalized_args
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
 from regcheck.facts.tf1_layers import layer_calls
@@ -20,6 +25,11 @@ from regcheck.findings import Finding, Fix
 
 class RegularizedBias(Check):
     code = "RC102"
+    name = "regularized-bias"
+    severity = "warning"
+    summary = "a bias is penalized"
+    fix_safety = "unsafe"
+    graph = True
     triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
@@ -249,3 +259,48 @@ def _filter_fix(facts: ModuleFacts, term: PenaltyTerm) -> Fix | None:
     name = term.subject.value
     condition = f' if "bias" not in {name}.name'
     return unsafe_fix("Leave biases out of the penalty", edits.insert_after(facts, loop.owner.iter, condition))
+
+
+class KerasRegularizedBias(Check):
+    code = "RC102"
+    triggers = (b"regularizer",)
+
+    VALID = [
+        """
+from tensorflow.keras import layers, regularizers
+out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+""",
+        """
+from keras import layers
+from keras.regularizers import l2
+out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
+""",
+        # No bias at all: the bias regularizer has nothing to act on.
+        """
+from tensorflow.keras import layers, regularizers
+conv = layers.Conv2D(64, 3, use_bias=False, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
+""",
+    ]
+    INVALID = [
+        """
+from tensorflow.keras import layers, regularizers
+out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
+""",
+        """
+from keras.layers import Dense
+from keras.regularizers import l2
+out = Dense(10, W_regularizer=l2(0.01), b_regularizer=l2(0.01))
+""",
+    ]
+
+    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
+        for use, arg, where in penalized_args(facts, ("bias",)):
+            if not has_bias(use):
+                continue  # `Conv2D(..., use_bias=False, bias_regularizer=...)`: there is no bias to penalize
+            yield self.finding(
+                facts,
+                where,
+                f"the bias of `{use.layer.cls}` is penalized",
+                symbol=use.layer.cls,
+                fix=remove_arg_fix(facts, use, arg, where, "biases are usually left unregularized"),
+            )

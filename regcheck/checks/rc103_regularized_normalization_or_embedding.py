@@ -8,8 +8,9 @@ import libcst as cst
 
 from regcheck import tf_api
 from regcheck.checks.base import Check
-from regcheck.checks.keras_coverage import penalized_args, remove_arg_fix
+from regcheck.checks.keras_fixes import remove_arg_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.keras_coverage import penalized_args
 from regcheck.facts.keras_layers import layer_kind
 from regcheck.facts.keras_units import model_of
 from regcheck.facts.penalties import penalty_terms

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
-from regcheck.checks.keras_coverage import add_regularizer_fix, describe_penalized, kernel_gaps
+from regcheck.checks.keras_fixes import add_regularizer_fix
 from regcheck.facts import ModuleFacts
+from regcheck.facts.keras_coverage import describe_penalized, kernel_gaps
 from regcheck.findings import Finding
 
 

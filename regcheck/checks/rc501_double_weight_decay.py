@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
-from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
+from regcheck.facts.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts.optimizers import OptimizerFact, optimizers
 from regcheck.findings import Finding
 

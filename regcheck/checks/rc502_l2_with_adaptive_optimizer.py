@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from regcheck import tf_api
 from regcheck.checks.base import Check
-from regcheck.checks.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts import ModuleFacts
+from regcheck.facts.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts.optimizers import optimizers
 from regcheck.findings import Finding
 

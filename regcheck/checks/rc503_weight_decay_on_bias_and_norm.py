@@ -15,9 +15,9 @@ import libcst as cst
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.checks.optimizer_models import trained_models
 from regcheck.facts import ModuleFacts
 from regcheck.facts.dataflow import literal_value
+from regcheck.facts.optimizer_models import trained_models
 from regcheck.facts.optimizers import OptimizerFact, binding, optimizers
 from regcheck.findings import Finding, Fix
 

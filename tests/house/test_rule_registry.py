@@ -59,7 +59,7 @@ def test_every_code_has_a_class_but_the_awaiting_ones() -> None:
 def test_every_code_with_samples_has_a_check_that_runs() -> None:
     for code in IMPLEMENTED:
         classes = [cls for cls in RULE_CLASSES if cls.code == code]
-        if code in ("RC000", "RC001"):  # reported by the pipeline, not by a check
+        if code in ("RC000", "RC001", "RC002"):  # reported by the pipeline (reading, parsing, suppressing)
             assert not any(issubclass(cls, Check) for cls in classes)
             continue
         assert checks_for(frozenset({code})), f"{code} has no check"
