@@ -12,18 +12,18 @@ from regcheck.findings import Finding
 from regcheck.fix import fix_text
 
 
-def lint(source: str, *select: str) -> list[Finding]:
-    return check_source(textwrap.dedent(source), select=list(select) or None)
+def lint(source: str, *select: str, keras: str | None = None) -> list[Finding]:
+    return check_source(textwrap.dedent(source), select=list(select) or None, keras=keras)
 
 
-def codes(source: str, *select: str) -> list[str]:
-    return [f.code for f in lint(source, *select)]
+def codes(source: str, *select: str, keras: str | None = None) -> list[str]:
+    return [f.code for f in lint(source, *select, keras=keras)]
 
 
-def fix(source: str, *select: str, unsafe: bool = False) -> str:
+def fix(source: str, *select: str, unsafe: bool = False, keras: str | None = None) -> str:
     text = textwrap.dedent(source)
     chosen = list(select) or None
-    return fix_text(text, lambda t: check_source(t, select=chosen), unsafe).text
+    return fix_text(text, lambda t: check_source(t, select=chosen, keras=keras), unsafe).text
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
