@@ -138,13 +138,15 @@ class Wiring:
 def reaching_value(facts: ModuleFacts, name: cst.Name) -> cst.BaseExpression | None:
     """The value of the last assignment to ``name`` before this use, in its scope (None: unknown)."""
     assignments = facts.assignments(name)
+    if name not in facts.order:
+        return None  # not in a field the source-order walk reads: unknown rather than guessed
     use = _position(facts, name)
-    best: tuple[tuple[int, int], cst.BaseExpression] | None = None
-    latest: tuple[tuple[int, int], cst.BaseExpression] | None = None
+    best: tuple[int, cst.BaseExpression] | None = None
+    latest: tuple[int, cst.BaseExpression] | None = None
     for assignment in assignments:
         target = getattr(assignment, "node", None)
         values = facts.bound_values.get(target) if target is not None else None
-        if not values:
+        if not values or values[-1] not in facts.order:
             continue
         where = _end(facts, values[-1])  # `x = f(x)`: the binding takes effect after its value
         if latest is None or where > latest[0]:
@@ -155,14 +157,12 @@ def reaching_value(facts: ModuleFacts, name: cst.Name) -> cst.BaseExpression | N
     return chosen[1] if chosen is not None else None
 
 
-def _position(facts: ModuleFacts, node: cst.CSTNode) -> tuple[int, int]:
-    start = facts.positions[node].start
-    return (start.line, start.column)
+def _position(facts: ModuleFacts, node: cst.CSTNode) -> int:
+    return facts.order[node][0]
 
 
-def _end(facts: ModuleFacts, node: cst.CSTNode) -> tuple[int, int]:
-    end = facts.positions[node].end
-    return (end.line, end.column)
+def _end(facts: ModuleFacts, node: cst.CSTNode) -> int:
+    return facts.order[node][1]
 
 
 # --- splitting a builder's model into the models it builds --------------------

@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from regcheck import tf_api
-from regcheck.facts.names import Binding, NameResolver
+from regcheck.facts.names import Binding, NameResolver, child_fields
 from regcheck.files import LINE_END
 
 T = TypeVar("T")
@@ -86,6 +86,9 @@ class ModuleFacts:
     module: cst.Module
     positions: Mapping[cst.CSTNode, CodeRange]
     parents: Mapping[cst.CSTNode, cst.CSTNode]
+    # node -> (where it starts, where it ends) in source order: compares like positions, for a fraction of
+    # their cost (a plain field walk instead of code generation).
+    order: Mapping[cst.CSTNode, tuple[int, int]]
     _names: Lazy[NameResolver]
 
     calls: list[CallFact] = field(default_factory=list)
@@ -120,6 +123,7 @@ class ModuleFacts:
             module=module,
             positions=LazyMapping(lambda: MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)),
             parents=LazyMapping(lambda: parent_map(module)),
+            order=LazyMapping(lambda: source_order(module)),
             _names=Lazy(lambda: NameResolver(module)),
         )
 
@@ -328,3 +332,30 @@ def parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
                         parents[child] = node
                         stack.append(child)
     return parents
+
+
+def source_order(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
+    """node -> (enter, exit) counters of a depth-first walk over the fields that hold code, in source
+    order (``names.child_fields``): ``a`` comes before ``b`` when ``order[a][1] < order[b][0]``."""
+    order: dict[cst.CSTNode, tuple[int, int]] = {}
+    counter = 0
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    entered: dict[cst.CSTNode, int] = {}
+    node_type = cst.CSTNode
+    while stack:
+        node, leaving = stack.pop()
+        counter += 1
+        if leaving:
+            order[node] = (entered.pop(node), counter)
+            continue
+        entered[node] = counter
+        stack.append((node, True))
+        children: list[cst.CSTNode] = []
+        for name in child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(c for c in value if isinstance(c, node_type))
+        stack.extend((child, False) for child in reversed(children))
+    return order
