@@ -103,6 +103,9 @@ def calls_in_scope(facts: ModuleFacts, scope: cst.CSTNode) -> list[CallFact]:
 
 def enclosing_scope(facts: ModuleFacts, node: cst.CSTNode) -> Scope:
     """The outermost def/class holding ``node`` (a model builder), or the module."""
+    fact = facts.calls_by_node.get(node) if isinstance(node, cst.Call) else None
+    if fact is not None:  # the facts pass already knows a call's enclosing defs: no walk up
+        return fact.owners[0] if fact.owners else facts.module
     outer: Scope = facts.module
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):

@@ -127,13 +127,23 @@ def loss_reads(facts: ModuleFacts, target: cst.BaseExpression, model_expr: cst.B
 def _opaque_with_model(facts: ModuleFacts, call: CallFact, model_code: str | None) -> bool:
     """A call into code we cannot read that receives the model (it may add the penalties itself)."""
     if model_code is None or (
-        call.method is not None and call.receiver is not None and facts.code(call.receiver) == model_code
+        call.method is not None and call.receiver is not None and _spelled(facts, call.receiver, model_code)
     ):
         return False
-    passes_model = any(facts.code(arg.value) == model_code for arg in call.node.args)
+    passes_model = any(_spelled(facts, arg.value, model_code) for arg in call.node.args)
     if not passes_model:
         return False
     return not callee_definitions(facts, call.node)
+
+
+def _spelled(facts: ModuleFacts, node: cst.BaseExpression, code: str) -> bool:
+    """``node`` is written as ``code`` (``model``, ``self.model``); a plain name is compared without
+    generating code, which the closure of a loss asks for at every call it reaches."""
+    if isinstance(node, cst.Name):
+        return node.value == code
+    if code.isidentifier():
+        return False  # only a Name is written as a bare identifier
+    return facts.code(node) == code
 
 
 def is_penalty_node(facts: ModuleFacts, node: cst.CSTNode) -> bool:
