@@ -92,7 +92,7 @@ class Wiring:
         if expr in self.producers:
             return frozenset({expr})
         if isinstance(expr, cst.Call):
-            applied = self.applied(expr, depth)
+            applied = self.applied(expr)
             if applied:
                 return applied  # `layer(x)`: the layer's output, already joined to x by `wire`
             parts: list[cst.CSTNode] = [arg.value for arg in expr.args]
@@ -121,8 +121,9 @@ class Wiring:
             out |= self.inputs(part, depth + 1)
         return frozenset(out)
 
-    def applied(self, call: cst.Call, depth: int = 0) -> frozenset[cst.CSTNode]:
-        """The producers a call applies: ``Dense(10)(x)``, ``dense(x)``, ``model(x)``, ``block(64)(x)``."""
+    def applied(self, call: cst.Call) -> frozenset[cst.CSTNode]:
+        """The producers a call applies: ``Dense(10)(x)``, ``dense(x)``, ``model(x)``, ``block(64)(x)``.
+        (``self.dense(x)`` in a subclassed model needs none: a class builder is one model.)"""
         func = call.func
         if func in self.producers:
             return frozenset({func})
@@ -130,8 +131,6 @@ class Wiring:
             value = reaching_value(self.facts, func)
             if value is not None and value in self.producers:
                 return frozenset({value})
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            return frozenset()
         return frozenset()
 
 
