@@ -22,7 +22,6 @@ from regcheck.facts.module import ModuleFacts
 Root = cst.CSTNode  # the module-level segment's first statement, or a top-level def
 
 _RESETS = frozenset({"tf.reset_default_graph"})
-_GRAPH_FACTORIES = frozenset({"tf.Graph"})
 
 
 def roots_of(facts: ModuleFacts, node: cst.CSTNode) -> frozenset[Root]:
@@ -47,9 +46,7 @@ def _top_level(facts: ModuleFacts, node: cst.CSTNode) -> tuple[cst.CSTNode | Non
             statement = ancestor
             if parent is facts.module or owner is not None:
                 break
-    if owner is not None:
-        return owner, segments.of.get(statement, facts.module)
-    return None, segments.of.get(statement, facts.module)
+    return owner, segments.of.get(statement, facts.module)
 
 
 class _Segments:
