@@ -91,7 +91,7 @@ _TOKEN = re.compile(r"[A-Za-z]+[0-9][A-Za-z0-9]*")
 class _Directive:
     line: int
     column: int  # 0-based column of the directive's `#` in the line
-    text: str  # the directive as written (`# noqa: RC101, E501`, `# regcheck: ignore[RC1O2]`)
+    text: str  # the directive as written (a noqa list such as "RC101, E501", or regcheck: ignore[...])
     codes_start: int  # offsets in ``text`` of the first and past the last code token
     codes_end: int
     tokens: tuple[str, ...]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from regcheck.files import LINE_END
 from regcheck.findings import Finding, Fix
 
-# The codes part of a `# noqa: RC101, RC102` comment (as regcheck.suppress reads it).
+# The codes part of a noqa comment listing RC101 and RC102 (as regcheck.suppress reads it).
 _NOQA_CODES = re.compile(r"#\s*noqa(?P<colon>:\s*(?P<codes>[A-Za-z0-9_,\s-]*[A-Za-z0-9_]))?", re.IGNORECASE)
 
 
@@ -90,7 +90,7 @@ def noqa_change(text: str, finding: Finding) -> TextChange | None:
         start = body.rfind(comment)
         match = _NOQA_CODES.search(comment)
         if match is not None and not match.group("colon"):
-            return None  # a bare `# noqa` already suppresses every code on the line
+            return None  # a bare noqa comment already suppresses every code on the line
         if match is not None and start >= 0:
             if finding.code in re.findall(r"[A-Z]+[0-9]+", match.group("codes").upper()):
                 return None
