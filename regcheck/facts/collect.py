@@ -17,7 +17,7 @@ import libcst.helpers
 from libcst import BatchableCSTVisitor
 
 from regcheck.facts.module import CallFact, LoopSource, ModuleFacts
-from regcheck.facts.names import child_fields
+from regcheck.facts.names import field_children
 
 # Node kinds that live only in the fields the lean walk skips (child_fields).
 _FORMATTING = (
@@ -72,7 +72,6 @@ def run_collectors(module: cst.Module, collectors: Iterable[BatchableCSTVisitor]
     if not lean:
         cst.visit_batched(module, list(collectors))
         return
-    node_type = cst.CSTNode
     stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -88,14 +87,7 @@ def run_collectors(module: cst.Module, collectors: Iterable[BatchableCSTVisitor]
                 visit(node)
         if t in leaves:
             push((node, True))
-        children: list[cst.CSTNode] = []
-        for name in child_fields(t):
-            value = getattr(node, name)
-            if isinstance(value, node_type):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(c for c in value if isinstance(c, node_type))
-        for child in reversed(children):
+        for child in reversed(field_children(node)):
             push((child, False))
 
 

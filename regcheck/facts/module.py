@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from regcheck import tf_api
-from regcheck.facts.names import Binding, NameResolver, child_fields
+from regcheck.facts.names import Binding, NameResolver, field_children
 from regcheck.files import LINE_END
 
 T = TypeVar("T")
@@ -341,7 +341,6 @@ def source_order(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
     counter = 0
     stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
     entered: dict[cst.CSTNode, int] = {}
-    node_type = cst.CSTNode
     while stack:
         node, leaving = stack.pop()
         counter += 1
@@ -350,12 +349,5 @@ def source_order(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
             continue
         entered[node] = counter
         stack.append((node, True))
-        children: list[cst.CSTNode] = []
-        for name in child_fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, node_type):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(c for c in value if isinstance(c, node_type))
-        stack.extend((child, False) for child in reversed(children))
+        stack.extend((child, False) for child in reversed(field_children(node)))
     return order

@@ -205,6 +205,18 @@ if hasattr(cst, "TypeAlias"):
     _FIELDS[cst.TypeAlias] = ("name", "type_parameters", "value")
 
 
+def field_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """A node's children that hold code, in source order (read from its fields, no visitor)."""
+    children: list[cst.CSTNode] = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif isinstance(value, (list, tuple)):
+            children.extend(c for c in value if isinstance(c, cst.CSTNode))
+    return children
+
+
 def child_fields(node_type: type) -> tuple[str, ...]:
     """The fields of a node type that can hold expressions or statements, in source order."""
     names = _FIELDS.get(node_type)
@@ -284,7 +296,6 @@ class NameResolver:
         stack: list[_Item] = [(module, self.module_scope, False, False)]
         push = stack.append
         Name, Attribute, Call, Arg = cst.Name, cst.Attribute, cst.Call, cst.Arg
-        node_type = cst.CSTNode
         while stack:
             node, scope, store, in_attr = stack.pop()
             if node is _COUNT:
@@ -330,14 +341,7 @@ class NameResolver:
                 continue
             # Generic: children in field order, the target context carried through
             # tuples, lists, elements and starred elements.
-            children = []
-            for name in child_fields(t):
-                value = getattr(node, name)
-                if isinstance(value, node_type):
-                    children.append(value)
-                elif isinstance(value, (list, tuple)):
-                    children.extend(c for c in value if isinstance(c, node_type))
-            for child in reversed(children):
+            for child in reversed(field_children(node)):
                 push((child, scope, store, in_attr))
 
     def _comprehension(self, node: _Comprehension, scope: Scope, push: _Push) -> None:
