@@ -76,6 +76,14 @@ def kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
 
 
 def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
+    facts.derived["keras_kernel_gaps_busy"] = True  # two modules that import each other ask back
+    try:
+        return _find_kernel_gaps(facts)
+    finally:
+        facts.derived.pop("keras_kernel_gaps_busy", None)
+
+
+def _find_kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
     gaps: list[KernelGap] = []
     seen: set[cst.CSTNode] = set()
     for model in module_models(facts):
@@ -104,14 +112,14 @@ def _kernel_gaps(facts: ModuleFacts) -> list[KernelGap]:
 def _reported_where_built(facts: ModuleFacts, use: LayerUse) -> bool:
     """A layer of another module that a model of that module already reports as unregularized: one
     finding per defect, at the layer (where the fix goes), not again at every importing call site."""
-    if use.facts is facts or use.layer.regularizer_args("kernel"):
+    if use.facts is facts or use.layer.regularizer_args("kernel") or use.facts.derived.get("keras_kernel_gaps_busy"):
         return False
     home = kernel_gaps(use.facts)
     return any(missing.layer.call.node is use.layer.call.node for gap in home for missing, _ in gap.missing)
 
 
 def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:
-    """```Conv2D` (line 8) and 2 other layers of the same model are regularized``: what is penalized, and where."""
+    """What is penalized, and where: "`Conv2D` (line 8) and 2 other layers of the same model are regularized"."""
     first = active[0]
     node = first.layer.call.node if first.facts is facts or first.via is None else first.via
     where_facts = first.facts if first.via is None else facts
@@ -124,6 +132,7 @@ def describe_penalized(facts: ModuleFacts, active: list[LayerUse]) -> str:
 
 
 def has_bias(use: LayerUse) -> bool:
+    """The layer builds a bias: no ``use_bias=False``, literal or passed down to a helper."""
     flag = use.layer.keywords.get("use_bias")
     if flag is None:
         return True

@@ -144,3 +144,31 @@ def test_no_sample_reports_the_same_finding_twice() -> None:
             findings = check_source(textwrap.dedent(sample), select=["ALL"])
             keys = [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings]
             assert len(keys) == len(set(keys)), (check.code, sample)
+
+
+def test_modules_that_import_each_other_report_each_layer_once(tmp_path: Path) -> None:
+    a = """
+        from keras.layers import Conv2D, Input
+        from keras.models import Model
+        from keras.regularizers import l2
+        import b
+        def block(x):
+            x = Conv2D(16, 1, kernel_regularizer=l2(1e-4))(x)
+            return Conv2D(16, 3)(x)
+        def net():
+            inputs = Input((32, 32, 3))
+            return Model(inputs, b.head(block(inputs)))
+    """
+    b = """
+        from keras.layers import Dense
+        from keras.regularizers import l2
+        import a
+        def head(x):
+            x = Dense(64)(a.block(x))
+            return Dense(10, kernel_regularizer=l2(1e-4))(x)
+    """
+    (tmp_path / "a.py").write_text(textwrap.dedent(a), encoding="utf-8")
+    (tmp_path / "b.py").write_text(textwrap.dedent(b), encoding="utf-8")
+    code, out, err = run_cli(str(tmp_path), "--select", "RC101", "--output-format", "json", "--no-cache")
+    assert code == 1, err
+    assert sorted((Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"]) == [("a.py", 8), ("b.py", 6)]
