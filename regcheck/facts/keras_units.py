@@ -49,7 +49,6 @@ class Wiring:
     """The producer graph of one builder: union-find groups and consumer edges."""
 
     facts: ModuleFacts
-    scope: cst.CSTNode
     producers: set[cst.CSTNode] = field(default_factory=set)
     parent: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     downstream: dict[cst.CSTNode, set[cst.CSTNode]] = field(default_factory=dict)
@@ -173,7 +172,7 @@ def _key(use: LayerUse) -> cst.CSTNode:
 
 def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wiring:
     """The producer graph of ``scope``: ``keys`` (its layer calls and helper calls) and its model constructors."""
-    wiring = Wiring(facts, scope)
+    wiring = Wiring(facts)
     calls = calls_in_scope(facts, scope)
     wiring.producers.update(keys)
     wiring.producers.update(c.node for c in calls if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS)
@@ -349,10 +348,19 @@ def module_models(facts: ModuleFacts) -> list[ModelInfo]:
 
 
 def _module_models(facts: ModuleFacts) -> list[ModelInfo]:
+    memo = _units_memo(facts)
     units: list[ModelInfo] = []
     for info in builder_models(facts):
-        units.extend(_split(info))
+        if info.scope not in memo:  # model_of may have split this builder already
+            memo[info.scope] = _split(info)
+        units.extend(memo[info.scope])
     return units
+
+
+def _units_memo(facts: ModuleFacts) -> dict[cst.CSTNode, list[ModelInfo]]:
+    """builder scope -> the models it builds, shared by module_models and model_of (one split each)."""
+    memo: dict[cst.CSTNode, list[ModelInfo]] = facts.derived.setdefault("keras_units_of_scope", {})
+    return memo
 
 
 def _split(info: ModelInfo) -> list[ModelInfo]:
@@ -364,7 +372,7 @@ def _split(info: ModelInfo) -> list[ModelInfo]:
 
 
 def units_of_scope(facts: ModuleFacts, scope: Scope) -> list[ModelInfo]:
-    memo: dict[cst.CSTNode, list[ModelInfo]] = facts.derived.setdefault("keras_units_of_scope", {})
+    memo = _units_memo(facts)
     if scope not in memo:
         memo[scope] = _split(expand(facts, scope))
     return memo[scope]
@@ -388,15 +396,19 @@ def model_of(facts: ModuleFacts, expr: cst.BaseExpression) -> ModelInfo | None:
         values = resolve_expr(facts, expr)
     if not values:
         return None
-    merged: ModelInfo | None = None
+    found: list[ModelInfo] = []
     for value in values:
         info = _model_of_value(facts, value)
         if info is None:
             return None
-        if merged is None:
-            merged = info
-        else:
-            merged.merge(info)
+        found.append(info)
+    if len(found) == 1:
+        return found[0]
+    # Several models may reach the expression: their union, in a new ModelInfo, so the shared
+    # units of module_models are not changed by merging into them.
+    merged = ModelInfo(found[0].label, found[0].facts, found[0].scope)
+    for info in found:
+        merged.merge(info)
     return merged
 
 
@@ -466,7 +478,7 @@ def _units_feeding(facts: ModuleFacts, units: list[ModelInfo], site: cst.CSTNode
     if len(units) < 2 or not isinstance(site, cst.Call):
         return units
     keys_of = {id(u): {_key(use) for use in u.uses} for u in units}
-    wiring = Wiring(facts, enclosing_scope(facts, site))
+    wiring = Wiring(facts)
     for unit in units:
         wiring.producers.update(keys_of[id(unit)])
     fed = wiring.arguments(site)
