@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -40,21 +41,8 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
             tuple(Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in raw["edits"]),
             tuple(raw.get("imports", ())),
         )
-    known = {
-        "code",
-        "name",
-        "severity",
-        "path",
-        "line",
-        "column",
-        "end_line",
-        "end_column",
-        "message",
-        "symbol",
-        "source",
-        "cell",
-        "fix",
-    }
+    # The keys Finding.to_json writes itself; anything else a newer child wrote is kept as extra.
+    known = {f.name for f in dataclasses.fields(Finding)} - {"extra"}
     return Finding(
         code=data["code"],
         name=data["name"],
@@ -69,6 +57,7 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         source=data.get("source", "graph"),
         cell=data.get("cell"),
         fix=fix,
+        keras=data.get("keras"),
         extra={k: v for k, v in data.items() if k not in known},
     )
 
