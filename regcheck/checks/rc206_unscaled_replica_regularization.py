@@ -90,7 +90,7 @@ strategy.run(step_fn, args=(x, y))
             for call in facts.calls:
                 if call.node in seen or not _sums_model_losses(facts, call) or _scaled(facts, call):
                     continue
-                if not any(a is function for a in facts.ancestors(call.node)):
+                if not _within(call, function):
                     continue
                 reaching = [t for t in targets if call.node in t.nodes]
                 if not reaching or any(_scaled_on_the_way(facts, t, call.node) for t in reaching):
@@ -108,13 +108,18 @@ strategy.run(step_fn, args=(x, y))
 def _trained_losses(facts: ModuleFacts, function: cst.FunctionDef) -> list[Closure]:
     """What the step differentiates: the targets of its ``tape.gradient`` / ``minimize`` calls."""
     targets: list[cst.BaseExpression] = [
-        g.target for g in gradient_calls(facts) if any(a is function for a in facts.ancestors(g.call.node))
+        g.target for g in gradient_calls(facts) if _within(g.call, function)
     ]
     for call in facts.calls_with_method("minimize"):
         loss = call.value("loss", 0)
-        if loss is not None and any(a is function for a in facts.ancestors(call.node)):
+        if loss is not None and _within(call, function):
             targets.append(loss)
     return [closure(facts, target) for target in targets]
+
+
+def _within(call: CallFact, function: cst.FunctionDef) -> bool:
+    """The call is in ``function``'s body (its enclosing defs are known from the facts pass)."""
+    return any(owner is function for owner in call.owners)
 
 
 # Dividing (or multiplying) by these spreads a value over the replicas.
