@@ -107,9 +107,7 @@ strategy.run(step_fn, args=(x, y))
 
 def _trained_losses(facts: ModuleFacts, function: cst.FunctionDef) -> list[Closure]:
     """What the step differentiates: the targets of its ``tape.gradient`` / ``minimize`` calls."""
-    targets: list[cst.BaseExpression] = [
-        g.target for g in gradient_calls(facts) if _within(g.call, function)
-    ]
+    targets: list[cst.BaseExpression] = [g.target for g in gradient_calls(facts) if _within(g.call, function)]
     for call in facts.calls_with_method("minimize"):
         loss = call.value("loss", 0)
         if loss is not None and _within(call, function):
