@@ -134,17 +134,22 @@ out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         terms = penalty_terms(facts)
         weights, penalized_by = _coverage(facts, terms)
-        for root in _graph_roots(facts, weights, terms):
-            if any(t.all_variables and root in roots_of(facts, t.call) for t in terms):
+        # The graphs each weight and each penalty term is built into, asked once per node.
+        weight_roots = {w.anchor: roots_of(facts, w.anchor) for w in weights}
+        term_roots = [(t, roots_of(facts, t.call)) for t in terms]
+        graphs = dict.fromkeys(
+            root for roots in [*weight_roots.values(), *(r for _, r in term_roots)] for root in roots
+        )
+        for root in graphs:
+            if any(t.all_variables and root in roots for t, roots in term_roots):
                 continue  # every weight of this graph is in the penalty (biases are RC102's business)
-            mine = [w for w in weights if root in roots_of(facts, w.anchor)]
+            mine = [w for w in weights if root in weight_roots[w.anchor]]
             penalizing = [p for w in mine for p in penalized_by.get(w.anchor, []) if p.active]
-            if not penalizing:
-                continue  # nothing penalized with a non-zero coefficient: a consistent choice
-            first = min(penalizing, key=lambda p: facts.span(p.node).line)
-            for weight in mine:
-                if weight.anchor in penalized_by:
-                    continue
+            missing = [w for w in mine if w.anchor not in penalized_by]
+            if not penalizing or not missing:
+                continue  # nothing penalized with a non-zero coefficient (a consistent choice), or nothing left out
+            first = min(penalizing, key=lambda p: facts.span(p.node).line)  # positions only when reporting
+            for weight in missing:
                 yield self.finding(
                     facts,
                     weight.anchor,
@@ -164,14 +169,6 @@ class _Penalty:
 
     def describe(self, facts: ModuleFacts) -> str:
         return f"{self.what} (line {facts.span(self.node).line})"
-
-
-def _graph_roots(facts: ModuleFacts, weights: list[_Weight], terms: list[PenaltyTerm]) -> list[cst.CSTNode]:
-    roots: dict[cst.CSTNode, None] = {}
-    for node in [w.anchor for w in weights] + [t.call for t in terms]:
-        for root in roots_of(facts, node):
-            roots.setdefault(root, None)
-    return list(roots)
 
 
 def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], dict[cst.CSTNode, list[_Penalty]]]:
