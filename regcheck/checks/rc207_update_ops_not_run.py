@@ -71,10 +71,11 @@ train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
         norms += _normalizer_fns(facts)
         if not norms or _handles_update_ops(facts):
             return
-        first = min(facts.span(node).line for node in norms)
-        for fact in minimize_calls(facts):
-            if fact.kind != "minimize":
-                continue
+        train_ops = [fact for fact in minimize_calls(facts) if fact.kind == "minimize"]
+        if not train_ops:
+            return
+        first = min(facts.span(node).line for node in norms)  # positions only when there is a finding
+        for fact in train_ops:
             yield self.finding(
                 facts,
                 fact.call.node,
