@@ -1,0 +1,73 @@
+"""What the program model found in one module's program: every object the code builds and trains.
+
+A :class:`Program` is the result of running a module (and what it reaches in
+other modules) through the interpreter: the graphs, variables, layers and
+models it builds, the penalties it writes, the training steps it takes, and a
+few events the rules ask about (a list of losses added to a scalar, a
+regularizer assigned to a built layer, ...). ``values`` maps the expressions
+of the program to what they evaluated to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from regcheck.facts.program.values import (
+    Graph,
+    Layer,
+    Model,
+    Optimizer,
+    SiteRef,
+    Tape,
+    Term,
+    TrainStep,
+    Value,
+    Variable,
+)
+
+if TYPE_CHECKING:
+    from regcheck.facts.module import ModuleFacts
+    from regcheck.facts.program.values import Function, Sequence
+
+
+@dataclass(eq=False)
+class Program:
+    facts: ModuleFacts
+    values: dict[cst.CSTNode, Value] = field(default_factory=dict)
+    truncated: bool = False
+    graphs: list[Graph] = field(default_factory=list)
+    variables: list[Variable] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
+    optimizers: list[Optimizer] = field(default_factory=list)
+    tapes: list[Tape] = field(default_factory=list)
+    train_steps: list[TrainStep] = field(default_factory=list)
+    # kernel -> the kernels its output feeds (which layer comes after which)
+    feeds: dict[Variable, set[Variable]] = field(default_factory=dict)
+    # `layer.kernel_regularizer = r` on a built or pretrained layer: (where, the layer, the attribute, the value)
+    late_regularizers: list[tuple[SiteRef, Layer, str, Value]] = field(default_factory=list)
+    # a Python list of loss tensors added to a tensor: (where, the list)
+    list_additions: list[tuple[SiteRef, Sequence]] = field(default_factory=list)
+    # a `*_regularizer=` keyword the layer does not apply (RC107): (the layer, the keyword)
+    ignored_arguments: list[tuple[Layer, str]] = field(default_factory=list)
+    rebuilds: list[SiteRef] = field(default_factory=list)
+    overrides: list[tuple[Model, Function]] = field(default_factory=list)
+    add_losses: list[tuple[Model | Layer, SiteRef | None]] = field(default_factory=list)
+    compiled_losses: list[tuple[Model | None, SiteRef | None]] = field(default_factory=list)
+    model_calls: list[tuple[Model, SiteRef | None, frozenset[int]]] = field(default_factory=list)
+    replica_scaled: set[int] = field(default_factory=set)
+    weight_regularizer_nodes: dict[int, cst.CSTNode] = field(default_factory=dict)
+    # working state of the interpreter (the tensors a square / abs made, the outputs of Sequential models)
+    squares: dict[int, Value] = field(default_factory=dict)
+    square_kinds: dict[int, str] = field(default_factory=dict)
+    sequential_outputs: dict[int, Value] = field(default_factory=dict)
+
+    def value_of(self, node: cst.CSTNode) -> Value | None:
+        """What an expression of the program evaluated to (joined over every time it ran)."""
+        return self.values.get(node)
+
+    def penalties(self) -> list[Term]:
+        return [term for graph in self.graphs for term in graph.penalties]
