@@ -1,35 +1,24 @@
-"""RC101 unregularized-weight: some weights of a model are penalized and others are not.
+"""RC101 unregularized-weight: some weights of a trained model or graph are penalized and others are not.
 
-Two views under one code: TF1 variables and layers per graph (UnregularizedWeight), and Keras layers
-per model (KerasUnregularizedKernel, which reads regcheck.facts.keras_coverage)."""
+The unit is what is trained together (regcheck.facts.program.coverage): a training step's loss and
+the variables it is differentiated for, or, where no training step is in view, a Keras model, a TF1
+graph, or layers wired together. TF1 variables, ``tf.layers`` and Keras layers are judged alike, by the
+penalties that reach them (a term in the loss, the REGULARIZATION_LOSSES collection the loss reads,
+``model.losses``). Only the head left out is RC106's advice; a unit without any penalty is a choice."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import libcst as cst
 
 from regcheck import tf_api
-from regcheck.checks import edits
-from regcheck.checks.base import Check, unsafe_fix
-from regcheck.checks.keras_fixes import add_regularizer_fix
+from regcheck.checks.base import Check, Invalid
+from regcheck.checks.coverage_fixes import add_penalty_fix, target_symbol
 from regcheck.facts import ModuleFacts
-from regcheck.facts.keras_coverage import describe_penalized, kernel_gaps
-from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
-from regcheck.facts.roles import Role
-from regcheck.facts.tf1_layers import LayerCall, layer_calls
-from regcheck.facts.tf1_units import roots_of
-from regcheck.facts.variables import VariableFact, variables
-from regcheck.findings import Edit, Finding, Fix
-
-
-@dataclass(eq=False)
-class _Weight:
-    symbol: str
-    anchor: cst.CSTNode
-    variable: VariableFact | None = None
-    layer: LayerCall | None = None
+from regcheck.facts.penalties import PENALTY_VOCABULARY
+from regcheck.facts.program.gaps import Gap, Missing, Weight, weight_gaps
+from regcheck.findings import Finding
 
 
 class UnregularizedWeight(Check):
@@ -39,7 +28,9 @@ class UnregularizedWeight(Check):
     summary = "some weights of a model are penalized and others are not"
     fix_safety = "unsafe"
     graph = True
-    triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
+    triggers = tf_api.trigger_words(PENALTY_VOCABULARY) + (b"regularizer",)
+    # The regularized blocks may live in a module this file imports, the unregularized head here.
+    import_triggers = (b"_regularizer=",)
 
     VALID = [
         # Every weight is penalized; biases are not.
@@ -102,163 +93,6 @@ w3 = tf.get_variable("w3", [256, 10])
 with tf.Graph().as_default():
     w4 = tf.get_variable("w4", [784, 10])
 """,
-    ]
-    INVALID = [
-        # Weights kept in a list: only the last one is penalized.
-        """
-import tensorflow as tf
-weights = [tf.Variable(tf.random.normal([784, 256])), tf.Variable(tf.random.normal([256, 10]))]
-loss = data_loss + 0.01 * tf.nn.l2_loss(weights[-1])
-""",
-        # A helper's weights belong to the graph of the code that calls it.
-        """
-import tensorflow.compat.v1 as tf
-def layer(x, n):
-    return tf.layers.dense(x, n)
-h = layer(x, 256)
-logits = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
-""",
-        """
-import tensorflow as tf
-w_hidden = tf.Variable(tf.random_normal([784, 256]))
-w_out = tf.Variable(tf.random_normal([256, 10]))
-loss = cross_entropy + 0.01 * tf.nn.l2_loss(w_out)
-""",
-        """
-import tensorflow.compat.v1 as tf
-h = tf.layers.dense(x, 256)
-out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
-""",
-    ]
-
-    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        terms = penalty_terms(facts)
-        weights, penalized_by = _coverage(facts, terms)
-        # The graphs each weight and each penalty term is built into, asked once per node.
-        weight_roots = {w.anchor: roots_of(facts, w.anchor) for w in weights}
-        term_roots = [(t, roots_of(facts, t.call)) for t in terms]
-        graphs = dict.fromkeys(
-            root for roots in [*weight_roots.values(), *(r for _, r in term_roots)] for root in roots
-        )
-        for root in graphs:
-            if any(t.all_variables and root in roots for t, roots in term_roots):
-                continue  # every weight of this graph is in the penalty (biases are RC102's business)
-            mine = [w for w in weights if root in weight_roots[w.anchor]]
-            penalizing = [p for w in mine for p in penalized_by.get(w.anchor, []) if p.active]
-            missing = [w for w in mine if w.anchor not in penalized_by]
-            if not penalizing or not missing:
-                continue  # nothing penalized with a non-zero coefficient (a consistent choice), or nothing left out
-            first = min(penalizing, key=lambda p: facts.span(p.node).line)  # positions only when reporting
-            for weight in missing:
-                yield self.finding(
-                    facts,
-                    weight.anchor,
-                    f"weight `{weight.symbol}` is not regularized while {first.describe(facts)} of the same graph is",
-                    symbol=weight.symbol,
-                    fix=_fix(facts, weight, terms),
-                )
-
-
-@dataclass(eq=False)
-class _Penalty:
-    """What penalizes one weight: a penalty term, a get_variable/scope regularizer or a layer's argument."""
-
-    node: cst.CSTNode
-    what: str
-    active: bool
-
-    def describe(self, facts: ModuleFacts) -> str:
-        return f"{self.what} (line {facts.span(self.node).line})"
-
-
-def _coverage(facts: ModuleFacts, terms: list[PenaltyTerm]) -> tuple[list[_Weight], dict[cst.CSTNode, list[_Penalty]]]:
-    """The weights (by creating call) and what penalizes each of them."""
-    weights: list[_Weight] = []
-    penalized: dict[cst.CSTNode, list[_Penalty]] = {}
-    for variable in variables(facts):
-        if variable.role is not Role.WEIGHT or _not_trainable(variable):
-            continue
-        weights.append(_Weight(variable.symbol, variable.call.node, variable=variable))
-        if variable.collection_penalized:
-            node = variable.regularizer or variable.scope_regularizer or variable.call.node
-            penalized.setdefault(variable.call.node, []).append(
-                _Penalty(node, f"the regularizer of `{variable.symbol}`", True)
-            )
-    for layer in layer_calls(facts):
-        weights.append(_Weight(layer.symbol, layer.call.node, layer=layer))
-        if layer.kernel_regularizer is not None or layer.kernel_from_arg_scope:
-            penalty = _Penalty(layer.call.node, f"the kernel of `{layer.symbol}`", layer.kernel_regularizer is not None)
-            penalized.setdefault(layer.call.node, []).append(penalty)
-    for term in terms:
-        for variable in term.covers:
-            active = variable.role is Role.WEIGHT and not term.zero
-            penalty = _Penalty(term.call, f"`{variable.symbol}`", active)
-            penalized.setdefault(variable.call.node, []).append(penalty)
-    return weights, penalized
-
-
-def _not_trainable(variable: VariableFact) -> bool:
-    trainable = variable.call.value("trainable")
-    return isinstance(trainable, cst.Name) and trainable.value == "False"
-
-
-def _fix(facts: ModuleFacts, weight: _Weight, terms: list[PenaltyTerm]) -> Fix | None:
-    if weight.layer is not None:
-        return _layer_fix(facts, weight.layer)
-    variable = weight.variable
-    assert variable is not None
-    if variable.via_get_variable:
-        template = next(
-            (v.regularizer for v in variables(facts) if v.regularizer is not None and v.role is Role.WEIGHT), None
-        )
-        if template is not None:
-            code = facts.code(template)
-            return unsafe_fix(
-                f"Add `regularizer={code}` to `{variable.symbol}`",
-                edits.add_keyword(facts, variable.call.node, "regularizer", code),
-            )
-    if "(" in variable.symbol:
-        return None  # not bound to a name the penalty could refer to
-    for term in terms:
-        if term.zero or not any(v.role is Role.WEIGHT for v in term.covers):
-            continue
-        if term.source_list is not None:
-            return unsafe_fix(
-                f"Add `{variable.symbol}` to the list of penalized weights",
-                edits.insert_after(facts, term.source_list.elements[-1].value, f", {variable.symbol}"),
-            )
-        if term.loop is None:
-            return _term_fix(facts, term, variable)
-    return None
-
-
-def _term_fix(facts: ModuleFacts, term: PenaltyTerm, variable: VariableFact) -> Fix:
-    new_term = facts.code(term.term.deep_replace(term.subject, cst.parse_expression(variable.symbol)))
-    separator = ", " if isinstance(facts.parent(term.term), cst.Element) else " + "
-    edit: Edit = edits.insert_after(facts, term.term, f"{separator}{new_term.strip()}")
-    return unsafe_fix(f"Add `{new_term.strip()}` to the penalty", edit)
-
-
-def _layer_fix(facts: ModuleFacts, layer: LayerCall) -> Fix | None:
-    template = next(
-        (other.kernel_regularizer for other in layer_calls(facts) if other.kernel_regularizer is not None), None
-    )
-    if template is None:
-        return None
-    code = facts.code(template.value)
-    keyword = template.keyword.value if template.keyword is not None else layer.kernel_keyword
-    if layer.call.name and layer.call.name.startswith("tf.layers.") != (keyword == "kernel_regularizer"):
-        keyword = layer.kernel_keyword
-    return unsafe_fix(f"Add `{keyword}={code}`", edits.add_keyword(facts, layer.call.node, keyword, code))
-
-
-class KerasUnregularizedKernel(Check):
-    code = "RC101"
-    triggers = (b"regularizer",)
-    # The regularized blocks may live in a module this file imports, the unregularized head here.
-    import_triggers = (b"_regularizer=",)
-
-    VALID = [
         # Every kernel is regularized (biases are not).
         """
 from tensorflow import keras
@@ -308,8 +142,83 @@ other_in = keras.Input((8,))
 y = keras.layers.Dense(32)(other_in)
 plain = keras.Model(other_in, keras.layers.Dense(4)(y))
 """,
+        # A builder nobody calls here, whose layers are all regularized, trained at module level.
+        """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+def build_model():
+    return keras.Sequential([
+        layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)),
+        layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+    ])
+model = build_model()
+model.compile("adam", "mse")
+model.fit(x, y)
+""",
+        # Two graphs, one per `with graph.as_default():` block: the first's penalty says nothing of the second.
+        """
+import tensorflow.compat.v1 as tf
+g1 = tf.Graph()
+with g1.as_default():
+    w1 = tf.get_variable("w1", [784, 10])
+    loss1 = data_loss + 0.01 * tf.nn.l2_loss(w1)
+g2 = tf.Graph()
+with g2.as_default():
+    w2 = tf.get_variable("w2", [784, 256])
+    w3 = tf.get_variable("w3", [256, 10])
+""",
+        # A helper that resets the default graph starts a new graph each time it is called.
+        """
+import tensorflow.compat.v1 as tf
+def reset_graph():
+    tf.reset_default_graph()
+reset_graph()
+w1 = tf.get_variable("w1", [784, 10])
+loss = data_loss + 0.01 * tf.nn.l2_loss(w1)
+reset_graph()
+w2 = tf.get_variable("w2", [784, 256])
+w3 = tf.get_variable("w3", [256, 10])
+""",
+        # A GAN: each optimizer trains its own variables; only the discriminator is penalized, throughout.
+        """
+import tensorflow.compat.v1 as tf
+g1 = tf.get_variable("g1", [100, 256])
+g2 = tf.get_variable("g2", [256, 784])
+d1 = tf.get_variable("d1", [784, 256])
+d2 = tf.get_variable("d2", [256, 1])
+fake = tf.matmul(tf.matmul(z, g1), g2)
+d_loss = tf.reduce_mean(tf.matmul(tf.matmul(fake, d1), d2)) + 1e-4 * (tf.nn.l2_loss(d1) + tf.nn.l2_loss(d2))
+g_loss = -tf.reduce_mean(tf.matmul(tf.matmul(fake, d1), d2))
+d_step = tf.train.AdamOptimizer().minimize(d_loss, var_list=[d1, d2])
+g_step = tf.train.AdamOptimizer().minimize(g_loss, var_list=[g1, g2])
+""",
     ]
     INVALID = [
+        # Weights kept in a list: only the last one is penalized.
+        """
+import tensorflow as tf
+weights = [tf.Variable(tf.random.normal([784, 256])), tf.Variable(tf.random.normal([256, 10]))]
+loss = data_loss + 0.01 * tf.nn.l2_loss(weights[-1])
+""",
+        # A helper's weights belong to the graph of the code that calls it.
+        """
+import tensorflow.compat.v1 as tf
+def layer(x, n):
+    return tf.layers.dense(x, n)
+h = layer(x, 256)
+logits = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+""",
+        """
+import tensorflow as tf
+w_hidden = tf.Variable(tf.random_normal([784, 256]))
+w_out = tf.Variable(tf.random_normal([256, 10]))
+loss = cross_entropy + 0.01 * tf.nn.l2_loss(w_out)
+""",
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.dense(x, 256)
+out = tf.layers.dense(h, 10, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+""",
         """
 from tensorflow import keras
 from tensorflow.keras import layers, regularizers
@@ -375,18 +284,156 @@ h = keras.layers.Dense(32)(b)
 h = keras.layers.Dense(32, kernel_regularizer="l2")(h)
 mixed = keras.Model(b, keras.layers.Dense(4, kernel_regularizer="l2")(h))
 """,
+        # The basic seed case, with every call style: the builder is called at module level,
+        Invalid(
+            """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+def build_model():
+    return keras.Sequential([
+        layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)),
+        layers.Dense(64),
+        layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+    ])
+model = build_model()
+""",
+            line=7,
+        ),
+        # from main() under the main guard,
+        Invalid(
+            """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+def build_model():
+    return keras.Sequential([
+        layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)),
+        layers.Dense(64),
+        layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+    ])
+def main():
+    model = build_model()
+    model.compile("adam", "mse")
+    model.fit(x, y)
+if __name__ == "__main__":
+    main()
+""",
+            line=7,
+        ),
+        # or defined only (another module calls it).
+        Invalid(
+            """
+from tensorflow import keras
+from tensorflow.keras import layers, regularizers
+def build_model():
+    return keras.Sequential([
+        layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)),
+        layers.Dense(64),
+        layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)),
+    ])
+""",
+            line=7,
+        ),
+        # One name bound to three weights (a text CNN's `W` in each scope): only the last is penalized.
+        Invalid(
+            """
+import tensorflow.compat.v1 as tf
+with tf.name_scope("embedding"):
+    W = tf.Variable(tf.random_uniform([10000, 128], -1.0, 1.0), name="W")
+    embedded = tf.nn.embedding_lookup(W, input_x)
+with tf.name_scope("conv"):
+    W = tf.Variable(tf.truncated_normal([3, 128, 1, 64], stddev=0.1), name="W")
+    conv = tf.nn.conv2d(embedded, W, strides=[1, 1, 1, 1], padding="VALID")
+with tf.name_scope("output"):
+    W = tf.get_variable("W", shape=[64, 2])
+    l2_loss = tf.nn.l2_loss(W)
+    scores = tf.matmul(conv, W)
+loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=scores, labels=input_y)) + 0.1 * l2_loss
+train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+""",
+            line=7,
+        ),
+        # A helper that creates each weight with its own coefficient: `wd=None` leaves one out.
+        Invalid(
+            """
+import tensorflow.compat.v1 as tf
+def variable_with_weight_decay(name, shape, wd):
+    var = tf.get_variable(name, shape)
+    if wd is not None:
+        tf.add_to_collection("losses", tf.multiply(tf.nn.l2_loss(var), wd))
+    return var
+w1 = variable_with_weight_decay("w1", [784, 256], 0.004)
+w2 = variable_with_weight_decay("w2", [256, 256], None)
+w3 = variable_with_weight_decay("w3", [256, 10], 0.004)
+h = tf.matmul(tf.matmul(tf.matmul(x, w1), w2), w3)
+""",
+            line=9,
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for gap in kernel_gaps(facts):
+        for gap in weight_gaps(facts):
             if gap.output_only:
                 continue  # only the head is left out: RC106's advice, not a warning
-            for use, where in gap.missing:
+            for missing in gap.missing:
                 yield self.finding(
                     facts,
-                    where,
-                    f"`{use.layer.cls}` in `{gap.model.label}` has no kernel regularizer while "
-                    f"{describe_penalized(facts, gap.active)}",
-                    symbol=use.layer.cls,
-                    fix=add_regularizer_fix(facts, use, gap.active) if where is use.layer.call.node else None,
+                    missing.anchor,
+                    message(facts, gap, missing),
+                    symbol=weight_label(facts, missing.weight, missing.anchor).strip("`"),
+                    fix=add_penalty_fix(facts, missing.weight, gap.active, missing.anchor),
                 )
+
+
+def message(facts: ModuleFacts, gap: Gap, missing: Missing) -> str:
+    """What RC101 and RC106 say about one unpenalized weight."""
+    label = weight_label(facts, missing.weight, missing.anchor)
+    penalized = describe_active(facts, gap.active)
+    if _is_layer(missing.weight):
+        verb = "are" if len(gap.active) > 1 else "is"
+        return f"{label} has no kernel regularizer while {penalized} of the same {_unit_word(gap)} {verb} regularized"
+    return f"weight {label} is not regularized while {penalized} of the same {_unit_word(gap)} is"
+
+
+def _unit_word(gap: Gap) -> str:
+    return "model" if gap.unit.keras else "graph"
+
+
+def _is_layer(weight: Weight) -> bool:
+    layer = weight.layer
+    return layer is not None and not layer.tf1 and weight.first.slot == "kernel"
+
+
+def weight_label(facts: ModuleFacts, weight: Weight, anchor: cst.CSTNode) -> str:
+    layer = weight.layer
+    if _is_layer(weight):
+        assert layer is not None
+        return f"`{layer.cls}`"
+    symbol = target_symbol(facts, anchor) if isinstance(anchor, cst.Call) else None
+    variable = weight.first
+    return f"`{symbol or variable.symbol or variable.name or facts.code(anchor)}`"
+
+
+def describe_active(facts: ModuleFacts, active: list[Weight]) -> str:
+    """ "`w_out` (line 20)", or "`Conv2D` (line 8) and 2 other layers"."""
+    first = min(active, key=lambda w: _line(facts, w) or 0)
+    where = _line(facts, first)
+    place = f" (line {where})" if where is not None else ""
+    label = f"`{first.layer.cls}`" if _is_layer(first) and first.layer is not None else weight_label(facts, first, first.first.site.node)
+    if not _is_layer(first):
+        return f"{label}{place}"
+    others = len(active) - 1
+    more = f" and {others} other layer{'s' if others > 1 else ''}" if others else ""
+    return f"{label}{place}{more}"
+
+
+def _line(facts: ModuleFacts, weight: Weight) -> int | None:
+    """The line in this module that penalizes the weight (its penalty term, or the layer itself)."""
+    for cover in weight.covers:
+        if cover.state != "active" or cover.site is None:
+            continue
+        node = cover.site.node if cover.site.facts is facts else cover.site.via(facts)
+        if node is not None and cover.how in ("term",) and cover.site.facts is facts:
+            return facts.span(node).line
+    site = weight.first.site
+    node = site.node if site.facts is facts else site.via(facts)
+    return facts.span(node).line if node is not None else None

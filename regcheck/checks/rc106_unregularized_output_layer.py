@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
-from regcheck.checks.keras_fixes import add_regularizer_fix
+from regcheck.checks.coverage_fixes import add_penalty_fix
+from regcheck.checks.rc101_unregularized_weight import describe_active, weight_label
 from regcheck.facts import ModuleFacts
-from regcheck.facts.keras_coverage import describe_penalized, kernel_gaps
+from regcheck.facts.program.gaps import weight_gaps
 from regcheck.findings import Finding
 
 
@@ -74,15 +75,19 @@ def build():
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for gap in kernel_gaps(facts):
+        for gap in weight_gaps(facts):
             if not gap.output_only:
                 continue
-            for use, where in gap.missing:
+            word = "model" if gap.unit.keras else "graph"
+            for missing in gap.missing:
+                label = weight_label(facts, missing.weight, missing.anchor)
+                active = describe_active(facts, gap.active)
+                verb = "are" if len(gap.active) > 1 else "is"
                 yield self.finding(
                     facts,
-                    where,
-                    f"the output layer `{use.layer.cls}` of `{gap.model.label}` has no kernel regularizer while "
-                    f"{describe_penalized(facts, gap.active)} (often deliberate)",
-                    symbol=use.layer.cls,
-                    fix=add_regularizer_fix(facts, use, gap.active) if where is use.layer.call.node else None,
+                    missing.anchor,
+                    f"the output layer {label} has no kernel regularizer while {active} of the same {word} {verb} "
+                    "regularized (often deliberate)",
+                    symbol=label.strip("`"),
+                    fix=add_penalty_fix(facts, missing.weight, gap.active, missing.anchor),
                 )

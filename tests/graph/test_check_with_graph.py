@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-# The static path sees only `penalized = [w_out]`; the graph sees the appended
-# hidden kernel in the penalty too, so RC101 on w_hidden is refuted. The bias
+# The static path sees only `penalized = [w_out]` (it does not read code run by `exec`); the graph
+# sees the appended hidden kernel in the penalty too, so RC101 on w_hidden is refuted. The bias
 # penalty (RC102 on b_out) is real, and the graph confirms it.
 SCRIPT = textwrap.dedent(
     """\
@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent(
     b_out = tf.Variable(tf.zeros([2]), name="b_out")
     logits = tf.matmul(tf.nn.relu(tf.matmul(x, w_hidden)), w_out) + b_out
     penalized = [w_out]
-    penalized.append(w_hidden)
+    exec("penalized.append(w_hidden)")
     reg = tf.add_n([tf.nn.l2_loss(w) for w in penalized])
     loss = tf.reduce_mean(tf.square(logits - y)) + 1e-3 * reg + 1e-3 * tf.nn.l2_loss(b_out)
     train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)

@@ -8,6 +8,8 @@ of its own, with unknown arguments. The result is cached on the facts.
 
 from __future__ import annotations
 
+import os
+
 import libcst as cst
 
 from regcheck.facts.module import ModuleFacts
@@ -39,10 +41,13 @@ def _run(facts: ModuleFacts) -> Program:
     try:
         module = interpreter.run_module(facts, "__main__")
         _run_entries(interpreter, semantics, module.namespace, facts)
-    except Truncated:
+    except (Truncated, RecursionError):
         result.truncated = True
-    except RecursionError:
+    except Exception as error:  # a bug of the program model must not cost the user the other rules
+        if os.environ.get("REGCHECK_STRICT"):
+            raise
         result.truncated = True
+        result.failure = f"{type(error).__name__}: {error}"
     return result
 
 

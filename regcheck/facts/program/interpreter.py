@@ -123,6 +123,7 @@ class Interpreter:
         self.instantiated: set[cst.CSTNode] = set()  # class nodes instantiated at least once
         self.escaped: dict[cst.CSTNode, Function] = {}  # functions handed to code we cannot read
         self.branch_depth = 0
+        self.loop_lists: list[cst.CSTNode] = []  # literal lists being iterated over, innermost last
         self._generators: dict[cst.CSTNode, bool] = {}
 
     # --- bookkeeping ---------------------------------------------------------------
@@ -404,9 +405,16 @@ class Interpreter:
         iterable = self.eval(node.iter, ctx)
         items = self.known_items(iterable)
         if items is not None and len(items) <= MAX_UNROLL:
+            literal = isinstance(iterable, Sequence) and isinstance(iterable.node, (cst.List, cst.Tuple))
             for item in items:
                 self.assign(node.target, item, ctx, node.iter)
-                self.exec_body(node.body, ctx)
+                if literal:
+                    self.loop_lists.append(iterable.node)  # type: ignore[union-attr, arg-type]
+                try:
+                    self.exec_body(node.body, ctx)
+                finally:
+                    if literal:
+                        self.loop_lists.pop()
                 if ctx.stop in ("return", "raise"):
                     return
                 if ctx.stop == "break":
@@ -1292,25 +1300,39 @@ class Interpreter:
         return Sequence(results, mutable=not isinstance(node, cst.GeneratorExp), exact=exact, node=node)
 
     def _comprehend(self, comp: cst.CompFor, node: cst.CSTNode, ctx: Context, results: list[Value], keys: list[Value]) -> bool:
+        """Run one ``for ... in ... if ...`` clause (and the ones nested in it); True when the results
+        are exactly the items the comprehension makes."""
         iterable = self.eval(comp.iter, ctx)
         items = self.known_items(iterable)
         exact = items is not None and len(items) <= MAX_UNROLL
+        literal = exact and isinstance(iterable, Sequence) and isinstance(iterable.node, (cst.List, cst.Tuple))
         for item in items if exact else [self.element(iterable, comp.iter)]:  # type: ignore[union-attr]
             self.tick()
             self.assign(comp.target, item, ctx, comp.iter)
-            tests = [self.eval(condition.test, ctx) for condition in comp.ifs]
-            if any(_truth(t) is False for t in tests):
-                continue
-            if any(_truth(t) is None for t in tests):
-                exact = False
-            with self.sem.refine_all([c.test for c in comp.ifs], ctx, self):
-                if comp.inner_for_in is not None:
-                    exact = self._comprehend(comp.inner_for_in, node, ctx, results, keys) and exact
-                elif isinstance(node, cst.DictComp):
-                    keys.append(self.eval(node.key, ctx))
-                    results.append(self.eval(node.value, ctx))
-                else:
-                    results.append(self.eval(node.elt, ctx))  # type: ignore[attr-defined]
+            if literal:
+                self.loop_lists.append(iterable.node)  # type: ignore[union-attr, arg-type]
+            try:
+                exact = self._comprehend_item(comp, node, ctx, results, keys) and exact
+            finally:
+                if literal:
+                    self.loop_lists.pop()
+        return exact
+
+    def _comprehend_item(
+        self, comp: cst.CompFor, node: cst.CSTNode, ctx: Context, results: list[Value], keys: list[Value]
+    ) -> bool:
+        tests = [self.eval(condition.test, ctx) for condition in comp.ifs]
+        if any(_truth(t) is False for t in tests):
+            return True
+        exact = not any(_truth(t) is None for t in tests)
+        with self.sem.refine_all([c.test for c in comp.ifs], ctx, self):
+            if comp.inner_for_in is not None:
+                exact = self._comprehend(comp.inner_for_in, node, ctx, results, keys) and exact
+            elif isinstance(node, cst.DictComp):
+                keys.append(self.eval(node.key, ctx))
+                results.append(self.eval(node.value, ctx))
+            else:
+                results.append(self.eval(node.elt, ctx))  # type: ignore[attr-defined]
         return exact
 
     # --- builtins -----------------------------------------------------------------------------------

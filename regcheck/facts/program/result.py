@@ -38,6 +38,7 @@ class Program:
     facts: ModuleFacts
     values: dict[cst.CSTNode, Value] = field(default_factory=dict)
     truncated: bool = False
+    failure: str | None = None  # an internal error of the program model (the run went on without it)
     graphs: list[Graph] = field(default_factory=list)
     variables: list[Variable] = field(default_factory=list)
     layers: list[Layer] = field(default_factory=list)

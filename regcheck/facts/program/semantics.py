@@ -884,6 +884,7 @@ class Semantics:
         if tensor is None or not tensor.reads or tensor.data or tensor.opaque_reads:
             return self._combine([subject], node, ctx)
         term = Term("penalty", site, covers=tuple(sorted(tensor.reads, key=lambda v: v.id)), penalty=kind, graph=self.graph, tapes=tapes, regularizer=regularizer)
+        term.source_list = interp.loop_lists[-1] if interp.loop_lists else None
         if kind != "norm":
             self._keep_penalty(term)
         return Tensor((term,), tensor.reads, False, frozenset(), tapes, self.graph, node)
@@ -1248,7 +1249,6 @@ class Semantics:
         result.reads = result.reads | frozenset(variables)
         if model.opaque:
             result.opaque_reads = True
-        result.model = model  # type: ignore[attr-defined]
         self.program.model_calls.append((model, interp.site(ctx.facts, node) if node is not None else None, frozenset(self.open_tapes())))
         return result
 

@@ -1,0 +1,140 @@
+"""Weight gaps: units some of whose weights are penalized and others not (RC101, and RC106 for the head).
+
+A unit (:mod:`regcheck.facts.program.coverage`) with no active penalty at all is
+a consistent choice and has no gap; nor has one whose loss adds something the
+program model cannot see. A layer's kernels (a separable conv has two) count as
+one weight of the unit. Where the same line builds a weight that is penalized
+from one call and not from another, the finding goes to the call that leads to
+the unpenalized one; a weight built in another module whose own lint reports
+it is not reported again at every importer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from regcheck.facts.module import ModuleFacts
+from regcheck.facts.program import program
+from regcheck.facts.program.coverage import Cover, Unit, anchor_of, outputs, units
+from regcheck.facts.program.values import Layer, Variable
+from regcheck.facts.roles import Role
+
+_KERNEL_SLOTS = ("kernel", "", "weight")
+
+
+@dataclass(eq=False)
+class Weight:
+    """One weight of a unit: a variable, or a layer (all its kernels)."""
+
+    variables: list[Variable]
+    state: str  # "active", "zero", "unknown", "none"
+    covers: list[Cover]
+
+    @property
+    def first(self) -> Variable:
+        return self.variables[0]
+
+    @property
+    def layer(self) -> Layer | None:
+        return self.first.layer
+
+    @property
+    def candidate(self) -> bool:
+        """Can be reported as missing: a layer class's kernel or a variable the code creates, not a
+        custom layer's ``add_weight`` (often a buffer nobody means to penalize)."""
+        return self.first.slot != "weight"
+
+
+@dataclass(eq=False)
+class Missing:
+    weight: Weight
+    anchor: cst.CSTNode
+    local: bool  # every call that builds it leaves it unpenalized (else the anchor is the call that does)
+
+
+@dataclass(eq=False)
+class Gap:
+    unit: Unit
+    active: list[Weight]
+    missing: list[Missing]
+    output_only: bool
+
+
+def weight_gaps(facts: ModuleFacts) -> list[Gap]:
+    return facts.cached("program_weight_gaps", _gaps)
+
+
+def _weights(unit: Unit) -> list[Weight]:
+    grouped: dict[object, list[Variable]] = {}
+    for variable in unit.variables:
+        if variable.role is not Role.WEIGHT or variable.slot not in _KERNEL_SLOTS or not variable.trainable:
+            continue
+        layer = variable.layer
+        key: object = layer if layer is not None and variable.slot == "kernel" else variable
+        grouped.setdefault(key, []).append(variable)
+    weights = []
+    for variables in grouped.values():
+        covers = [c for v in variables for c in unit.covers.get(v, ())]
+        states = {unit.state(v) for v in variables}
+        state = next((s for s in ("active", "unknown", "zero") if s in states), "none")
+        weights.append(Weight(variables, state, covers))
+    return weights
+
+
+def _gaps(facts: ModuleFacts) -> list[Gap]:
+    facts.derived["program_weight_gaps_busy"] = True  # two modules that import each other ask back
+    try:
+        return _find_gaps(facts)
+    finally:
+        facts.derived.pop("program_weight_gaps_busy", None)
+
+
+def _find_gaps(facts: ModuleFacts) -> list[Gap]:
+    prog = program(facts)
+    found: list[tuple[Unit, list[Weight], list[Weight]]] = []
+    site_states: dict[cst.CSTNode, set[str]] = {}
+    for unit in units(prog):
+        weights = _weights(unit)
+        for weight in weights:
+            site_states.setdefault(weight.first.site.node, set()).add(weight.state)
+        active = [w for w in weights if w.state == "active"]
+        # A loss that adds something unseen may penalize a plain variable; a layer's or
+        # get_variable's penalty is what it declares.
+        missing = [w for w in weights if w.state == "none" and w.candidate and not (unit.opaque and w.first.route == "none")]
+        if active and missing:
+            found.append((unit, weights, missing))
+    gaps: list[Gap] = []
+    seen: set[cst.CSTNode] = set()
+    for unit, weights, missing_weights in found:
+        heads = outputs(prog, unit)
+        missing: list[Missing] = []
+        for weight in missing_weights:
+            site = weight.first.site
+            varies = site_states.get(site.node, set()) != {"none"}
+            where = anchor_of(facts, site, innermost=varies)
+            if where is None or where in seen:
+                continue
+            if site.facts is not facts and not varies and _reported_at_home(site.facts, site.node):
+                continue
+            seen.add(where)
+            missing.append(Missing(weight, where, not varies))
+        if not missing:
+            continue
+        active = [w for w in weights if w.state == "active"]
+        # A weight left out by one call of a helper that penalizes it from another call is that call's
+        # omission, not a head chosen to stay unpenalized.
+        output_only = (
+            all(any(v in heads for v in m.weight.variables) and m.local for m in missing)
+            and len(missing_weights) < len([w for w in weights if w.candidate or w.state == "active"])
+        )
+        gaps.append(Gap(unit, active, missing, output_only))
+    return gaps
+
+
+def _reported_at_home(home: ModuleFacts, node: cst.CSTNode) -> bool:
+    """The module that builds a weight reports it itself (one finding per defect, where the fix goes)."""
+    if home.derived.get("program_weight_gaps_busy"):
+        return False
+    return any(m.anchor is node for gap in weight_gaps(home) for m in gap.missing)
