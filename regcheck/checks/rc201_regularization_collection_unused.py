@@ -6,22 +6,14 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck.checks import edits
-from regcheck.checks.base import Check, safe_fix
+from regcheck.checks.base import Check
+from regcheck.checks.loss_fixes import add_to_loss_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import values_of
-from regcheck.facts.tf1_units import roots_of
-from regcheck.facts.training import (
-    MinimizeFact,
-    collection_registrations,
-    loss_closure,
-    minimize_calls,
-    reads_regularization_collection,
-)
+from regcheck.facts.program import program
+from regcheck.facts.program.coverage import regularizer_state
+from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
+from regcheck.facts.program.values import Registration, TrainStep
 from regcheck.findings import Finding, Fix
-
-# Expressions `x + reg` can follow without parentheses changing their meaning.
-_TIGHT = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
 
 
 class RegularizationCollectionUnused(Check):
@@ -31,7 +23,8 @@ class RegularizationCollectionUnused(Check):
     summary = "REGULARIZATION_LOSSES are registered but never added to the minimized loss"
     fix_safety = "safe"
     graph = True
-    triggers = (b"regularizer", b"REGULARIZATION_LOSSES", b"regularization_losses")
+    # Reported at the call that trains: the penalties or the batch norm may be built in another module.
+    triggers = (b"minimize", b"compute_gradients", b"gradients")
 
     VALID = [
         # The regularized variable lives in a graph the notebook threw away before this one.
@@ -66,46 +59,55 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        registrations = collection_registrations(facts)
-        if not registrations:
-            return
-        for fact in minimize_calls(facts):
-            graphs = roots_of(facts, fact.call.node)
-            mine = [r for r in registrations if roots_of(facts, r.node) & graphs]
-            if not mine:
-                continue  # the penalties were registered in another graph (a notebook that started over)
-            scope = loss_closure(facts, fact)
-            if scope.unknown or reads_regularization_collection(facts, scope):
+        prog = program(facts)
+        for step in prog.train_steps:
+            graph = step.graph
+            if step.kind == "fit" or graph is None or not graph.registrations:
                 continue
+            unit = unit_of(prog, step)
+            trained = set(unit.variables) if unit is not None and unit.variables else None
+            mine = [r for r in graph.registrations if _active(r) and _trains(r, trained)]
+            if not mine or loss_is_opaque(step) or any(t.kind == "collection" for t in loss_terms(step)):
+                continue
+            argument = loss_argument(step)
+            where = argument if argument is not None and step.site.facts is facts else step.site.via(facts)
+            if where is None:
+                continue
+            first = mine[0]
+            line = _line(facts, first)
             yield self.finding(
                 facts,
-                fact.loss,
-                f"penalties are registered in REGULARIZATION_LOSSES (e.g. {mine[0].description}, "
-                f"line {facts.span(mine[0].node).line}) but the loss passed to "
-                f"`{fact.kind}` never reads that collection, so they are not trained",
-                symbol=facts.code(fact.loss) if isinstance(fact.loss, cst.Name) else None,
-                fix=_fix(facts, fact),
+                where,
+                f"penalties are registered in REGULARIZATION_LOSSES (e.g. {first.description}{line}) but the loss "
+                f"passed to `{_verb(step)}` never reads that collection, so they are not trained",
+                symbol=facts.code(argument) if isinstance(argument, cst.Name) and where is argument else None,
+                fix=_fix(facts, step) if where is argument else None,
             )
 
 
-def _fix(facts: ModuleFacts, fact: MinimizeFact) -> Fix | None:
+def _active(registration: Registration) -> bool:
+    return regularizer_state(registration.regularizer) == "active"
+
+
+def _trains(registration: Registration, trained: set[object] | None) -> bool:
+    return trained is None or registration.variable is None or registration.variable in trained
+
+
+def _line(facts: ModuleFacts, registration: Registration) -> str:
+    site = registration.site
+    node = site.node if site.facts is facts else site.via(facts)
+    if node is None:
+        return f", {site.facts.path}"
+    return f", line {facts.span(node).line}"
+
+
+def _verb(step: TrainStep) -> str:
+    return {"gradients": "tf.gradients", "tape": "tape.gradient"}.get(step.kind, step.kind)
+
+
+def _fix(facts: ModuleFacts, step: TrainStep) -> Fix | None:
     prefix = facts.tf_prefix(compat_v1=True)
     if prefix is None:
         return None
     addition = f"{prefix}.losses.get_regularization_loss()"
-    target = fact.loss
-    if isinstance(target, cst.Name):
-        resolved = values_of(facts, target)
-        if len(resolved.values) == 1 and resolved.known and isinstance(facts.parent(resolved.values[0]), cst.Assign):
-            target = resolved.values[0]
-    message = f"Add `{addition}` to the minimized loss"
-    if isinstance(target, _TIGHT) or (
-        isinstance(target, cst.BinaryOperation)
-        and isinstance(target.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
-    ):
-        return safe_fix(message, edits.insert_after(facts, target, f" + {addition}"))
-    return safe_fix(
-        message,
-        edits.insert_before(facts, target, "("),
-        edits.insert_after(facts, target, f") + {addition}"),
-    )
+    return add_to_loss_fix(facts, step, addition, f"Add `{addition}` to the minimized loss")

@@ -6,12 +6,11 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import CallFact, ModuleFacts
-from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
-from regcheck.facts.training import is_update_ops_key, minimize_calls
+from regcheck.facts import ModuleFacts
+from regcheck.facts.program import program
+from regcheck.facts.program.training import unit_of
 from regcheck.findings import Finding, Fix
 
 
@@ -22,7 +21,8 @@ class UpdateOpsNotRun(Check):
     summary = "the train op does not depend on UPDATE_OPS"
     fix_safety = "safe"
     graph = True
-    triggers = (b"batch_norm",)  # also `normalizer_fn=slim.batch_norm`
+    # Reported at the call that trains: the penalties or the batch norm may be built in another module.
+    triggers = (b"minimize",)
 
     VALID = [
         # Batch norm that updates its statistics in place.
@@ -65,66 +65,33 @@ train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        norms: list[cst.CSTNode] = [
-            c.node for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)
-        ]
-        norms += _normalizer_fns(facts)
-        if not norms or _handles_update_ops(facts):
-            return
-        train_ops = [fact for fact in minimize_calls(facts) if fact.kind == "minimize"]
-        if not train_ops:
-            return
-        first = min(facts.span(node).line for node in norms)  # positions only when there is a finding
-        for fact in train_ops:
+        prog = program(facts)
+        for step in prog.train_steps:
+            graph = step.graph
+            if step.kind != "minimize" or step.update_ops or graph is None or not graph.update_ops:
+                continue
+            unit = unit_of(prog, step)
+            trained = set(unit.variables) if unit is not None and unit.variables else None
+            norms = [site for site, variables in graph.update_ops if trained is None or not variables or set(variables) & trained]
+            if not norms:
+                continue
+            where = step.site.node if step.site.facts is facts else step.site.via(facts)
+            if where is None:
+                continue
+            lines = [facts.span(s.node).line for s in norms if s.facts is facts]
+            first = f" (line {min(lines)})" if lines else ""
             yield self.finding(
                 facts,
-                fact.call.node,
-                f"batch normalization (line {first}) puts its moving-average updates in UPDATE_OPS, "
+                where,
+                f"batch normalization{first} puts its moving-average updates in UPDATE_OPS, "
                 "but this train op does not depend on them, so the statistics used at inference never update",
-                fix=_fix(facts, fact.call),
+                fix=_fix(facts, where) if where is step.site.node and isinstance(where, cst.Call) else None,
             )
 
 
-def _updates_in_place(call: CallFact) -> bool:
-    return is_none_literal(call.value("updates_collections"))
-
-
-def _normalizer_fns(facts: ModuleFacts) -> list[cst.CSTNode]:
-    """``normalizer_fn=slim.batch_norm`` (in a layer call or an ``arg_scope``): batch norm too, unless its
-    ``normalizer_params`` set ``updates_collections=None``."""
-    found: list[cst.CSTNode] = []
-    for call in facts.calls:
-        arg = call.arg("normalizer_fn")
-        if arg is None or facts.canonical(arg.value) not in tf_api.BATCH_NORM_FUNCS:
-            continue
-        params = call.value("normalizer_params")
-        if params is not None and any(_sets_in_place(value) for value in resolve_expr(facts, params)):
-            continue
-        found.append(arg)
-    return found
-
-
-def _sets_in_place(value: cst.BaseExpression) -> bool:
-    if not isinstance(value, cst.Dict):
-        return False
-    for element in value.elements:
-        if isinstance(element, cst.DictElement) and literal_value(element.key) == "updates_collections":
-            return is_none_literal(element.value)
-    return False
-
-
-def _handles_update_ops(facts: ModuleFacts) -> bool:
-    for call in facts.calls:
-        if call.name in tf_api.UPDATE_AWARE_TRAIN_OPS:
-            return True
-        if call.name == "tf.get_collection" and is_update_ops_key(facts, call.value("key", 0)):
-            return True
-    return False
-
-
-def _fix(facts: ModuleFacts, call: CallFact) -> Fix | None:
+def _fix(facts: ModuleFacts, call: cst.Call) -> Fix | None:
     prefix = facts.tf_prefix(compat_v1=True)
-    statement = next((a for a in facts.ancestors(call.node) if isinstance(a, cst.SimpleStatementLine)), None)
+    statement = next((a for a in facts.ancestors(call) if isinstance(a, cst.SimpleStatementLine)), None)
     if prefix is None or statement is None or len(statement.body) != 1:
         return None
     if not isinstance(facts.parent(statement), (cst.IndentedBlock, cst.Module)):

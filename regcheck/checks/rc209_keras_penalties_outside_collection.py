@@ -14,16 +14,14 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck.checks import edits
-from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import CallFact, ModuleFacts
-from regcheck.facts.dataflow import is_given, values_of
-from regcheck.facts.regularizer_functions import REGULARIZER_KEYWORDS
-from regcheck.facts.training import MinimizeFact, loss_closure, minimize_calls, reads_regularization_collection
+from regcheck.checks.base import Check
+from regcheck.checks.loss_fixes import add_to_loss_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.program import program
+from regcheck.facts.program.coverage import regularizer_state
+from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
+from regcheck.facts.program.values import Layer, TrainStep
 from regcheck.findings import Finding, Fix
-
-# Expressions `x + reg` can follow without parentheses changing their meaning.
-_TIGHT = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
 
 
 class KerasPenaltiesOutsideCollection(Check):
@@ -75,69 +73,48 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        layers = _regularized_keras_layers(facts)
-        if not layers:
-            return
-        for fact in minimize_calls(facts):
-            scope = loss_closure(facts, fact)
-            if scope.unknown or not reads_regularization_collection(facts, scope):
+        prog = program(facts)
+        for step in prog.train_steps:
+            if step.kind == "fit" or step.model is not None:
                 continue
-            if any(
-                isinstance(n, cst.Attribute) and n.attr.value == "losses" and facts.canonical(n) is None
-                for n in scope.nodes
-            ):
+            terms = loss_terms(step)
+            if loss_is_opaque(step) or not any(t.kind == "collection" for t in terms):
+                continue
+            if any(t.kind == "model_losses" for t in terms):
                 continue  # some `.losses` are added: the layers' own penalties reach the loss
+            unit = unit_of(prog, step)
+            if unit is None:
+                continue
+            layers: list[Layer] = []
+            for variable in unit.variables:
+                layer = variable.layer
+                if variable.route == "model" and layer is not None and regularizer_state(variable.regularizer) == "active":
+                    if layer not in layers:
+                        layers.append(layer)
+            argument = loss_argument(step)
+            if not layers or argument is None or step.site.facts is not facts:
+                continue
             first = layers[0]
-            assert first.name is not None
+            line = f" line {facts.span(first.site.node).line}" if first.site.facts is facts else ""
             yield self.finding(
                 facts,
-                fact.loss,
-                f"the loss passed to `{fact.kind}` reads only REGULARIZATION_LOSSES, but the Keras layers' penalties "
-                f"(`{first.name.removeprefix('keras.layers.')}(...)` line {facts.span(first.node).line}"
-                f"{' and others' if len(layers) > 1 else ''}) never enter that collection: they are not trained",
-                symbol=facts.code(fact.loss) if isinstance(fact.loss, cst.Name) else None,
-                fix=_fix(facts, fact, layers),
+                argument,
+                f"the loss passed to `{step.kind}` reads only REGULARIZATION_LOSSES, but the Keras layers' penalties "
+                f"(`{first.cls}(...)`{line}{' and others' if len(layers) > 1 else ''}) never enter that collection: "
+                "they are not trained",
+                symbol=facts.code(argument) if isinstance(argument, cst.Name) else None,
+                fix=_fix(facts, step, layers),
             )
 
 
-def _regularized_keras_layers(facts: ModuleFacts) -> list[CallFact]:
-    found = []
-    for call in facts.calls:
-        if (
-            call.name is None
-            or not call.name.startswith("keras.layers.")
-            or not call.name.rsplit(".", 1)[1][:1].isupper()
-        ):
-            continue
-        if any((arg := call.arg(k)) is not None and is_given(arg.value) for k in REGULARIZER_KEYWORDS):
-            found.append(call)
-    return found
-
-
-def _layer_name(facts: ModuleFacts, layer: CallFact) -> str | None:
-    """``dense`` in ``dense = tf.keras.layers.Dense(...)``: the object whose ``.losses`` the fix reads."""
-    assign = facts.parent(layer.node)
-    if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
-        return assign.targets[0].target.value
-    return None
-
-
-def _fix(facts: ModuleFacts, fact: MinimizeFact, layers: list[CallFact]) -> Fix | None:
-    names = [_layer_name(facts, layer) for layer in layers]
-    if any(name is None for name in names):
-        return None  # a layer built inline has no name to read its losses from
+def _fix(facts: ModuleFacts, step: TrainStep, layers: list[Layer]) -> Fix | None:
+    names = []
+    for layer in layers:
+        symbol = layer.keywords.get("__symbol__")
+        name = getattr(symbol, "value", None)
+        if not isinstance(name, str) or layer.site.facts is not facts:
+            return None  # a layer built inline has no name to read its losses from
+        names.append(name)
     losses = " + ".join(f"{name}.losses" for name in dict.fromkeys(names))
     addition = f"sum({losses})"
-    target = fact.loss
-    if isinstance(target, cst.Name):
-        resolved = values_of(facts, target)
-        if len(resolved.values) == 1 and resolved.known and isinstance(facts.parent(resolved.values[0]), cst.Assign):
-            target = resolved.values[0]
-    message = f"Add the Keras layers' penalties, `{addition}`, to the minimized loss"
-    if isinstance(target, _TIGHT) or (
-        isinstance(target, cst.BinaryOperation) and isinstance(target.operator, (cst.Add, cst.Subtract))
-    ):
-        return safe_fix(message, edits.insert_after(facts, target, f" + {addition}"))
-    return safe_fix(
-        message, edits.insert_before(facts, target, "("), edits.insert_after(facts, target, f") + {addition}")
-    )
+    return add_to_loss_fix(facts, step, addition, f"Add the Keras layers' penalties, `{addition}`, to the minimized loss")

@@ -9,6 +9,7 @@ of its own, with unknown arguments. The result is cached on the facts.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -39,10 +40,14 @@ def _run(facts: ModuleFacts) -> Program:
     semantics = Semantics(result)
     interpreter = Interpreter(facts, result, semantics)
     try:
-        module = interpreter.run_module(facts, "__main__")
+        try:
+            interpreter.run_module(facts, "__main__")
+        except (Truncated, RecursionError):
+            result.truncated = True
+            semantics.reset_contexts()
+            interpreter.reset_stacks()
+        module = interpreter.modules[facts.path]
         _run_entries(interpreter, semantics, module.namespace, facts)
-    except (Truncated, RecursionError):
-        result.truncated = True
     except Exception as error:  # a bug of the program model must not cost the user the other rules
         if os.environ.get("REGCHECK_STRICT"):
             raise
@@ -55,26 +60,42 @@ def _run_entries(interpreter: Interpreter, semantics: Semantics, namespace: dict
     referenced = _referenced_names(facts.module)
     top_functions = [v for v in namespace.values() if isinstance(v, Function) and v.facts is facts]
     classes = [v for v in namespace.values() if isinstance(v, ClassValue) and v.facts is facts]
+
+    def entry(run: Callable[[], object]) -> bool:
+        """Run one entry on a budget of its own; False once the program's budget is spent."""
+        if not interpreter.budget():
+            interpreter.program.truncated = True
+            return False
+        semantics.new_entry()
+        try:
+            run()
+        except (Truncated, RecursionError):
+            interpreter.program.truncated = True
+            semantics.reset_contexts()
+            interpreter.reset_stacks()
+        return True
+
     # Builders nobody calls here: each builds on its own (a graph of its own, its own models).
     for function in top_functions:
         if function.node not in interpreter.entered and referenced.get(function.name, 0) <= 1:
-            semantics.new_entry()
-            interpreter.run_entry(function)
+            if not entry(lambda function=function: interpreter.run_entry(function)):
+                return
     for cls in classes:
         if cls.node not in interpreter.instantiated:
-            semantics.new_entry()
-            _instantiate_entry(interpreter, cls)
-    _finish_instances(interpreter, semantics)
+            if not entry(lambda cls=cls: _instantiate_entry(interpreter, cls)):
+                return
+    if not entry(lambda: _finish_instances(interpreter, semantics)):
+        return
     while interpreter.escaped:
         node, function = interpreter.escaped.popitem()
         if node not in interpreter.entered:
-            semantics.new_entry()
-            interpreter.run_entry(function)
+            if not entry(lambda function=function: interpreter.run_entry(function)):
+                return
     for function in top_functions:
         if function.node not in interpreter.entered:
-            semantics.new_entry()
-            interpreter.run_entry(function)
-    _finish_instances(interpreter, semantics)
+            if not entry(lambda function=function: interpreter.run_entry(function)):
+                return
+    entry(lambda: _finish_instances(interpreter, semantics))
 
 
 def _instantiate_entry(interpreter: Interpreter, cls: ClassValue) -> None:

@@ -57,9 +57,11 @@ if TYPE_CHECKING:
     from regcheck.facts.program.semantics import Semantics
 
 MAX_DEPTH = 12  # nested calls into project code
-MAX_STEPS = 400_000  # statements and calls per program
+MAX_STEPS = 60_000  # statements and calls for a module's top level, and again for each entry
+MAX_TOTAL_STEPS = 250_000  # for a whole program
 MAX_MODULES = 48  # project modules loaded per program
 MAX_UNROLL = 16  # loops over known sequences up to this length run once per item
+MAX_REPEATS = 3  # runs of one function with alike arguments before its result is reused
 
 
 class Truncated(Exception):
@@ -119,27 +121,52 @@ class Interpreter:
         self.chain: list[tuple[ModuleFacts, cst.CSTNode]] = []  # calls on the way here, outermost first
         self.active: list[cst.CSTNode] = []  # function nodes being run (recursion guard)
         self.steps = 0
+        self.limit = MAX_STEPS
         self.entered: set[cst.CSTNode] = set()  # function nodes that ran at least once
         self.instantiated: set[cst.CSTNode] = set()  # class nodes instantiated at least once
         self.escaped: dict[cst.CSTNode, Function] = {}  # functions handed to code we cannot read
         self.branch_depth = 0
         self.loop_lists: list[cst.CSTNode] = []  # literal lists being iterated over, innermost last
         self._generators: dict[cst.CSTNode, bool] = {}
+        self._strings: dict[cst.CSTNode, Value] = {}
+        # (function, what its arguments look like) -> (times run, what it returned): a helper called many
+        # times alike is run a few times, then its result is reused (a ResNet's blocks, a conv helper).
+        self.calls_seen: dict[tuple[object, ...], tuple[int, Value]] = {}
 
     # --- bookkeeping ---------------------------------------------------------------
 
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
+        if self.steps > self.limit:
             raise Truncated
+
+    def reset_stacks(self) -> None:
+        """After an entry was cut short: no call is running any more."""
+        self.chain.clear()
+        self.active.clear()
+        self.branch_depth = 0
+        self.loop_lists.clear()
+
+    def budget(self) -> bool:
+        """Give the next entry its own share of steps; False when the program's budget is spent."""
+        if self.steps >= MAX_TOTAL_STEPS:
+            return False
+        self.limit = min(self.steps + MAX_STEPS, MAX_TOTAL_STEPS)
+        return True
 
     def site(self, facts: ModuleFacts, node: cst.CSTNode) -> SiteRef:
         return SiteRef(facts, node, tuple(self.chain))
 
-    def record(self, node: cst.CSTNode, value: Value) -> None:
+    def record(self, node: cst.CSTNode, value: Value, ctx: Context) -> None:
+        """Remember what an expression of the checked module evaluated to (joined over its runs)."""
+        if ctx.facts is not self.root:
+            return
         values = self.program.values
         old = values.get(node)
-        values[node] = value if old is None or old is value else join(old, value)
+        if old is None:
+            values[node] = value
+        elif old is not value and not (isinstance(old, OneOf) and value in old.options):
+            values[node] = join(old, value)
 
     # --- modules ---------------------------------------------------------------------
 
@@ -562,7 +589,7 @@ class Interpreter:
     def assign(self, target: cst.BaseExpression, value: Value, ctx: Context, source: cst.CSTNode | None) -> None:
         if isinstance(target, cst.Name):
             ctx.frame.store(target.value, value)
-            self.record(target, value)
+            self.record(target, value, ctx)
             self.sem.bound(target, value, source, ctx, self)
         elif isinstance(target, (cst.Tuple, cst.List)):
             self.unpack(target.elements, value, ctx, source)
@@ -659,7 +686,7 @@ class Interpreter:
                 owner = owner.parent
             (owner or ctx.frame.module).vars[name] = resolved
             value = resolved
-        self.record(node, value)
+        self.record(node, value, ctx)
         return value
 
     def _global_fallback(self, name: str, ctx: Context) -> Value:
@@ -680,7 +707,7 @@ class Interpreter:
     def _attribute(self, node: cst.Attribute, ctx: Context) -> Value:
         receiver = self.eval(node.value, ctx)
         value = self.get_attribute(receiver, node.attr.value, node, ctx)
-        self.record(node, value)
+        self.record(node, value, ctx)
         return value
 
     def get_attribute(self, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context) -> Value:
@@ -756,7 +783,7 @@ class Interpreter:
         receiver = self.eval(node.value, ctx)
         key = self.eval_slice(node, ctx)
         value = self.get_item(receiver, key, node, ctx)
-        self.record(node, value)
+        self.record(node, value, ctx)
         return value
 
     def eval_slice(self, node: cst.Subscript, ctx: Context) -> Value:
@@ -808,7 +835,7 @@ class Interpreter:
         func = self.eval(node.func, ctx)
         args = self.eval_args(node.args, ctx)
         value = self.call(func, args, node, ctx)
-        self.record(node, value)
+        self.record(node, value, ctx)
         return value
 
     def eval_args(self, nodes: object, ctx: Context) -> Args:
@@ -900,6 +927,19 @@ class Interpreter:
         if len(self.chain) >= MAX_DEPTH or definition in self.active:
             self.escape(args)
             return UNKNOWN
+        key = (definition, self.sem.context_key(), *_signature(args))
+        seen = self.calls_seen.get(key)
+        if seen is not None and seen[0] >= MAX_REPEATS:
+            return seen[1]
+        result = self._run_call(function, args, node, ctx)
+        if seen is None:
+            self.calls_seen[key] = (1, result)
+        else:
+            self.calls_seen[key] = (seen[0] + 1, join(seen[1], result))
+        return result
+
+    def _run_call(self, function: Function, args: Args, node: cst.Call | None, ctx: Context) -> Value:
+        definition = function.node
         self.entered.add(definition)
         frame = Frame({}, function.closure if function.closure.module is not function.closure else None, function.closure.module)
         self.bind_parameters(function, args, frame)
@@ -1226,10 +1266,14 @@ class Interpreter:
         return Const(node.evaluated_value)
 
     def _string(self, node: cst.SimpleString, ctx: Context) -> Value:
-        try:
-            return Const(node.evaluated_value)
-        except Exception:  # an odd literal libcst cannot evaluate
-            return UNKNOWN
+        known = self._strings.get(node)
+        if known is None:
+            try:
+                known = Const(node.evaluated_value)
+            except Exception:  # an odd literal libcst cannot evaluate
+                known = UNKNOWN
+            self._strings[node] = known
+        return known
 
     def _concatenated(self, node: cst.ConcatenatedString, ctx: Context) -> Value:
         try:
@@ -1487,6 +1531,36 @@ BUILTINS = frozenset(
         "OSError", "IOError", "ZeroDivisionError", "slice", "memoryview", "bytearray",
     }
 )
+
+
+def _signature(args: Args) -> tuple[object, ...]:
+    """What a call's arguments look like, for telling a repeat of a call from a call that may differ."""
+    return (
+        tuple(_shape(v) for v in args.positional),
+        tuple(sorted((k, _shape(v)) for k, v in args.keywords.items())),
+        args.unknown_star,
+    )
+
+
+def _shape(value: Value, depth: int = 0) -> object:
+    if isinstance(value, Const):
+        return ("c", value.value) if _hashable(value.value) else "c"
+    if isinstance(value, OneOf):
+        return ("o", tuple(_shape(o, depth + 1) for o in value.options)) if depth < 2 else "o"
+    if isinstance(value, Sequence):
+        if depth < 2 and len(value.items) <= 8:
+            return ("s", value.exact, tuple(_shape(i, depth + 1) for i in value.items))
+        return ("s", len(value.items))
+    if isinstance(value, Mapping):
+        if depth < 2 and len(value.entries) <= 8:
+            return ("d", tuple(sorted((str(k), _shape(v, depth + 1)) for k, v in value.entries.items())))
+        return ("d", len(value.entries))
+    kind = type(value).__name__
+    if kind in ("Tensor", "Unknown", "VarSetMember"):
+        return kind  # the data flowing through: alike for every call
+    if kind == "Regularizer":
+        return (kind, getattr(value, "kind", ""), getattr(value, "zero", False))
+    return (kind, id(value))
 
 
 def _shift(nodes: dict[object, cst.CSTNode], by: int = 1) -> dict[object, cst.CSTNode]:

@@ -266,6 +266,28 @@ class Semantics:
         self.default_graph = Graph(None)
         self.program.graphs.append(self.default_graph)
 
+    def reset_contexts(self) -> None:
+        """Leave every ``with`` block an interrupted entry left open."""
+        self.graph_stack.clear()
+        self.scope_regularizers.clear()
+        self.scope_names.clear()
+        self.reuse.clear()
+        self.arg_scopes.clear()
+        self.tapes.clear()
+        self.control.clear()
+        self.replica = 0
+
+    def context_key(self) -> tuple[object, ...]:
+        """What of TensorFlow's hidden state a call's meaning depends on (the graph, open tapes, scopes)."""
+        return (
+            id(self.graph),
+            len(self.tapes),
+            len(self.control),
+            tuple(id(s) for s in self.scope_regularizers),
+            tuple(id(a) for a in self.arg_scopes),
+            self.replica,
+        )
+
     def open_tapes(self) -> frozenset[int]:
         return frozenset(t.id for t in self.tapes) if self.tapes else frozenset()
 
@@ -946,7 +968,9 @@ class Semantics:
         if full_name is not None:
             self.names[(graph.id, full_name)] = variable
         if via_get and _active(regularizer):
-            graph.registrations.append(Registration(site, variable, regularizer, "regularizer"))
+            given = args.get("regularizer")
+            how = "tf.get_variable(regularizer=...)" if given is not None and not _is_none(given) else "tf.variable_scope(regularizer=...)"
+            graph.registrations.append(Registration(site, variable, regularizer, how))
         return variable
 
     def _scoped_name(self, name: str | None) -> str | None:
@@ -1310,10 +1334,10 @@ class Semantics:
             has_bias = False
         if isinstance(biases_initializer, Const) and biases_initializer.value is None:
             has_bias = False
+        variables = [kernel]
         if normalizer is not None and not _is_none(normalizer):
             has_bias = False
-            self._normalizer(normalizer, args, site, ctx, interp)
-        variables = [kernel]
+            self._normalizer(normalizer, args, site, kernel, ctx, interp)
         if has_bias:
             bias = Variable(site, Role.BIAS, slot="bias", graph=graph, regularizer=layer.config["bias_regularizer"], route="collection", layer=layer)
             layer.variables["bias"] = bias
@@ -1322,7 +1346,8 @@ class Semantics:
             graph.variables.append(variable)
             self.program.variables.append(variable)
             if _active(variable.regularizer):
-                graph.registrations.append(Registration(site, variable, variable.regularizer, f"{name}(...)"))
+                keyword = (kernel_keyword or "weights_regularizer") if variable is kernel else (bias_keyword or "biases_regularizer")
+                graph.registrations.append(Registration(site, variable, variable.regularizer, f"{name}({keyword}=...)"))
         graph.layers.append(layer)
         inputs = args.get("inputs", 0)
         result = self._combine([inputs] if inputs is not None else [UNKNOWN], node, ctx)
@@ -1334,17 +1359,19 @@ class Semantics:
         result.frontier = frozenset({kernel})
         return result
 
-    def _normalizer(self, normalizer: Value, args: Args, site: SiteRef, ctx: Context, interp: Interpreter) -> None:
+    def _normalizer(self, normalizer: Value, args: Args, site: SiteRef, kernel: Variable, ctx: Context, interp: Interpreter) -> None:
         for option in alternatives(normalizer):
             if isinstance(option, ApiRef) and option.canonical in _TF1_BATCH_NORMS:
                 params = args.get("normalizer_params")
+                if params is None:
+                    params = self._scope_default("slim.conv2d", "normalizer_params")
                 updates = params.entries.get("updates_collections") if isinstance(params, Mapping) else None
                 training = params.entries.get("is_training") if isinstance(params, Mapping) else None
                 if isinstance(updates, Const) and updates.value is None:
                     continue
                 if isinstance(training, Const) and training.value is False:
                     continue
-                self.graph.update_ops.append(site)
+                self.graph.update_ops.append((site, (kernel,)))
 
     def _tf1_batch_norm(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
@@ -1364,8 +1391,6 @@ class Semantics:
             registers = False
         if name == "tf.nn.fused_batch_norm":
             registers = False
-        if registers:
-            graph.update_ops.append(site)
         layer = Layer(site, name.rsplit(".", 1)[-1], "norm")
         layer.tf1 = True
         gamma_reg = args.get("gamma_regularizer") or (args.get("param_regularizers"))
@@ -1382,6 +1407,9 @@ class Semantics:
         result = self._combine([inputs] if inputs is not None else [UNKNOWN], node, ctx)
         if isinstance(result, Tensor):
             result.reads = result.reads | frozenset(layer.variables.values())
+        if registers:
+            normalized = tuple(result.frontier) if isinstance(result, Tensor) else ()
+            graph.update_ops.append((site, (*layer.variables.values(), *normalized)))
         return result
 
     # --- training ---------------------------------------------------------------------------------
@@ -1849,9 +1877,9 @@ def _add_to_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: C
     kind = _collection_key(key)
     if kind == "regularization" and value is not None:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
-        sem.graph.registrations.append(Registration(site, None, value, "add_to_collection"))
+        sem.graph.registrations.append(Registration(site, None, value, "tf.add_to_collection(REGULARIZATION_LOSSES, ...)"))
     elif kind == "update_ops" and node is not None:
-        sem.graph.update_ops.append(interp.site(ctx.facts, node))
+        sem.graph.update_ops.append((interp.site(ctx.facts, node), ()))
     return NONE
 
 

@@ -91,22 +91,32 @@ class OneOf(Value):
 
 def join(*values: Value) -> Value:
     """The value that may be any of ``values`` (flattened, deduplicated, capped)."""
+    if len(values) == 1 and not isinstance(values[0], OneOf):
+        return values[0]
     options: list[Value] = []
+    seen: set[object] = set()
     for value in values:
         for option in value.options if isinstance(value, OneOf) else (value,):
-            if not any(_same(option, seen) for seen in options):
-                options.append(option)
+            key = (type(option.value), option.value) if isinstance(option, Const) and _hashable(option.value) else id(option)
+            if key in seen:
+                continue
+            seen.add(key)
+            options.append(option)
+            if len(options) > MAX_ALTERNATIVES:
+                return UNKNOWN
     if not options:
         return UNKNOWN
     if len(options) == 1:
         return options[0]
-    if len(options) > MAX_ALTERNATIVES:
-        return UNKNOWN
     return OneOf(tuple(options))
 
 
-def _same(a: Value, b: Value) -> bool:
-    return a is b or (isinstance(a, Const) and a == b)
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def alternatives(value: Value) -> tuple[Value, ...]:
@@ -394,7 +404,8 @@ class Graph(Value):
         self.variables: list[Variable] = []
         # REGULARIZATION_LOSSES: (the penalty, where it was registered)
         self.registrations: list[Registration] = []
-        self.update_ops: list[SiteRef] = []  # batch norms that put moving-average updates in UPDATE_OPS
+        # batch norms that put moving-average updates in UPDATE_OPS, with the variables they normalize for
+        self.update_ops: list[tuple[SiteRef, tuple[Variable, ...]]] = []
         self.layers: list[Layer] = []
         self.penalties: list[Term] = []  # explicit penalty terms computed in this graph
         self.keras_layers: list[Layer] = []  # Keras layers built into it (their penalties skip the collection)
