@@ -9,7 +9,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from regcheck import check_source
 from regcheck.cli import main
 from regcheck.findings import Finding
-from regcheck.fix import fix_text
+from regcheck.fixing.apply import fix_text
 
 
 def lint(source: str, *select: str, keras: str | None = None) -> list[Finding]:

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.checks.keras_fixes import add_regularizer_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.keras_coverage import describe_penalized, kernel_gaps
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
 from regcheck.facts.roles import Role
@@ -39,7 +38,7 @@ class UnregularizedWeight(Check):
     summary = "some weights of a model are penalized and others are not"
     fix_safety = "unsafe"
     graph = True
-    triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
+    triggers = vocabulary.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
         # Every weight is penalized; biases are not.

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts import CallFact, ModuleFacts, vocabulary
 from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
 from regcheck.facts.training import is_update_ops_key, minimize_calls
 from regcheck.findings import Finding, Fix
@@ -66,7 +65,7 @@ train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         norms: list[cst.CSTNode] = [
-            c.node for c in facts.calls_named(tf_api.BATCH_NORM_FUNCS) if not _updates_in_place(c)
+            c.node for c in facts.calls_named(vocabulary.BATCH_NORM_FUNCS) if not _updates_in_place(c)
         ]
         norms += _normalizer_fns(facts)
         if not norms or _handles_update_ops(facts):
@@ -95,7 +94,7 @@ def _normalizer_fns(facts: ModuleFacts) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for call in facts.calls:
         arg = call.arg("normalizer_fn")
-        if arg is None or facts.canonical(arg.value) not in tf_api.BATCH_NORM_FUNCS:
+        if arg is None or facts.canonical(arg.value) not in vocabulary.BATCH_NORM_FUNCS:
             continue
         params = call.value("normalizer_params")
         if params is not None and any(_sets_in_place(value) for value in resolve_expr(facts, params)):
@@ -115,7 +114,7 @@ def _sets_in_place(value: cst.BaseExpression) -> bool:
 
 def _handles_update_ops(facts: ModuleFacts) -> bool:
     for call in facts.calls:
-        if call.name in tf_api.UPDATE_AWARE_TRAIN_OPS:
+        if call.name in vocabulary.UPDATE_AWARE_TRAIN_OPS:
             return True
         if call.name == "tf.get_collection" and is_update_ops_key(facts, call.value("key", 0)):
             return True

@@ -25,7 +25,7 @@ from regcheck.findings import Severity
 
 FixSafety = Literal["safe", "unsafe"]
 _METADATA = ("code", "name", "severity", "summary", "fix_safety", "graph")
-_CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+_CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 
 
 @dataclass(frozen=True)

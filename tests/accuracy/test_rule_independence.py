@@ -16,8 +16,8 @@ import pytest
 from helpers import run_cli
 
 from regcheck import check_source
-from regcheck.catalog import RULES
 from regcheck.checks import ALL_CHECKS
+from regcheck.config.catalog import RULES
 
 SAMPLES = sorted(
     {(check.code, textwrap.dedent(sample)) for check in ALL_CHECKS for sample in (*check.VALID, *check.INVALID)}

@@ -271,12 +271,12 @@ def test_notebook_on_stdin(project: Path, monkeypatch: pytest.MonkeyPatch, repo_
 
 
 def test_internal_error_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import regcheck.report
+    import regcheck.cli.check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("reporter exploded")
 
-    monkeypatch.setattr(regcheck.report, "write_report", broken)
+    monkeypatch.setattr(regcheck.cli.check, "write_report", broken)
     code, _, err = run_cli("model.py")
     assert code == 2
     assert err.strip().splitlines() == ["regcheck: internal error: RuntimeError: reporter exploded"]

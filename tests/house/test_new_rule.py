@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from regcheck.catalog import declared_rules
 from regcheck.checks.base import Check, Invalid
+from regcheck.config.catalog import declared_rules
 from regcheck.findings import Severity
-from regcheck.rule_docs import SECTIONS
+from regcheck.report.rule_docs import SECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "new_rule.py"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from regcheck.catalog import AWAITING, RULES, CatalogError, declared_rules
 from regcheck.checks import ALL_CHECKS, RULE_CLASSES, checks_for
 from regcheck.checks.base import Check
+from regcheck.config.catalog import AWAITING, RULES, CatalogError, declared_rules
 
 REPO = Path(__file__).resolve().parents[2]
 _ROW = re.compile(r"^\| (RC\d{3}) \| ([a-z0-9-]+) \|", re.M)

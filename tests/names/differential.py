@@ -1,7 +1,7 @@
 """Both resolvers on one module: regcheck's own (regcheck.facts.names) and libcst's ScopeProvider.
 
 ``disagreements(source)`` lists every Name / Attribute node where the two give a
-different canonical TF/Keras name (tf_api.canonical of the qualified names,
+different canonical TF/Keras name (vocabulary.canonical of the qualified names,
 chosen exactly as ModuleFacts.canonical chooses it).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.names import NameResolver
 
 
@@ -22,7 +22,7 @@ def canonical_of(names: set[str] | frozenset[str]) -> str | None:
     for name in sorted(names):
         if "(" in name:
             continue
-        canon = tf_api.canonical(name)
+        canon = vocabulary.canonical(name)
         if canon is not None:
             return canon
     return None

@@ -1,7 +1,7 @@
 """Differential test: regcheck's own name resolution against libcst's ScopeProvider.
 
 For every Name / Attribute node, both resolvers' qualified names are mapped to a
-canonical TF/Keras name (tf_api.canonical, chosen as ModuleFacts.canonical
+canonical TF/Keras name (vocabulary.canonical, chosen as ModuleFacts.canonical
 chooses); every node where the two canonical names differ is a disagreement.
 The normal suite runs a deterministic sample (about 40 files of the installed
 keras and tensorflow packages, every check's VALID/INVALID samples, examples/);

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from reliability_support import TF1_BUGGY, error_lines, run_cli, write
 
-from regcheck import files
 from regcheck.checks.rc201_regularization_collection_unused import RegularizationCollectionUnused
+from regcheck.sources import files
 
 
 @pytest.fixture
@@ -245,14 +245,14 @@ def test_internal_error_while_collecting_facts(tmp_path: Path, good: Path, monke
 
 
 def test_internal_error_in_a_notebook(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import regcheck.notebooks
+    import regcheck.sources.notebooks
 
     notebook = write(tmp_path / "nb.ipynb", '{"cells": [{"cell_type": "code", "source": "import tensorflow"}]}')
 
     def explode(*args: object) -> None:
         raise KeyError("notebook bug")
 
-    monkeypatch.setattr(regcheck.notebooks, "mask_cell", explode)
+    monkeypatch.setattr(regcheck.sources.notebooks, "mask_cell", explode)
     code, out, err = _run(tmp_path)
     assert code == 2
     _only_problem(err, notebook, "internal error while reading the notebook")

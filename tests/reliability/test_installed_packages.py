@@ -28,8 +28,8 @@ SWEEP = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from regcheck.catalog import RULES
-    from regcheck.config import Settings
+    from regcheck.config.catalog import RULES
+    from regcheck.config.settings import Settings
     from regcheck import engine
 
     engine.wants_parse = lambda data, codes: True  # the forked workers inherit this

@@ -178,10 +178,10 @@ def test_readme_exit_code_table_matches_real_runs(
         expected, argv = scenarios[row]
         assert documented == expected, row
         if not argv:  # an internal error: make a reporter fail
-            import regcheck.report
+            import regcheck.cli.check
 
             with monkeypatch.context() as patch:
-                patch.setattr(regcheck.report, "write_report", lambda *a, **k: 1 / 0)
+                patch.setattr(regcheck.cli.check, "write_report", lambda *a, **k: 1 / 0)
                 code, _, err = run_cli("model.py")
             assert (code, err) == (2, "regcheck: internal error: ZeroDivisionError: division by zero\n")
             continue
