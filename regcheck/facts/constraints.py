@@ -31,8 +31,6 @@ from regcheck.facts.kernel_layouts import (
 from regcheck.facts.module import CallFact, LoopSource, ModuleFacts
 from regcheck.facts.penalties import ALL_VARIABLE_SOURCES
 
-_MAX_NORM_STRINGS = frozenset({"max_norm", "maxnorm", "MaxNorm", "min_max_norm", "MinMaxNorm", "unit_norm", "UnitNorm"})
-
 
 @dataclass(eq=False)
 class NormBound:
@@ -82,13 +80,8 @@ def literal_axes(facts: ModuleFacts, node: cst.BaseExpression | None) -> tuple[i
 
 
 def _axis_arg(call: CallFact) -> tuple[str, int]:
-    """Keyword and position of the axis argument of a norm constraint."""
-    short = (call.name or "").rsplit(".", 1)[-1]
-    if short in ("UnitNorm", "unit_norm", "unitnorm"):
-        return "axis", 0
-    if short in ("MinMaxNorm", "min_max_norm"):
-        return "axis", 3
-    return "axis", 1
+    """Keyword and position of the axis argument of a norm constraint (one of vocabulary.NORM_CONSTRAINTS)."""
+    return "axis", vocabulary.NORM_CONSTRAINT_AXIS[call.name or ""]
 
 
 # --- norm bounds on kernels ---------------------------------------------------
@@ -138,7 +131,7 @@ def _constraint_bounds(facts: ModuleFacts, arg: cst.Arg, kernel: Kernel) -> list
             owner = value if value is inline else None  # a shared object cannot get one layer's axis
             short = fact.name.rsplit(".", 1)[-1] if fact.name else "MaxNorm"
             found.append(NormBound(arg, [kernel], axes, axes_node, owner, keyword, short))
-        elif isinstance(value, cst.SimpleString) and literal_value(value) in _MAX_NORM_STRINGS:
+        elif isinstance(value, cst.SimpleString) and literal_value(value) in vocabulary.NORM_CONSTRAINT_IDENTIFIERS:
             found.append(NormBound(arg, [kernel], (0,), None, None, "axis", f'"{literal_value(value)}"'))
         elif isinstance(value, cst.Lambda):
             found.extend(_clip_in_function(facts, arg, kernel, value, value.params))
