@@ -170,7 +170,7 @@ def prefiltered(paths: list[Path]) -> list[Path]:
     """The files of ``paths`` that a default run parses with libcst (they pass the prefilter)."""
     sys.path.insert(0, str(REPO))
     from regcheck.config.settings import DEFAULT_SELECT
-    from regcheck.lint.module import names_tf, wants_parse
+    from regcheck.lint.prefilter import names_tf, wants_parse
 
     out = []
     for path in python_files(paths):
@@ -305,7 +305,7 @@ def jobs_comparison(tree: Path, where: str, python: list[str], env: dict[str, st
 def floors(paths: list[Path], with_libcst: bool = False, with_own: bool = False) -> tuple[list[Timing], dict]:
     sys.path.insert(0, str(REPO))
     from regcheck.config.settings import DEFAULT_SELECT
-    from regcheck.lint.module import names_tf, wants_parse
+    from regcheck.lint.prefilter import names_tf, wants_parse
 
     files = python_files(paths)
     wants_parse(b"keras", DEFAULT_SELECT)  # import the checks outside the timing

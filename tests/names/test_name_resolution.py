@@ -97,6 +97,7 @@ def test_samples_and_examples_agree() -> None:
     assert problems == []
 
 
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 def test_package_sample_agrees() -> None:
     files = _package_sample()
     assert len(files) == 40
@@ -106,6 +107,7 @@ def test_package_sample_agrees() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 def test_every_package_file_agrees() -> None:
     files = package_files("keras") + package_files("tensorflow")
     checked, problems = _check_files(files)
