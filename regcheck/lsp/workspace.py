@@ -16,16 +16,18 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from regcheck.config.settings import ConfigError, Settings, load_settings
 from regcheck.findings import Finding
+from regcheck.fixing.unit import fix_in_memory
+from regcheck.lint.module import FileReport
+from regcheck.lint.unit import lint_unit
+from regcheck.run.project import ProjectIndex
+from regcheck.sources.discover import DEFAULT_EXCLUDES, discover
 from regcheck.sources.files import SourceError, SourceFile, read_source
 from regcheck.sources.units import SourceUnit
 
 if TYPE_CHECKING:
     import pathspec
-
-    from regcheck.config.settings import Settings
-    from regcheck.lint.module import FileReport
-    from regcheck.run.project import ProjectIndex
 
 # Files whose change changes the settings.
 CONFIG_NAMES = ("pyproject.toml", "regcheck.toml")
@@ -53,8 +55,6 @@ class Workspace:
     # -- settings and project --------------------------------------------------
 
     def _load_settings(self) -> Settings:
-        from regcheck.config.settings import ConfigError, Settings, load_settings
-
         try:
             settings = load_settings(self.root, self.config_file)
         except ConfigError as exc:
@@ -65,9 +65,6 @@ class Workspace:
         return settings
 
     def _index(self) -> ProjectIndex:
-        from regcheck.run.project import ProjectIndex
-        from regcheck.sources.discover import discover
-
         files = discover([str(self.root)], self.settings.root, self.settings.exclude).files
         project = ProjectIndex([str(Path(f).resolve()) for f in files], self.settings.root)
         project.keras_target = self.settings.keras_version  # as a command-line run has it
@@ -88,9 +85,6 @@ class Workspace:
         return self.lint_report(path, text).findings
 
     def lint_report(self, path: str | Path, text: str | None = None) -> FileReport:
-        from regcheck.lint.module import FileReport
-        from regcheck.lint.unit import lint_unit
-
         key = normalize(path)
         if text is None:
             try:
@@ -153,8 +147,6 @@ class Workspace:
     def fix_all(self, path: str | Path, text: str, unsafe: bool = False, findings: list[Finding] | None = None) -> str:
         """The text with every applicable fix applied (in rounds, re-linting, never a broken file), as
         ``regcheck --fix`` would write it; ``findings``: those of ``text``, when already known."""
-        from regcheck.fixing.unit import fix_in_memory
-
         key = normalize(path)
         if findings is None:
             findings = self.lint(key, text)
@@ -177,8 +169,6 @@ def normalize(path: str | Path) -> str:
 @functools.lru_cache(maxsize=8)
 def _exclusions(exclude: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     import pathspec
-
-    from regcheck.sources.discover import DEFAULT_EXCLUDES
 
     # A pattern also excludes what lies below a matching folder, as discovery does.
     lines = [*DEFAULT_EXCLUDES, *exclude]
