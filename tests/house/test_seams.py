@@ -135,3 +135,20 @@ def test_stdin_hands_the_source_on_and_a_notebook_from_stdin_is_not_fixed(monkey
         "n.ipynb: fixing a notebook read from stdin is not supported; fix the file itself"
     ]
     assert out.getvalue() == "import tensorflow as tf\n"  # nothing more was written
+
+
+def test_one_serialiser_round_trips_every_field_for_the_report_the_cache_and_the_graph_child() -> None:
+    import dataclasses
+
+    from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
+
+    fix = Fix(Applicability.UNSAFE, "m", (Edit(1, 2, 3, 4, "x"),), ("import tensorflow as tf",))
+    finding = Finding(
+        "RC101", "unregularized-weight", Severity.WARNING, "a.ipynb", 1, 2, 3, 4, "msg",
+        symbol="w", source="graph", cell=2, fix=fix, extra={"note": "n"}, keras="2",
+    )  # fmt: skip
+    data = json.loads(json.dumps(finding.to_json()))
+    back = Finding.from_json(data)
+    assert back == finding and back.extra == finding.extra
+    # Every field but extra is a key of its own: a new field cannot be forgotten by a reader.
+    assert {f.name for f in dataclasses.fields(Finding)} - {"extra"} <= set(data)
