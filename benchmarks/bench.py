@@ -169,8 +169,8 @@ def own_resolution_floor(files: list[Path]) -> float:
 def prefiltered(paths: list[Path]) -> list[Path]:
     """The files of ``paths`` that a default run parses with libcst (they pass the prefilter)."""
     sys.path.insert(0, str(REPO))
-    from regcheck.config import DEFAULT_SELECT
-    from regcheck.engine import names_tf, wants_parse
+    from regcheck.config.settings import DEFAULT_SELECT
+    from regcheck.lint.prefilter import names_tf, wants_parse
 
     out = []
     for path in python_files(paths):
@@ -189,7 +189,7 @@ def facts_pass_shares(files: list[Path]) -> list[tuple[str, float]]:
 
     sys.path.insert(0, str(REPO))
     from regcheck.checks import checks_for
-    from regcheck.config import DEFAULT_SELECT
+    from regcheck.config.settings import DEFAULT_SELECT
     from regcheck.facts import COLLECTORS
     from regcheck.facts.collect import run_collectors
     from regcheck.facts.module import LazyMapping, ModuleFacts, parent_map
@@ -304,8 +304,8 @@ def jobs_comparison(tree: Path, where: str, python: list[str], env: dict[str, st
 
 def floors(paths: list[Path], with_libcst: bool = False, with_own: bool = False) -> tuple[list[Timing], dict]:
     sys.path.insert(0, str(REPO))
-    from regcheck.config import DEFAULT_SELECT
-    from regcheck.engine import names_tf, wants_parse
+    from regcheck.config.settings import DEFAULT_SELECT
+    from regcheck.lint.prefilter import names_tf, wants_parse
 
     files = python_files(paths)
     wants_parse(b"keras", DEFAULT_SELECT)  # import the checks outside the timing

@@ -3,12 +3,16 @@
 Lines and columns are 1-based everywhere (as editors and SARIF count them); an
 end column points one past the last character, so an insertion has
 ``column == end_column`` on one line.
+
+``to_json`` / ``from_json`` are the one serialisation of a finding: the JSON report
+(DESIGN.md, CLI contract), the result cache and the graph path's child process all
+write and read this form.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -59,6 +63,10 @@ class Edit:
             "content": self.content,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Edit:
+        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["content"])
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -77,6 +85,15 @@ class Fix:
         if self.imports:
             data["imports"] = list(self.imports)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fix:
+        return cls(
+            Applicability(data["applicability"]),
+            data["message"],
+            tuple(Edit.from_json(edit) for edit in data["edits"]),
+            tuple(data.get("imports", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -130,3 +147,30 @@ class Finding:
             data["keras"] = self.keras
         data.update(self.extra)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The finding ``to_json`` wrote; keys it does not know (written by a newer regcheck, or a
+        merge's notes) are kept in ``extra``."""
+        keras = data.get("keras")
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            severity=Severity.parse(data["severity"]),
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            end_line=data["end_line"],
+            end_column=data["end_column"],
+            message=data["message"],
+            symbol=data.get("symbol"),
+            source=data.get("source", "static"),
+            cell=data.get("cell"),
+            fix=Fix.from_json(data["fix"]) if data.get("fix") else None,
+            extra={key: value for key, value in data.items() if key not in _FIELDS},
+            keras=keras if keras in ("2", "3") else None,
+        )
+
+
+# The keys ``Finding.to_json`` writes from the fields; anything else in a finding's JSON is ``extra``.
+_FIELDS = frozenset(f.name for f in fields(Finding)) - {"extra"}

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Write the skeletons of a new rule: its check module and its page (and its README row).
+"""Write the skeletons of a new rule: its check module and its page (and the catalogue's rows).
 
     python scripts/new_rule.py RC305 constraint-as-regularizer --severity error \\
         --summary "a weight constraint passed as a regularizer" --fix unsafe
 
 writes ``regcheck/checks/rc305_constraint_as_regularizer.py`` (the class with the
-rule's metadata, VALID / INVALID samples to fill in, and ``run``) and
-``rules/RC305.md`` (the page's fixed sections), and adds the rule's row to the
-README's table. Nothing else lists a rule: the catalogue, the graph codes and
-the checks are found from the module. Existing files are never overwritten.
+rule's metadata, trigger words, VALID / INVALID samples and ``run``) and
+``rules/RC305.md`` (the page's fixed sections), then brings the rule catalogue
+(``rules/README.md``) and the README's rule table in step (scripts/rule_catalogue.py).
+Nothing else lists a rule: the catalogue, the graph codes and the checks are found
+from the module. Existing files are never overwritten.
+
+The skeleton is a working placeholder, so the tree stays green (the gates and the
+tests pass) until the rule is written: it reports calls of ``tf.todo.replace_me``,
+a name no real code has, and with ``--fix`` renames them to ``tf.todo.keep_me``.
+Replace the names, the samples, the message and the page with the rule's own.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import re
 import sys
 from pathlib import Path
 
+import rule_catalogue
+
 REPO = Path(__file__).resolve().parent.parent
 _CODE = re.compile(r"^RC\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_ROW = re.compile(r"^\| (RC\d{3}) \| [^|\n]+ \|[^\n]*\n", re.M)
 
 MODULE = '''"""{code} {name}: {summary}."""
 
@@ -29,9 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck.checks.base import Check, Invalid
-from regcheck.facts import ModuleFacts
+import libcst as cst
+{checks_imports}
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.findings import Finding
+
+# TODO: the canonical TF/Keras names the rule is about (shared families belong in regcheck.facts.vocabulary).
+NAMES = frozenset({{"tf.todo.replace_me"}})
 
 
 class {cls}(Check):
@@ -41,30 +52,46 @@ class {cls}(Check):
     summary = "{summary}"
     fix_safety = {fix_safety}
     graph = {graph}
-    # Byte strings one of which a file must contain for this check to have anything to do.
-    triggers = ()
+    # A file must contain one of these words for the check to run (the prefilter skips the others):
+    # the last part of each name the check looks for.
+    triggers = vocabulary.trigger_words(NAMES)
 
     VALID = [
         """
 import tensorflow as tf
-# TODO: code the rule must stay quiet on
+loss = tf.todo.keep_me(w)
 """,
     ]
     INVALID = [
         Invalid(
             """
 import tensorflow as tf
-# TODO: code the rule must fire on (line: where; fixed: the text after the fix, if any)
+loss = tf.todo.replace_me(w)
 """,
-            line=3,
+            line=3,{fixed}
         ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        # Read facts (regcheck.facts); never walk the tree again. For each mistake:
-        #     yield self.finding(facts, node, "message", symbol=..., fix=...)
-        return ()
+        # TODO: read facts (regcheck.facts), never walk the tree again. The placeholder reports every call of NAMES.
+        for call in facts.calls_named(NAMES):
+            func = call.node.func
+            yield self.finding(
+                facts,
+                call.node,
+                "TODO: what is wrong here, and what the training run does instead",{fix_argument}
+            )
 '''
+
+FIXED = '''
+            fixed="""
+import tensorflow as tf
+loss = tf.todo.keep_me(w)
+""",'''
+FIX_ARGUMENT = """
+                fix={fix_function}("TODO: what the fix does", edits.replace(facts, func.attr, "keep_me"))
+                if isinstance(func, cst.Attribute)
+                else None,"""
 
 PAGE = """# {code}: {name}
 
@@ -77,13 +104,13 @@ TODO: what the training run does instead of what the code declares.
 ## Example
 ```python
 import tensorflow as tf
-# TODO: the rule fires here
+loss = tf.todo.replace_me(w)
 ```
 
 ## Use instead
 {fix_mark}```python
 import tensorflow as tf
-# TODO: the corrected code
+loss = tf.todo.keep_me(w)
 ```
 
 ## Fix safety
@@ -109,19 +136,30 @@ def taken(root: Path) -> set[str]:
     return codes
 
 
-def add_readme_row(readme: Path, code: str, name: str, summary: str) -> bool:
-    """Insert the rule's row into the README's rule table, in code order."""
-    if not readme.is_file():
-        return False
-    text = readme.read_text(encoding="utf-8")
-    rows = list(_ROW.finditer(text))
-    if not rows:
-        return False
-    row = f"| {code} | {name} | {summary} |\n"
-    after = [m for m in rows if m.group(1) < code]
-    at = after[-1].end() if after else rows[0].start()
-    readme.write_text(text[:at] + row + text[at:], encoding="utf-8")
-    return True
+def module_text(code: str, name: str, severity: str, summary: str, fix: str | None, graph: bool) -> str:
+    if fix is None:
+        checks_imports = "\nfrom regcheck.checks.base import Check, Invalid"
+    else:
+        checks_imports = (
+            f"\nfrom regcheck.checks import edits\nfrom regcheck.checks.base import Check, Invalid, {fix}_fix"
+        )
+    return MODULE.format(
+        code=code,
+        name=name,
+        cls=class_name(name),
+        severity=severity,
+        summary=summary,
+        fix_safety=f'"{fix}"' if fix else "None",
+        graph=graph,
+        checks_imports=checks_imports,
+        fixed=FIXED if fix else "",
+        fix_argument=FIX_ARGUMENT.format(fix_function=f"{fix}_fix") if fix else "",
+    )
+
+
+def page_text(code: str, name: str, fix: str | None) -> str:
+    fix_text = f"The fix is {fix}: TODO say why." if fix else "There is no fix: TODO say why."
+    return PAGE.format(code=code, name=name, fix_mark=f"<!-- fix: {fix} -->\n" if fix else "", fix_text=fix_text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("code", help="RCNNN: the next free number in its family")
     parser.add_argument("name", help="kebab-case, as in the contract")
     parser.add_argument("--severity", choices=("error", "warning", "info"), required=True)
-    parser.add_argument("--summary", required=True, help="one line, no double quotes")
+    parser.add_argument("--summary", required=True, help="one line, no double quotes or |")
     parser.add_argument("--fix", choices=("safe", "unsafe"), default=None, help="the fix the rule offers, if any")
     parser.add_argument("--graph", action="store_true", help="the graph path (regcheck trace) reports it too")
     parser.add_argument("--root", type=Path, default=REPO, help="the repository (default: this one)")
@@ -138,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.code!r} is not a code like RC305")
     if not _NAME.match(args.name):
         parser.error(f"{args.name!r} is not a kebab-case name")
-    if '"' in args.summary or "\n" in args.summary:
-        parser.error("the summary is one line without double quotes")
+    if any(char in args.summary for char in '"|\n'):
+        parser.error("the summary is one line without double quotes or |")
     root: Path = args.root
     if args.code in taken(root):
         print(f"{args.code} already has a module or a page", file=sys.stderr)
@@ -149,25 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     module.parent.mkdir(parents=True, exist_ok=True)
     page.parent.mkdir(parents=True, exist_ok=True)
     module.write_text(
-        MODULE.format(
-            code=args.code, name=args.name, cls=class_name(args.name), severity=args.severity, summary=args.summary,
-            fix_safety=repr(args.fix), graph=args.graph,
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    fix_text = f"The fix is {args.fix}: TODO say why." if args.fix else "There is no fix: TODO say why."
-    page.write_text(
-        PAGE.format(
-            code=args.code,
-            name=args.name,
-            fix_mark=f"<!-- fix: {args.fix} -->\n" if args.fix else "",
-            fix_text=fix_text,
-        ),
-        encoding="utf-8",
+        module_text(args.code, args.name, args.severity, args.summary, args.fix, args.graph), encoding="utf-8"
     )
+    page.write_text(page_text(args.code, args.name, args.fix), encoding="utf-8")
     written = [module, page]
-    if add_readme_row(root / "README.md", args.code, args.name, args.summary):
-        written.append(root / "README.md")
+    if (root / "README.md").is_file():
+        written += rule_catalogue.write(root)
     for path in written:
         print(path)
     return 0

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
 
 from regcheck import check_source
 from regcheck.cli import main
 from regcheck.findings import Finding
-from regcheck.fix import fix_text
+from regcheck.fixing.apply import fix_text
 
 
 def lint(source: str, *select: str, keras: str | None = None) -> list[Finding]:
@@ -31,3 +38,32 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     with redirect_stdout(out), redirect_stderr(err):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+REPO = Path(__file__).resolve().parent.parent
+# A user that file modes stop, for the permission tests when the suite runs as root (as CI does).
+UNPRIVILEGED = ("nobody", "nogroup")
+# Set by CI (.ci/run): the permission tests must run, never skip.
+REQUIRE_PERMISSION_TESTS = "REGCHECK_REQUIRE_PERMISSION_TESTS"
+
+
+def run_cli_unprivileged(cwd: Path, *argv: str) -> tuple[int, str, str]:
+    """``regcheck ARGV`` in ``cwd`` (a shared_tmp_path) as a user whom a file's mode can stop: this one,
+    or ``nobody`` (through setpriv) when the tests run as root, whom ``chmod 000`` does not stop."""
+    command = [sys.executable, "-m", "regcheck", *argv]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd)}
+    if os.geteuid() == 0:
+        user, group = UNPRIVILEGED
+        drop = ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups"]
+        if shutil.which("setpriv") is None:
+            reason = "running as root, and setpriv (util-linux) is not installed"
+        else:
+            probe = subprocess.run([*drop, sys.executable, "-c", "import regcheck"], env=env, capture_output=True)
+            reason = "" if probe.returncode == 0 else f"{user} cannot run regcheck here: {probe.stderr.decode()[-300:]}"
+        if reason:
+            if os.environ.get(REQUIRE_PERMISSION_TESTS):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        command = [*drop, *command]
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr

@@ -14,7 +14,7 @@ from regcheck import check_source
 from regcheck.checks import RULE_CLASSES
 from regcheck.checks.base import Invalid, Rule
 from regcheck.findings import Finding
-from regcheck.fix import fix_text, parses
+from regcheck.fixing.apply import fix_text, parses
 
 # Checks, and the homes of codes the pipeline reports itself (RC000) that keep samples.
 SAMPLED: list[type[Rule]] = [c for c in RULE_CLASSES if getattr(c, "VALID", None) or getattr(c, "INVALID", None)]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import fix, lint
 
-from regcheck.catalog import RULES
 from regcheck.checks import RULE_CLASSES
-from regcheck.rule_docs import SECTIONS, required_sections
+from regcheck.config.catalog import RULES
+from regcheck.report.rule_docs import SECTIONS, required_sections
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 PAGES = sorted(RULES_DIR.glob("RC*.md"))

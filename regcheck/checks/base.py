@@ -1,7 +1,7 @@
 """The Rule and Check base classes: a rule as a small class that reads facts and yields findings.
 
 A rule is one module, ``regcheck/checks/rcNNN_name.py``, whose class declares the
-rule's metadata as literal class attributes (``regcheck.catalog`` reads them
+rule's metadata as literal class attributes (``regcheck.config.catalog`` reads them
 without importing the module) plus one page, ``rules/RCNNN.md``. Like Fixit's
 LintRule, each check keeps its VALID and INVALID code samples beside it; the
 test-suite runs every one of them, and an INVALID sample may be an
@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 
 import libcst as cst
 
-from regcheck.catalog import RULES, FixSafety, RuleInfo
+from regcheck.config.catalog import RULES, FixSafety, RuleInfo
 from regcheck.facts import ModuleFacts
 from regcheck.findings import Applicability, Edit, Finding, Fix
 
@@ -41,7 +41,7 @@ class Invalid(str):
 
 
 class Rule:
-    """A rule's metadata, declared as literals on the class (see ``regcheck.catalog``)."""
+    """A rule's metadata, declared as literals on the class (see ``regcheck.config.catalog``)."""
 
     code: ClassVar[str]
     name: ClassVar[str]

@@ -45,7 +45,9 @@ def add_penalty_fix(facts: ModuleFacts, weight: Weight, active: list[Weight], an
             arg = _get_variable_regularizer(facts, template.first)
             if arg is not None:
                 code = facts.code(arg.value)
-                return unsafe_fix(f"Add `regularizer={code}` to `{symbol}`", edits.add_keyword(facts, anchor, "regularizer", code))
+                return unsafe_fix(
+                    f"Add `regularizer={code}` to `{symbol}`", edits.add_keyword(facts, anchor, "regularizer", code)
+                )
     if symbol is None:
         return None
     for template in active:
@@ -70,7 +72,9 @@ def _layer_fix(facts: ModuleFacts, layer: Layer, active: list[Weight], anchor: c
         keyword, code = arg.keyword.value, facts.code(arg.value)
         if layer.tf1:
             keyword = _tf1_keyword(layer, keyword)
-        return unsafe_fix(f"Add `{keyword}={code}` like the other layers", edits.add_keyword(facts, call, keyword, code))
+        return unsafe_fix(
+            f"Add `{keyword}={code}` like the other layers", edits.add_keyword(facts, call, keyword, code)
+        )
     return None
 
 
@@ -99,9 +103,15 @@ def _term_fix(facts: ModuleFacts, cover: Cover, symbol: str, anchor: cst.CSTNode
         return None  # the weight is made after the penalty: the name is not bound there yet
     if _rebound(facts, symbol):
         return None  # the name holds another weight where the penalty is written
-    if term.source_list is not None and isinstance(term.source_list, (cst.List, cst.Tuple)) and term.source_list.elements:
+    if (
+        term.source_list is not None
+        and isinstance(term.source_list, (cst.List, cst.Tuple))
+        and term.source_list.elements
+    ):
         last = term.source_list.elements[-1].value
-        return unsafe_fix(f"Add `{symbol}` to the list of penalized weights", edits.insert_after(facts, last, f", {symbol}"))
+        return unsafe_fix(
+            f"Add `{symbol}` to the list of penalized weights", edits.insert_after(facts, last, f", {symbol}")
+        )
     call = site.node
     subject = call.args[0].value if call.args and call.args[0].keyword is None else None
     if subject is None or not isinstance(subject, (cst.Name, cst.Subscript, cst.Attribute)):
@@ -109,7 +119,9 @@ def _term_fix(facts: ModuleFacts, cover: Cover, symbol: str, anchor: cst.CSTNode
     expression = _with_coefficient(facts, call)
     new_term = facts.code(expression.deep_replace(subject, cst.parse_expression(symbol))).strip()
     separator = ", " if isinstance(facts.parent(expression), cst.Element) else " + "
-    return unsafe_fix(f"Add `{new_term}` to the penalty", edits.insert_after(facts, expression, f"{separator}{new_term}"))
+    return unsafe_fix(
+        f"Add `{new_term}` to the penalty", edits.insert_after(facts, expression, f"{separator}{new_term}")
+    )
 
 
 def _rebound(facts: ModuleFacts, symbol: str) -> bool:
@@ -151,7 +163,11 @@ def _target(facts: ModuleFacts, call: cst.CSTNode) -> str | None:
     if isinstance(parent, cst.Element):
         holder = facts.parent(parent)
         assign = facts.parent(holder) if isinstance(holder, (cst.List, cst.Tuple)) else None
-        if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name):
+        if (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
             assert isinstance(holder, (cst.List, cst.Tuple))
             index = next(i for i, e in enumerate(holder.elements) if e is parent)
             return f"{assign.targets[0].target.value}[{index}]"
@@ -174,7 +190,10 @@ def remove_regularizer_fix(facts: ModuleFacts, layer_call: cst.CSTNode, arg: cst
 def _portable(facts: ModuleFacts, value: cst.BaseExpression, template: Layer, target: Layer) -> bool:
     """The template's regularizer expression means the same where the target layer is built."""
     template_call, target_call = template.site.node, target.site.node
-    same_function = _function_of(template.site.chain) == _function_of(target.site.chain) and template.site.chain == target.site.chain
+    same_function = (
+        _function_of(template.site.chain) == _function_of(target.site.chain)
+        and template.site.chain == target.site.chain
+    )
     where = facts.span(target_call)
     for node in names_read(value):
         if not _bound_before(facts, node, (where.line, where.column)):

@@ -24,4 +24,6 @@ def add_to_loss_fix(facts: ModuleFacts, step: TrainStep, addition: str, message:
         and isinstance(target.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide))
     ):
         return safe_fix(message, edits.insert_after(facts, target, f" + {addition}"))
-    return safe_fix(message, edits.insert_before(facts, target, "("), edits.insert_after(facts, target, f") + {addition}"))
+    return safe_fix(
+        message, edits.insert_before(facts, target, "("), edits.insert_after(facts, target, f") + {addition}")
+    )

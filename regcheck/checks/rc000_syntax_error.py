@@ -1,6 +1,6 @@
 """RC000 syntax-error: the file or notebook cell does not parse.
 
-The pipeline reports it (``regcheck.engine``, ``regcheck.notebooks``) before any
+The pipeline reports it (``regcheck.lint.module``, ``regcheck.sources.notebooks``) before any
 check runs; this module is the rule's home: its metadata and samples.
 """
 

@@ -1,6 +1,6 @@
 """RC002 unused-noqa: a suppression comment names an unknown code or suppresses nothing.
 
-The suppression step reports it (``regcheck.suppress.unused_noqa``), since only
+The suppression step reports it (``regcheck.lint.suppressions.unused_noqa``), since only
 that step knows which findings a comment silenced; this module is the rule's home.
 """
 

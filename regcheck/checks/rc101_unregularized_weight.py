@@ -12,10 +12,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks.base import Check, Invalid
 from regcheck.checks.coverage_fixes import add_penalty_fix, target_symbol
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.penalties import PENALTY_VOCABULARY
 from regcheck.facts.program.gaps import Gap, Missing, Weight, weight_gaps
 from regcheck.findings import Finding
@@ -28,7 +27,7 @@ class UnregularizedWeight(Check):
     summary = "some weights of a model are penalized and others are not"
     fix_safety = "unsafe"
     graph = True
-    triggers = tf_api.trigger_words(PENALTY_VOCABULARY) + (b"regularizer",)
+    triggers = (*vocabulary.trigger_words(PENALTY_VOCABULARY), b"regularizer")
     # The regularized blocks may live in a module this file imports, the unregularized head here.
     import_triggers = (b"_regularizer=",)
 
@@ -418,7 +417,11 @@ def describe_active(facts: ModuleFacts, active: list[Weight]) -> str:
     first = min(active, key=lambda w: _line(facts, w) or 0)
     where = _line(facts, first)
     place = f" (line {where})" if where is not None else ""
-    label = f"`{first.layer.cls}`" if _is_layer(first) and first.layer is not None else weight_label(facts, first, first.first.site.node)
+    label = (
+        f"`{first.layer.cls}`"
+        if _is_layer(first) and first.layer is not None
+        else weight_label(facts, first, first.first.site.node)
+    )
     if not _is_layer(first):
         return f"{label}{place}"
     others = len(active) - 1

@@ -9,11 +9,10 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.checks.keras_fixes import remove_arg_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.dataflow import is_none_literal, resolve_expr
 from regcheck.facts.keras_coverage import has_bias, penalized_args
 from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
@@ -30,7 +29,7 @@ class RegularizedBias(Check):
     summary = "a bias is penalized"
     fix_safety = "unsafe"
     graph = True
-    triggers = tf_api.trigger_words(PENALTY_VOCABULARY)
+    triggers = vocabulary.trigger_words(PENALTY_VOCABULARY)
 
     VALID = [
         """

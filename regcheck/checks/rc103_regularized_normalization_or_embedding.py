@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks.base import Check
 from regcheck.checks.keras_fixes import remove_arg_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.keras_coverage import penalized_args
 from regcheck.facts.keras_layers import layer_kind
 from regcheck.facts.keras_units import model_of
@@ -59,7 +58,7 @@ l2 = tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         for use, arg, where in penalized_args(facts, ("norm", "embedding")):
-            target = tf_api.KERAS_REGULARIZER_KWARGS.get(arg.keyword.value if arg.keyword else "", "norm")
+            target = vocabulary.KERAS_REGULARIZER_KWARGS.get(arg.keyword.value if arg.keyword else "", "norm")
             if use.layer.kind == "weight":
                 target = "norm" if use.layer.role.value == "normalization" else "embedding"
             what = _WHAT.get(target, "normalization scale/offset")
@@ -89,7 +88,7 @@ def _what(facts: ModuleFacts, iterable: cst.BaseExpression) -> str | None:
         kinds = {use.layer.kind for use in model.uses} if model is not None else set()
     else:
         # tf.trainable_variables(): every layer of the graph built in this module.
-        kinds = {"norm"} if facts.calls_named(tf_api.BATCH_NORM_FUNCS) else set()
+        kinds = {"norm"} if facts.calls_named(vocabulary.BATCH_NORM_FUNCS) else set()
         kinds |= {
             layer_kind(c.name.rsplit(".", 1)[1]) for c in facts.calls if c.name and c.name.startswith("keras.layers.")
         }

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.findings import Finding, Fix
 
@@ -120,14 +119,14 @@ for layer in base.layers:
 
 def _assignments(facts: ModuleFacts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression, str, cst.For | None]]:
     for target in facts.bound_values:
-        if isinstance(target, cst.Attribute) and target.attr.value in tf_api.KERAS_REGULARIZER_ATTRIBUTES:
+        if isinstance(target, cst.Attribute) and target.attr.value in vocabulary.KERAS_REGULARIZER_ATTRIBUTES:
             existing = _existing_layer(facts, target.value)
             if existing is not None:
                 yield target, target.value, target.attr.value, _as_loop(existing)
     for call in facts.calls:
         if isinstance(call.node.func, cst.Name) and call.node.func.value == "setattr" and len(call.positional) == 3:
             attr = literal_value(call.positional[1].value)
-            if attr in tf_api.KERAS_REGULARIZER_ATTRIBUTES:
+            if attr in vocabulary.KERAS_REGULARIZER_ATTRIBUTES:
                 existing = _existing_layer(facts, call.positional[0].value)
                 if existing is not None:
                     yield call.node, call.positional[0].value, str(attr), _as_loop(existing)

@@ -12,7 +12,7 @@ from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.coverage import regularizer_state
 from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
-from regcheck.facts.program.values import Registration, TrainStep
+from regcheck.facts.program.values import Registration, TrainStep, Variable
 from regcheck.findings import Finding, Fix
 
 
@@ -89,7 +89,7 @@ def _active(registration: Registration) -> bool:
     return regularizer_state(registration.regularizer) == "active"
 
 
-def _trains(registration: Registration, trained: set[object] | None) -> bool:
+def _trains(registration: Registration, trained: set[Variable] | None) -> bool:
     return trained is None or registration.variable is None or registration.variable in trained
 
 

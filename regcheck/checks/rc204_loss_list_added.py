@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr
 from regcheck.facts.subtrees import additions
 from regcheck.facts.training import collection_registrations
@@ -93,7 +92,7 @@ def _list_kind(facts: ModuleFacts, node: cst.BaseExpression, exclude: cst.CSTNod
 def _direct_kind(facts: ModuleFacts, node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Call):
         fact = facts.call(node)
-        if fact is not None and fact.name in tf_api.LOSS_LIST_FUNCS:
+        if fact is not None and fact.name in vocabulary.LOSS_LIST_FUNCS:
             return "collection"
         if fact is not None and fact.name == "tf.get_collection" and _loss_collection(facts, fact.value("key", 0)):
             return "collection"
@@ -140,10 +139,13 @@ def _is_list_literal(facts: ModuleFacts, node: cst.BaseExpression, depth: int = 
         return _is_list_literal(facts, node.left, depth - 1) or _is_list_literal(facts, node.right, depth - 1)
     if isinstance(node, cst.Call):
         fact = facts.call(node)
-        if fact is not None and (fact.name in _LIST_CALLS or fact.name in tf_api.LOSS_LIST_FUNCS):
+        if fact is not None and (fact.name in _LIST_CALLS or fact.name in vocabulary.LOSS_LIST_FUNCS):
             return True
         return isinstance(node.func, cst.Name) and node.func.value in ("list", "sorted")
-    if isinstance(node, cst.Attribute) and node.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES | {"losses", "updates"}:
+    if isinstance(node, cst.Attribute) and node.attr.value in vocabulary.VARIABLE_LIST_ATTRIBUTES | {
+        "losses",
+        "updates",
+    }:
         return True
     if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
         values = resolve_expr(facts, node)

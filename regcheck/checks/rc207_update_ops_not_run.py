@@ -72,7 +72,11 @@ train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
                 continue
             unit = unit_of(prog, step)
             trained = set(unit.variables) if unit is not None and unit.variables else None
-            norms = [site for site, variables in graph.update_ops if trained is None or not variables or set(variables) & trained]
+            norms = [
+                site
+                for site, variables in graph.update_ops
+                if trained is None or not variables or set(variables) & trained
+            ]
             if not norms:
                 continue
             where = step.site.node if step.site.facts is facts else step.site.via(facts)

@@ -88,7 +88,11 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
             layers: list[Layer] = []
             for variable in unit.variables:
                 layer = variable.layer
-                if variable.route == "model" and layer is not None and regularizer_state(variable.regularizer) == "active":
+                if (
+                    variable.route == "model"
+                    and layer is not None
+                    and regularizer_state(variable.regularizer) == "active"
+                ):
                     if layer not in layers:
                         layers.append(layer)
             argument = loss_argument(step)
@@ -117,4 +121,6 @@ def _fix(facts: ModuleFacts, step: TrainStep, layers: list[Layer]) -> Fix | None
         names.append(name)
     losses = " + ".join(f"{name}.losses" for name in dict.fromkeys(names))
     addition = f"sum({losses})"
-    return add_to_loss_fix(facts, step, addition, f"Add the Keras layers' penalties, `{addition}`, to the minimized loss")
+    return add_to_loss_fix(
+        facts, step, addition, f"Add the Keras layers' penalties, `{addition}`, to the minimized loss"
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.constraints import NormBound, norm_bounds
 from regcheck.findings import Finding, Fix
 
@@ -17,8 +17,8 @@ class MaxNormAxisMismatch(Check):
     severity = "warning"
     summary = "max-norm axis does not hold one unit's incoming weights"
     fix_safety = "unsafe"
-    # Norm constraints (string or class spellings) and clip_by_norm on weights.
-    triggers = (b"max_norm", b"MaxNorm", b"maxnorm", b"min_max_norm", b"unit_norm", b"UnitNorm", b"clip_by_norm")
+    # Norm constraints (class, function or string spellings: the same words) and clip_by_norm on weights.
+    triggers = vocabulary.trigger_words(vocabulary.NORM_CONSTRAINTS, vocabulary.CLIP_BY_NORM)
 
     VALID = [
         """

@@ -18,10 +18,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
-from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts import CallFact, ModuleFacts, vocabulary
 from regcheck.facts.dataflow import resolve_expr, values_of
 from regcheck.findings import Finding, Fix
 
@@ -146,7 +145,7 @@ def _clips_param(facts: ModuleFacts, params: cst.Parameters, results: list[cst.B
             return False
         first = call.node.args[0].value
         applied = isinstance(first, cst.Name) and first.value == param
-        clip = call.name in tf_api.CLIP_BY_NORM
+        clip = call.name in vocabulary.CLIP_BY_NORM
         inner = facts.call(call.node.func) if isinstance(call.node.func, cst.Call) else None
         constraint_applied = inner is not None and _is_constraint_name(inner.name)
         if not (applied and (clip or constraint_applied)):

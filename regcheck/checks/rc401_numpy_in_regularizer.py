@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck import tf_api
 from regcheck.checks.base import Check
-from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts import CallFact, ModuleFacts, vocabulary
 from regcheck.facts.regularizer_functions import VOCABULARY as REGULARIZER_FUNCTION_VOCABULARY
 from regcheck.facts.regularizer_functions import (
     RegularizerFunction,
@@ -42,7 +41,7 @@ class NumpyInRegularizer(Check):
     name = "numpy-in-regularizer"
     severity = "error"
     summary = "a regularizer applies numpy to its tensor"
-    triggers = tf_api.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
+    triggers = vocabulary.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
 
     VALID = [
         """

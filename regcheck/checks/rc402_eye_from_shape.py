@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.dataflow import resolve_expr
 from regcheck.facts.regularizer_functions import numpy_name
 from regcheck.findings import Finding
@@ -70,7 +69,7 @@ identity = K.eye(K.int_shape(w))
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         for call in facts.calls:
             spelled = numpy_name(facts, call)
-            if call.name not in tf_api.EYE_FUNCS and spelled not in ("numpy.eye", "numpy.identity"):
+            if call.name not in vocabulary.EYE_FUNCS and spelled not in ("numpy.eye", "numpy.identity"):
                 continue
             size = call.value("num_rows", 0) or call.value("N", 0) or call.value("size", 0) or call.value("n", 0)
             if size is None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.orthogonal_penalty import BuiltinMatch, match_builtin, per_element_loops
 from regcheck.facts.regularizer_functions import VOCABULARY as REGULARIZER_FUNCTION_VOCABULARY
 from regcheck.facts.regularizer_functions import RegularizerUse, regularizer_functions
@@ -23,7 +22,7 @@ class HandwrittenOrthogonalRegularizer(Check):
     severity = "info"
     summary = "a hand-written orthogonality penalty the built-in covers"
     fix_safety = "unsafe"
-    triggers = tf_api.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
+    triggers = vocabulary.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
 
     VALID = [
         # A tensor-only soft orthogonality penalty ||W^T W - I||^2 is a different penalty: not reported.

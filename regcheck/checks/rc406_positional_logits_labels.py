@@ -7,10 +7,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import CallFact, ModuleFacts
+from regcheck.facts import CallFact, ModuleFacts, vocabulary
 from regcheck.facts.tf_generation import generation
 from regcheck.findings import Finding, Fix
 
@@ -68,7 +67,7 @@ loss = tf.losses.softmax_cross_entropy(logits, onehot_labels)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for call in facts.calls_named(tf_api.CROSS_ENTROPY_WITH_LOGITS | _TF1_LOSSES.keys()):
+        for call in facts.calls_named(vocabulary.CROSS_ENTROPY_WITH_LOGITS | _TF1_LOSSES.keys()):
             positional = call.positional
             if not positional or call.name is None:
                 continue

@@ -6,9 +6,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck import tf_api
 from regcheck.checks.base import Check
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.regularizer_functions import VOCABULARY as REGULARIZER_FUNCTION_VOCABULARY
 from regcheck.facts.regularizer_functions import RegularizerFunction, calls_in, regularizer_functions
 from regcheck.facts.subtrees import discarded_arithmetic
@@ -72,7 +71,7 @@ class RegularizerResultDiscarded(Check):
     name = "regularizer-result-discarded"
     severity = "error"
     summary = "a regularizer returns nothing or discards its penalty"
-    triggers = tf_api.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
+    triggers = vocabulary.trigger_words(REGULARIZER_FUNCTION_VOCABULARY)
 
     VALID = [
         """

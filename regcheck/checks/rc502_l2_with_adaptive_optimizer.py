@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck import tf_api
 from regcheck.checks.base import Check
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
 from regcheck.facts.optimizers import optimizers
 from regcheck.findings import Finding
@@ -17,7 +16,7 @@ class L2WithAdaptiveOptimizer(Check):
     name = "l2-with-adaptive-optimizer"
     severity = "info"
     summary = "L2 penalties with an adaptive optimizer"
-    triggers = tf_api.trigger_words(tf_api.ADAPTIVE_OPTIMIZERS, tf_api.ADAPTIVE_OPTIMIZER_STRINGS)
+    triggers = vocabulary.trigger_words(vocabulary.ADAPTIVE_OPTIMIZERS, vocabulary.ADAPTIVE_OPTIMIZER_STRINGS)
 
     VALID = [
         """

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.facts.kernel_layouts import (
     KERNEL_ATTRIBUTES,
@@ -30,8 +30,6 @@ from regcheck.facts.kernel_layouts import (
 )
 from regcheck.facts.module import CallFact, LoopSource, ModuleFacts
 from regcheck.facts.penalties import ALL_VARIABLE_SOURCES
-
-_MAX_NORM_STRINGS = frozenset({"max_norm", "maxnorm", "MaxNorm", "min_max_norm", "MinMaxNorm", "unit_norm", "UnitNorm"})
 
 
 @dataclass(eq=False)
@@ -82,13 +80,8 @@ def literal_axes(facts: ModuleFacts, node: cst.BaseExpression | None) -> tuple[i
 
 
 def _axis_arg(call: CallFact) -> tuple[str, int]:
-    """Keyword and position of the axis argument of a norm constraint."""
-    short = (call.name or "").rsplit(".", 1)[-1]
-    if short in ("UnitNorm", "unit_norm", "unitnorm"):
-        return "axis", 0
-    if short in ("MinMaxNorm", "min_max_norm"):
-        return "axis", 3
-    return "axis", 1
+    """Keyword and position of the axis argument of a norm constraint (one of vocabulary.NORM_CONSTRAINTS)."""
+    return "axis", vocabulary.NORM_CONSTRAINT_AXIS[call.name or ""]
 
 
 # --- norm bounds on kernels ---------------------------------------------------
@@ -130,7 +123,7 @@ def _constraint_bounds(facts: ModuleFacts, arg: cst.Arg, kernel: Kernel) -> list
     inline = arg.value
     for value in resolve_expr(facts, inline) if isinstance(inline, cst.Name) else [inline]:
         fact = facts.call(value)
-        if fact is not None and fact.name in tf_api.NORM_CONSTRAINTS:
+        if fact is not None and fact.name in vocabulary.NORM_CONSTRAINTS:
             assert isinstance(value, cst.Call)  # facts.call finds calls only
             keyword, position = _axis_arg(fact)
             axes_node = fact.value(keyword, position)
@@ -138,7 +131,7 @@ def _constraint_bounds(facts: ModuleFacts, arg: cst.Arg, kernel: Kernel) -> list
             owner = value if value is inline else None  # a shared object cannot get one layer's axis
             short = fact.name.rsplit(".", 1)[-1] if fact.name else "MaxNorm"
             found.append(NormBound(arg, [kernel], axes, axes_node, owner, keyword, short))
-        elif isinstance(value, cst.SimpleString) and literal_value(value) in _MAX_NORM_STRINGS:
+        elif isinstance(value, cst.SimpleString) and literal_value(value) in vocabulary.NORM_CONSTRAINT_IDENTIFIERS:
             found.append(NormBound(arg, [kernel], (0,), None, None, "axis", f'"{literal_value(value)}"'))
         elif isinstance(value, cst.Lambda):
             found.extend(_clip_in_function(facts, arg, kernel, value, value.params))
@@ -172,7 +165,7 @@ def weight_kernels(facts: ModuleFacts, subject: cst.BaseExpression) -> list[Kern
     kernels: list[Kernel] = []
     for value, symbol, uses in _variable_candidates(facts, subject):
         fact = facts.call(value)
-        if fact is not None and fact.name in tf_api.VARIABLE_CONSTRUCTORS:
+        if fact is not None and fact.name in vocabulary.VARIABLE_CONSTRUCTORS:
             kernel = variable_kernel(facts, fact, symbol, uses)
             if kernel is not None:
                 kernels.append(kernel)
@@ -237,7 +230,7 @@ def clip_calls(facts: ModuleFacts) -> list[ClipCall]:
 
 def _collect_clips(facts: ModuleFacts) -> list[ClipCall]:
     found = []
-    for call in facts.calls_named(tf_api.CLIP_BY_NORM):
+    for call in facts.calls_named(vocabulary.CLIP_BY_NORM):
         subject = call.value("t", 0)
         if subject is None:
             continue
@@ -308,7 +301,7 @@ def _range_over(
             if fact.name in ALL_VARIABLE_SOURCES:
                 result.all_variables = True
                 continue
-        if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
+        if isinstance(value, cst.Attribute) and value.attr.value in vocabulary.VARIABLE_LIST_ATTRIBUTES:
             result.all_variables = True
         elif isinstance(value, (cst.List, cst.Tuple)):
             for element in value.elements:
@@ -328,7 +321,7 @@ def tensor_rank(facts: ModuleFacts, node: cst.BaseExpression) -> int | None:
         return kernels[0].layout.rank
     for value in resolve_expr(facts, node):
         fact = facts.call(value)
-        if fact is not None and fact.name in tf_api.VARIABLE_CONSTRUCTORS:
+        if fact is not None and fact.name in vocabulary.VARIABLE_CONSTRUCTORS:
             shape = stated_shape(facts, fact)
             if shape is not None:
                 return len(shape)
@@ -337,7 +330,7 @@ def tensor_rank(facts: ModuleFacts, node: cst.BaseExpression) -> int | None:
 
 def module_variable_ranks(facts: ModuleFacts) -> set[int]:
     ranks = set()
-    for call in facts.calls_named(tf_api.VARIABLE_CONSTRUCTORS):
+    for call in facts.calls_named(vocabulary.VARIABLE_CONSTRUCTORS):
         shape = stated_shape(facts, call)
         if shape is not None:
             ranks.add(len(shape))
@@ -350,7 +343,7 @@ def module_variable_ranks(facts: ModuleFacts) -> set[int]:
 def dropouts(facts: ModuleFacts) -> list[CallFact]:
     """Dropout layers and ops with a rate that is not a literal zero."""
     found = []
-    for call in facts.calls_named(tf_api.DROPOUT_FUNCS):
+    for call in facts.calls_named(vocabulary.DROPOUT_FUNCS):
         rate = call.value("rate", 0 if call.name and call.name.startswith("keras.") else None)
         if rate is None and call.name and not call.name.startswith("keras."):
             rate = call.value("rate") or call.value("keep_prob", 1)
@@ -364,7 +357,7 @@ def dropouts(facts: ModuleFacts) -> list[CallFact]:
 
 def uses_max_norm(facts: ModuleFacts) -> bool:
     """A max-norm style bound anywhere in the module: a norm constraint, any *_constraint=, or a weight clip."""
-    if facts.calls_named(tf_api.NORM_CONSTRAINTS):
+    if facts.calls_named(vocabulary.NORM_CONSTRAINTS):
         return True
     for call in facts.calls:
         if any(keyword.endswith("constraint") for keyword in call.keywords):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from regcheck.facts.module import LoopSource, ModuleFacts
+if TYPE_CHECKING:  # annotations only: regcheck.facts.module imports this module (through facts.keras_version)
+    from regcheck.facts.module import LoopSource, ModuleFacts
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.facts.module import CallFact, ModuleFacts
 from regcheck.facts.roles import Role, role_from_names
@@ -75,7 +75,7 @@ class KerasLayer:
         return [
             v
             for key, v in self.unpacked.items()
-            if key not in self.keywords and tf_api.KERAS_REGULARIZER_KWARGS.get(key) == target
+            if key not in self.keywords and vocabulary.KERAS_REGULARIZER_KWARGS.get(key) == target
         ]
 
     def regularizer_args(self, target: str) -> list[cst.Arg]:
@@ -83,7 +83,7 @@ class KerasLayer:
         if self.kind == "weight":
             arg = self.keywords.get("regularizer")
             return [arg] if arg is not None and _role_target(self.role) == target else []
-        return [arg for key, arg in self.keywords.items() if tf_api.KERAS_REGULARIZER_KWARGS.get(key) == target]
+        return [arg for key, arg in self.keywords.items() if vocabulary.KERAS_REGULARIZER_KWARGS.get(key) == target]
 
     @property
     def has_bias(self) -> bool:
@@ -150,11 +150,11 @@ def _unpacked_keywords(facts: ModuleFacts, call: CallFact) -> dict[str, cst.Base
 
 
 def layer_kind(cls: str) -> str:
-    if cls in tf_api.KERAS_KERNEL_LAYERS:
+    if cls in vocabulary.KERAS_KERNEL_LAYERS:
         return "kernel"
-    if cls in tf_api.KERAS_NORM_LAYERS:
+    if cls in vocabulary.KERAS_NORM_LAYERS:
         return "norm"
-    if cls in tf_api.KERAS_EMBEDDING_LAYERS:
+    if cls in vocabulary.KERAS_EMBEDDING_LAYERS:
         return "embedding"
     return "other"
 
@@ -227,10 +227,10 @@ def _factory_kind(facts: ModuleFacts, node: cst.Call, env: Env, depth: int) -> R
     if name in ("keras.regularizers.get", "keras.regularizers.deserialize"):
         # A pass-through: `self.kernel_regularizer = regularizers.get(kernel_regularizer)`.
         return regularizer_kind(facts, fact.positional[0].value, env, depth - 1) if fact.positional else Reg.UNKNOWN
-    if name in tf_api.KERAS_L2_REGULARIZERS:
+    if name in vocabulary.KERAS_L2_REGULARIZERS:
         coefficient = fact.value("l2", 0) or fact.value("scale", 0)
         return Reg.ZERO if _is_zero(facts, coefficient, env) else Reg.L2
-    if name in tf_api.KERAS_L1L2_REGULARIZERS:
+    if name in vocabulary.KERAS_L1L2_REGULARIZERS:
         # `l1_l2()` defaults both to 0.01; the `L1L2` class defaults both to 0.
         default = None if name.endswith(("l1_l2", "l1_l2_regularizer")) else 0
         l1, l2 = fact.value("l1", 0), fact.value("l2", 1)
@@ -239,7 +239,7 @@ def _factory_kind(facts: ModuleFacts, node: cst.Call, env: Env, depth: int) -> R
         if not l2_zero:
             return Reg.L2
         return Reg.ZERO if l1_zero else Reg.OTHER
-    if name.startswith("keras.regularizers.") or name in tf_api.REGULARIZER_FACTORIES:
+    if name.startswith("keras.regularizers.") or name in vocabulary.REGULARIZER_FACTORIES:
         coefficient = fact.positional[0].value if fact.positional else None
         return Reg.ZERO if coefficient is not None and _is_zero(facts, coefficient, env) else Reg.OTHER
     return Reg.OTHER

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import resolve_expr
 from regcheck.facts.keras_layers import EMPTY, bind_call
 from regcheck.facts.keras_models import (
@@ -175,7 +175,7 @@ def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wir
     wiring = Wiring(facts)
     calls = calls_in_scope(facts, scope)
     wiring.producers.update(keys)
-    wiring.producers.update(c.node for c in calls if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS)
+    wiring.producers.update(c.node for c in calls if c.name in vocabulary.KERAS_MODEL_CONSTRUCTORS)
     for call in calls:
         node = call.node
         for target in wiring.applied(node):
@@ -183,7 +183,7 @@ def wire(facts: ModuleFacts, scope: cst.CSTNode, keys: list[cst.CSTNode]) -> Wir
         if node in wiring.producers and (call.name is None or _layer_function(call.name)):
             # A helper call, or a functional layer (`concatenate([x, y])`): its arguments feed it.
             wiring.feed(wiring.arguments(node), node)
-        if call.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
+        if call.name in vocabulary.KERAS_MODEL_CONSTRUCTORS:
             _wire_constructor(wiring, call.node)
         if call.method == "add" and call.receiver is not None and call.node.args:
             for model in wiring.inputs(call.receiver):
@@ -207,7 +207,7 @@ def split_models(info: ModelInfo) -> list[ModelInfo]:
     if len(keys) != len(info.uses):
         return [info]  # layers seen from another module's builder: nothing here to split by
     wiring = wire(facts, info.scope, keys)
-    constructors = [c.node for c in calls_in_scope(facts, info.scope) if c.name in tf_api.KERAS_MODEL_CONSTRUCTORS]
+    constructors = [c.node for c in calls_in_scope(facts, info.scope) if c.name in vocabulary.KERAS_MODEL_CONSTRUCTORS]
     groups: dict[cst.CSTNode, ModelInfo] = {}
     for use, key in zip(info.uses, keys):
         root = wiring.find(key)
@@ -417,7 +417,7 @@ def _model_of_value(facts: ModuleFacts, value: cst.BaseExpression) -> ModelInfo 
     if fact is None:
         return None
     assert isinstance(value, cst.Call)  # facts.call finds calls only
-    if fact.name in tf_api.KERAS_MODEL_CONSTRUCTORS:
+    if fact.name in vocabulary.KERAS_MODEL_CONSTRUCTORS:
         scope = enclosing_scope(facts, value)
         unit = _unit_holding(units_of_scope(facts, scope), value)
         return unit if unit is not None else expand(facts, scope)

@@ -15,12 +15,15 @@ a file that mentions ``tf_keras`` has its imports looked at.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 import libcst.helpers
 
 from regcheck.facts.dataflow import literal_value
-from regcheck.facts.module import ModuleFacts
+
+if TYPE_CHECKING:  # the facts read here are ModuleFacts, which reads its version from here
+    from regcheck.facts.module import ModuleFacts
 
 LEGACY_VARIABLE = "TF_USE_LEGACY_KERAS"
 _TRUE = frozenset({"1", "true", "yes", "on"})

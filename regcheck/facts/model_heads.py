@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.facts.kernel_layouts import stated_shape
 from regcheck.facts.module import CallFact, ModuleFacts
@@ -111,7 +111,7 @@ def units(facts: ModuleFacts, call: CallFact) -> int | None:
 def is_softmax(facts: ModuleFacts, value: cst.BaseExpression) -> bool:
     if literal_value(value) == "softmax":
         return True
-    return isinstance(value, (cst.Name, cst.Attribute)) and facts.canonical(value) in tf_api.SOFTMAX_FUNCS
+    return isinstance(value, (cst.Name, cst.Attribute)) and facts.canonical(value) in vocabulary.SOFTMAX_FUNCS
 
 
 def softmax_layer(facts: ModuleFacts, node: cst.CSTNode) -> bool:
@@ -165,7 +165,7 @@ def _in_order(facts: ModuleFacts, layers: list[cst.CSTNode]) -> list[SoftmaxHead
 
 def _softmax_input(facts: ModuleFacts, call: CallFact) -> cst.BaseExpression | None:
     """The tensor a softmax op or an applied softmax layer reads (``Softmax()(x)``, ``tf.nn.softmax(x)``)."""
-    if call.name in tf_api.SOFTMAX_FUNCS:
+    if call.name in vocabulary.SOFTMAX_FUNCS:
         axis = call.value("axis") or call.value("dim")
         if axis is not None and literal_value(axis) != -1:
             return None
@@ -223,7 +223,7 @@ def _one_column(facts: ModuleFacts, call: CallFact) -> bool:
         return False
     for value in resolve_expr(facts, weight):
         variable = facts.call(value)
-        if variable is not None and variable.name in tf_api.VARIABLE_CONSTRUCTORS:
+        if variable is not None and variable.name in vocabulary.VARIABLE_CONSTRUCTORS:
             shape = stated_shape(facts, variable)
             if shape is not None and len(shape) == 2 and shape[1] == 1:
                 return True

@@ -16,9 +16,10 @@ from typing import Any, Generic, TypeVar, cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
+from regcheck.facts.keras_version import file_keras
 from regcheck.facts.names import Binding, NameResolver, field_children
-from regcheck.files import LINE_END
+from regcheck.sources.text import LINE_END
 
 T = TypeVar("T")
 
@@ -102,9 +103,9 @@ class ModuleFacts:
     # tf/keras module aliases in this file: local name -> canonical module ("tf", "keras", "slim").
     module_aliases: dict[str, str] = field(default_factory=dict)
     uses_compat_v1: bool = False
-    # The ProjectIndex of the run (regcheck.project), for facts about other modules; None alone.
+    # The ProjectIndex of the run (regcheck.run.project), for facts about other modules; None alone.
     project: Any = None
-    # The Keras the project targets ("3" or "2", regcheck.keras_target); the file's own
+    # The Keras the project targets ("3" or "2", regcheck.config.keras_target); the file's own
     # imports may override it: read `keras_version`, not this.
     keras_target: str = "3"
     # Derived facts, filled lazily by facts.* modules and cached here.
@@ -202,7 +203,7 @@ class ModuleFacts:
         for name in sorted(self.qualified_names(node)):
             if "(" in name:  # `tf.train.Adam().minimize`: a method of a returned object
                 continue
-            canon = tf_api.canonical(name)
+            canon = vocabulary.canonical(name)
             if canon is not None:
                 return canon
         return None
@@ -220,8 +221,6 @@ class ModuleFacts:
     @property
     def keras_version(self) -> str:
         """ "3" or "2": the Keras this file runs on (facts.keras_version: the target, or the file's own imports)."""
-        from regcheck.facts.keras_version import file_keras
-
         return self.cached("keras_version", file_keras).version
 
     def cached(self, key: str, compute: Callable[[ModuleFacts], T]) -> T:

@@ -4,7 +4,7 @@ ScopeProvider (with the ExpressionContextProvider it depends on) was most of
 the cost of a cold run: two visitor walks with per-node dispatch, metadata
 for every node, and an access object for every name. What the checks ask is
 much narrower: which bindings a name may refer to, and the qualified name of
-a Name / Attribute expression (from which ``tf_api.canonical`` gives the
+a Name / Attribute expression (from which ``vocabulary.canonical`` gives the
 canonical TF/Keras name). This module answers exactly that from one plain
 walk over the nodes' fields, run lazily on the first question.
 

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from regcheck import tf_api
-from regcheck.facts import ModuleFacts
+from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.dataflow import closure
 from regcheck.facts.keras_models import LayerUse, ModelInfo
 from regcheck.facts.keras_units import model_of
@@ -70,7 +69,7 @@ def _minimized_losses(facts: ModuleFacts, optimizer: OptimizerFact) -> Iterator[
             if node in tapes:
                 yield tapes[node].target
             gradients = facts.call(node) if isinstance(node, cst.Call) else None
-            if gradients is not None and gradients.name in tf_api.GRADIENT_FUNCS:
+            if gradients is not None and gradients.name in vocabulary.GRADIENT_FUNCS:
                 loss = gradients.value("ys", 0)
                 if loss is not None:
                     yield loss

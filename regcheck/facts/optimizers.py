@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import is_none_literal, literal_value, resolve_expr
 from regcheck.facts.module import CallFact, ModuleFacts
 
@@ -70,8 +70,8 @@ def _collect(facts: ModuleFacts) -> list[OptimizerFact]:
                     None,
                     lowered,
                     True,
-                    decoupled=lowered in tf_api.DECOUPLED_DECAY_OPTIMIZER_STRINGS,
-                    adaptive=lowered in tf_api.ADAPTIVE_OPTIMIZER_STRINGS,
+                    decoupled=lowered in vocabulary.DECOUPLED_DECAY_OPTIMIZER_STRINGS,
+                    adaptive=lowered in vocabulary.ADAPTIVE_OPTIMIZER_STRINGS,
                 )
             for optimizer in _resolve(facts, found, value):
                 if call.receiver is not None:
@@ -107,7 +107,7 @@ def _wire(facts: ModuleFacts, optimizer: OptimizerFact, call: CallFact) -> None:
     found = False
     for source in sources:
         for value in [source, *resolve_expr(facts, source)]:
-            if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
+            if isinstance(value, cst.Attribute) and value.attr.value in vocabulary.VARIABLE_LIST_ATTRIBUTES:
                 optimizer.models.append(value.value)
                 found = True
     optimizer.raw_updates = optimizer.raw_updates or (bool(sources) and not found)
@@ -155,7 +155,7 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
         return None  # functions (get, serialize) and base classes
     decay_arg = call.arg("weight_decay")
     decay_zero = decay_arg is not None and _switched_off(decay_arg.value)
-    decoupled = (cls in tf_api.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (
+    decoupled = (cls in vocabulary.DECOUPLED_DECAY_OPTIMIZERS and not decay_zero) or (
         decay_arg is not None and not decay_zero
     )
     fact = OptimizerFact(
@@ -164,7 +164,7 @@ def _constructor(facts: ModuleFacts, call: CallFact) -> OptimizerFact | None:
         cls,
         keras,
         decoupled=decoupled,
-        adaptive=not decoupled and cls in tf_api.ADAPTIVE_OPTIMIZERS,
+        adaptive=not decoupled and cls in vocabulary.ADAPTIVE_OPTIMIZERS,
         excluded=call.arg("exclude_from_weight_decay") is not None,
     )
     return fact

@@ -26,7 +26,7 @@ from typing import Any, TypeAlias
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value, values_of
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.regularizer_functions import RegularizerFunction
@@ -163,7 +163,7 @@ class _Evaluator:
             if _flag(fact.value("transpose_b")):
                 b = _transpose(b)
             return ("mm", a, b)
-        if name in tf_api.EYE_FUNCS and fact.value("num_columns", 1) is None:
+        if name in vocabulary.EYE_FUNCS and fact.value("num_columns", 1) is None:
             return ("eye", self.eval(first))
         if name in _ABS:
             return ("abs", self.eval(first))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
 from regcheck.facts.module import LoopSource, ModuleFacts
 from regcheck.facts.variables import VariableFact, variable_for_node
@@ -21,7 +21,9 @@ _SQUARES = frozenset({"tf.square", "tf.math.square"})
 _ABS = frozenset({"tf.abs", "tf.math.abs"})
 _NORMS = frozenset({"tf.norm", "tf.linalg.norm"})
 # Every name a penalty term is recognised by: what a file must mention to hold one (the prefilter).
-PENALTY_VOCABULARY = tf_api.L2_PENALTY_FUNCS | _REDUCTIONS | _NORMS | tf_api.REGULARIZER_FACTORIES | {"regularizer"}
+PENALTY_VOCABULARY = (
+    vocabulary.L2_PENALTY_FUNCS | _REDUCTIONS | _NORMS | vocabulary.REGULARIZER_FACTORIES | {"regularizer"}
+)
 # Iterables that hold every (trainable) variable of the graph or model.
 ALL_VARIABLE_SOURCES = frozenset(
     {
@@ -88,7 +90,7 @@ def _classify(facts: ModuleFacts, node: cst.Call, name: str | None) -> tuple[str
     first = args[0] if args else keyword.get("t") or keyword.get("input_tensor") or keyword.get("tensor")
     if first is None:
         return None
-    if name in tf_api.L2_PENALTY_FUNCS:
+    if name in vocabulary.L2_PENALTY_FUNCS:
         return "l2", first
     if name in _NORMS:
         return "norm", first
@@ -112,7 +114,7 @@ def _classify(facts: ModuleFacts, node: cst.Call, name: str | None) -> tuple[str
     if name is None and len(args) == 1 and not keyword:
         for factory in resolve_expr(facts, node.func):
             fact = facts.call(factory)
-            if fact is not None and fact.name in tf_api.REGULARIZER_FACTORIES:
+            if fact is not None and fact.name in vocabulary.REGULARIZER_FACTORIES:
                 return "regularizer", first
     return None
 
@@ -155,7 +157,7 @@ def _resolve_iterable(facts: ModuleFacts, term: PenaltyTerm, iterable: cst.BaseE
                     return True
             if fact is not None and fact.method in ("values",) and fact.receiver is not None:
                 return _resolve_dict(facts, term, fact.receiver)
-        if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
+        if isinstance(value, cst.Attribute) and value.attr.value in vocabulary.VARIABLE_LIST_ATTRIBUTES:
             term.all_variables = True
             # `self.layers_[0].trainable_variables`: one part of a model, whose biases we cannot see.
             term.part_only = isinstance(value.value, cst.Subscript)

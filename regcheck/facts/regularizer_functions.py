@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import values_of
 from regcheck.facts.module import CallFact, ModuleFacts
 
@@ -263,7 +263,7 @@ def _definitions(facts: ModuleFacts, name: cst.Name) -> list[tuple[ModuleFacts, 
 def _imported(facts: ModuleFacts, name: cst.Name) -> list[tuple[ModuleFacts, cst.CSTNode]]:
     out: list[tuple[ModuleFacts, cst.CSTNode]] = []
     for qualified in facts.qualified_names(name):
-        if tf_api.canonical(qualified) is not None:
+        if vocabulary.canonical(qualified) is not None:
             continue
         level = len(qualified) - len(qualified.lstrip("."))
         module, _, attr = qualified.lstrip(".").rpartition(".")
@@ -373,7 +373,7 @@ class _MatMulCollector(cst.CSTVisitor):
 
 def builds_identity(function: RegularizerFunction) -> bool:
     for call in calls_in(function.facts, function.node):
-        if call.name in tf_api.EYE_FUNCS or numpy_name(function.facts, call) in ("numpy.eye", "numpy.identity"):
+        if call.name in vocabulary.EYE_FUNCS or numpy_name(function.facts, call) in ("numpy.eye", "numpy.identity"):
             return True
     return False
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import closure, resolve_expr
 from regcheck.facts.keras_models import ModelInfo, callee_definitions
 from regcheck.facts.keras_units import model_of
@@ -82,7 +82,7 @@ def trained_model(facts: ModuleFacts, grad: GradientCall) -> tuple[cst.BaseExpre
     """The model whose variables the gradient is taken for (from the sources, else the calls in the tape)."""
     if grad.sources is not None:
         for value in [grad.sources, *resolve_expr(facts, grad.sources)]:
-            if isinstance(value, cst.Attribute) and value.attr.value in tf_api.VARIABLE_LIST_ATTRIBUTES:
+            if isinstance(value, cst.Attribute) and value.attr.value in vocabulary.VARIABLE_LIST_ATTRIBUTES:
                 info = model_of(facts, value.value)
                 if info is not None:
                     return value.value, info
@@ -112,7 +112,7 @@ def loss_reads(facts: ModuleFacts, target: cst.BaseExpression, model_expr: cst.B
         call = facts.call(node) if isinstance(node, cst.Call) else None
         if call is None:
             continue
-        if call.method in _LOSS_METHODS or call.name in tf_api.COLLECTION_READERS:
+        if call.method in _LOSS_METHODS or call.name in vocabulary.COLLECTION_READERS:
             reads.model_losses = True
         elif call.method == "compiled_loss":
             if call.arg("regularization_losses") is not None:
@@ -153,9 +153,9 @@ def is_penalty_node(facts: ModuleFacts, node: cst.CSTNode) -> bool:
     call = facts.call(node) if isinstance(node, cst.Call) else None
     if call is None:
         return False
-    if call.name in tf_api.L2_PENALTY_FUNCS or call.name in tf_api.COLLECTION_READERS:
+    if call.name in vocabulary.L2_PENALTY_FUNCS or call.name in vocabulary.COLLECTION_READERS:
         return True
     if call.name is not None:
         return False
     factories = (facts.call(value) for value in resolve_expr(facts, call.node.func))
-    return any(f is not None and f.name in tf_api.REGULARIZER_FACTORIES for f in factories)
+    return any(f is not None and f.name in vocabulary.REGULARIZER_FACTORIES for f in factories)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import is_given
 from regcheck.facts.module import CallFact, ModuleFacts
 
@@ -46,9 +46,9 @@ def _collect(facts: ModuleFacts) -> list[LayerCall]:
     # `with slim.arg_scope(helper_scope()):` hands over a scope built elsewhere: unknown contents.
     opaque_scope = any(not s.keywords and s.positional and isinstance(s.positional[0].value, cst.Call) for s in scopes)
     found: list[LayerCall] = []
-    for call in facts.calls_named(tf_api.TF1_LAYER_FUNCS):
-        kernel = next((call.arg(k) for k in tf_api.KERNEL_REGULARIZER_KWARGS if call.arg(k) is not None), None)
-        bias = next((call.arg(k) for k in tf_api.BIAS_REGULARIZER_KWARGS if call.arg(k) is not None), None)
+    for call in facts.calls_named(vocabulary.TF1_LAYER_FUNCS):
+        kernel = next((call.arg(k) for k in vocabulary.KERNEL_REGULARIZER_KWARGS if call.arg(k) is not None), None)
+        bias = next((call.arg(k) for k in vocabulary.BIAS_REGULARIZER_KWARGS if call.arg(k) is not None), None)
         in_scope = call.name is not None and not call.name.startswith("tf.layers.")
         found.append(
             LayerCall(

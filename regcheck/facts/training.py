@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import Closure, closure, is_given, literal_value, resolve_expr
 from regcheck.facts.module import CallFact, ModuleFacts
 
@@ -27,11 +27,11 @@ def minimize_calls(facts: ModuleFacts) -> list[MinimizeFact]:
 def _collect_minimize(facts: ModuleFacts) -> list[MinimizeFact]:
     found: list[MinimizeFact] = []
     for call in facts.calls:
-        if call.name in tf_api.GRADIENT_FUNCS:
+        if call.name in vocabulary.GRADIENT_FUNCS:
             loss = call.value("ys", 0)
             if loss is not None:
                 found.append(MinimizeFact(call, loss, "gradients"))
-        elif call.method in tf_api.MINIMIZE_METHODS and call.name is None and _is_optimizer(facts, call):
+        elif call.method in vocabulary.MINIMIZE_METHODS and call.name is None and _is_optimizer(facts, call):
             loss = call.value("loss", 0)
             if loss is not None:
                 found.append(MinimizeFact(call, loss, call.method or "minimize"))
@@ -69,7 +69,7 @@ def loss_closure(facts: ModuleFacts, fact: MinimizeFact) -> Closure:
 def is_regularization_key(facts: ModuleFacts, node: cst.BaseExpression | None) -> bool:
     if node is None:
         return False
-    if facts.canonical(node) in tf_api.REGULARIZATION_COLLECTION_KEYS:
+    if facts.canonical(node) in vocabulary.REGULARIZATION_COLLECTION_KEYS:
         return True
     return literal_value(node) == "regularization_losses"
 
@@ -77,7 +77,7 @@ def is_regularization_key(facts: ModuleFacts, node: cst.BaseExpression | None) -
 def is_update_ops_key(facts: ModuleFacts, node: cst.BaseExpression | None) -> bool:
     if node is None:
         return False
-    return facts.canonical(node) in tf_api.UPDATE_OPS_KEYS or literal_value(node) == "update_ops"
+    return facts.canonical(node) in vocabulary.UPDATE_OPS_KEYS or literal_value(node) == "update_ops"
 
 
 def reads_regularization_collection(facts: ModuleFacts, scope: Closure) -> bool:
@@ -85,7 +85,7 @@ def reads_regularization_collection(facts: ModuleFacts, scope: Closure) -> bool:
         fact = facts.call(node)
         if fact is None:
             continue
-        if fact.name in tf_api.COLLECTION_READERS or fact.name == "tf.contrib.layers.apply_regularization":
+        if fact.name in vocabulary.COLLECTION_READERS or fact.name == "tf.contrib.layers.apply_regularization":
             return True
         if fact.name == "tf.get_collection" and is_regularization_key(facts, fact.value("key", 0)):
             return True
@@ -113,8 +113,8 @@ def _collect_registrations(facts: ModuleFacts) -> list[Registration]:
             arg = call.arg("regularizer")
             if arg is not None and is_given(arg.value):
                 found.append(Registration(arg, call, f"{name}(regularizer=...)"))
-        elif name in tf_api.TF1_LAYER_FUNCS or name == "slim.arg_scope":
-            for keyword in tf_api.KERNEL_REGULARIZER_KWARGS + tf_api.BIAS_REGULARIZER_KWARGS:
+        elif name in vocabulary.TF1_LAYER_FUNCS or name == "slim.arg_scope":
+            for keyword in vocabulary.KERNEL_REGULARIZER_KWARGS + vocabulary.BIAS_REGULARIZER_KWARGS:
                 arg = call.arg(keyword)
                 if arg is not None and is_given(arg.value):
                     found.append(Registration(arg, call, f"{name}({keyword}=...)"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from regcheck import tf_api
+from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import is_given, literal_value
 from regcheck.facts.module import CallFact, ModuleFacts
 from regcheck.facts.roles import Role, role_from_names, role_from_rank
@@ -44,7 +44,7 @@ def variable_for_node(facts: ModuleFacts, node: cst.CSTNode) -> VariableFact | N
 
 def _collect(facts: ModuleFacts) -> list[VariableFact]:
     found: list[VariableFact] = []
-    for call in facts.calls_named(tf_api.VARIABLE_CONSTRUCTORS):
+    for call in facts.calls_named(vocabulary.VARIABLE_CONSTRUCTORS):
         symbol, dict_name = _symbol_for(facts, call.node)
         is_get = call.name != "tf.Variable"
         tf_name = literal_value(call.value("name", 0 if is_get else None))

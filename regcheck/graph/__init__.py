@@ -14,10 +14,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["GraphResult", "run_entry"]
 
+TENSORFLOW_EXTRA = "pip install 'regcheck[tensorflow]'"
+
+
+def tensorflow_missing() -> bool:
+    """Is TensorFlow unavailable? Checked without importing it."""
+    import importlib.util
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is None
+    try:
+        return importlib.util.find_spec("tensorflow") is None
+    except (ImportError, ValueError):
+        return True
+
+
+def require_tensorflow(feature: str) -> None:
+    """Raise ``ModuleNotFoundError`` with the install command when TensorFlow is missing."""
+    if tensorflow_missing():
+        raise ModuleNotFoundError(
+            f"{feature} needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}", name="tensorflow"
+        )
+
 
 def __getattr__(name: str) -> Any:
     # Lazy so that `import regcheck.graph` stays as cheap as the static path needs.
-    if name in __all__:
+    if name in ("GraphResult", "run_entry"):
         from regcheck.graph import trace
 
         return getattr(trace, name)

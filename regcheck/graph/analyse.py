@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from regcheck.catalog import RULES
+from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow, format_shape
 from regcheck.graph.decompose import Decomposition, Penalty, ancestors, decompose

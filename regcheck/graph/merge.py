@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from regcheck.catalog import RULES
+from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow
 from regcheck.graph.trace import GraphResult

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -12,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
+from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow
 
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,37 +28,6 @@ class GraphResult:
     @property
     def ran(self) -> bool:
         return self.error is None
-
-
-def finding_from_json(data: dict[str, Any]) -> Finding:
-    fix = None
-    if data.get("fix"):
-        raw = data["fix"]
-        fix = Fix(
-            Applicability(raw["applicability"]),
-            raw["message"],
-            tuple(Edit(e["line"], e["column"], e["end_line"], e["end_column"], e["content"]) for e in raw["edits"]),
-            tuple(raw.get("imports", ())),
-        )
-    # The keys Finding.to_json writes itself; anything else a newer child wrote is kept as extra.
-    known = {f.name for f in dataclasses.fields(Finding)} - {"extra"}
-    return Finding(
-        code=data["code"],
-        name=data["name"],
-        severity=Severity.parse(data["severity"]),
-        path=data["path"],
-        line=data["line"],
-        column=data["column"],
-        end_line=data["end_line"],
-        end_column=data["end_column"],
-        message=data["message"],
-        symbol=data.get("symbol"),
-        source=data.get("source", "graph"),
-        cell=data.get("cell"),
-        fix=fix,
-        keras=data.get("keras"),
-        extra={k: v for k, v in data.items() if k not in known},
-    )
 
 
 def _entry_error(entry: str) -> str | None:
@@ -119,7 +87,7 @@ def _result(entry: str, payload: dict[str, Any]) -> GraphResult:
     notes = list(payload.get("notes", []))
     if status == "ok":
         return GraphResult(
-            [finding_from_json(f) for f in payload["findings"]],
+            [Finding.from_json(f) for f in payload["findings"]],
             [CoverageRow.from_json(r) for r in payload["coverage"]],
             None,
             notes,

@@ -1,4 +1,4 @@
-"""Text edits an editor applies: a fix's result as small line edits, and ``# noqa`` comments.
+"""Text edits an editor applies: a fixed text as small line edits, and ``# noqa`` comments.
 
 Positions here are 0-based lines and code-point columns within lines split the way
 Python and the LSP count them (``\\n``, ``\\r\\n``, ``\\r``); the server converts
@@ -13,10 +13,10 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from regcheck.files import LINE_END
-from regcheck.findings import Finding, Fix
+from regcheck.findings import Finding
+from regcheck.sources.text import LINE_END
 
-# The codes part of a noqa comment listing RC101 and RC102 (as regcheck.suppress reads it).
+# The codes part of a noqa comment listing RC101 and RC102 (as regcheck.lint.suppressions reads it).
 _NOQA_CODES = re.compile(r"#\s*noqa(?P<colon>:\s*(?P<codes>[A-Za-z0-9_,\s-]*[A-Za-z0-9_]))?", re.IGNORECASE)
 
 
@@ -34,21 +34,6 @@ class TextChange:
 def split_lines(text: str) -> list[str]:
     """Lines with their endings; a final empty string when the text ends with a line ending."""
     return LINE_END.split(text)
-
-
-def fixed_text(text: str, fix: Fix) -> str | None:
-    """``text`` with one fix applied (edits and imports), or None when the result would not parse."""
-    from regcheck.fix import add_imports, apply_edits, parses
-
-    candidate = apply_edits(text, fix.edits)
-    if fix.imports:
-        try:
-            candidate = add_imports(candidate, fix.imports)
-        except Exception:  # libcst could not place the import: not offered, like a fix that breaks the file
-            return None
-    if candidate == text or not parses(candidate, strict=parses(text)):
-        return None
-    return candidate
 
 
 def diff_changes(before: str, after: str) -> list[TextChange]:

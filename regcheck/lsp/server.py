@@ -23,9 +23,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from regcheck import __version__
+from regcheck.__about__ import __version__
 from regcheck.findings import Applicability, Finding, Severity
-from regcheck.lsp.edits import TextChange, diff_changes, fixed_text, noqa_change, split_lines
+from regcheck.fixing.apply import fixed_by
+from regcheck.lsp.edits import TextChange, diff_changes, noqa_change, split_lines
 from regcheck.lsp.workspace import CONFIG_NAMES, Workspace
 
 DEBOUNCE = 0.3  # seconds of quiet after the last keystroke before re-linting
@@ -217,7 +218,7 @@ class RegcheckServer(LanguageServer):
         actions: list[types.CodeAction] = []
         fix = finding.fix
         if fix is not None:
-            after = fixed_text(text, fix)
+            after = fixed_by(text, fix)
             if after is not None:
                 safe = fix.applicability is Applicability.SAFE
                 actions.append(

@@ -16,14 +16,18 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from regcheck.config.settings import ConfigError, Settings, load_settings
 from regcheck.findings import Finding
+from regcheck.fixing.unit import fix_in_memory
+from regcheck.lint.module import FileReport
+from regcheck.lint.unit import lint_unit
+from regcheck.run.project import ProjectIndex
+from regcheck.sources.discover import DEFAULT_EXCLUDES, discover
+from regcheck.sources.files import SourceError, SourceFile, read_source
+from regcheck.sources.units import SourceUnit
 
 if TYPE_CHECKING:
     import pathspec
-
-    from regcheck.config import Settings
-    from regcheck.engine import FileReport
-    from regcheck.project import ProjectIndex
 
 # Files whose change changes the settings.
 CONFIG_NAMES = ("pyproject.toml", "regcheck.toml")
@@ -51,8 +55,6 @@ class Workspace:
     # -- settings and project --------------------------------------------------
 
     def _load_settings(self) -> Settings:
-        from regcheck.config import ConfigError, Settings, load_settings
-
         try:
             settings = load_settings(self.root, self.config_file)
         except ConfigError as exc:
@@ -63,11 +65,10 @@ class Workspace:
         return settings
 
     def _index(self) -> ProjectIndex:
-        from regcheck.files import discover
-        from regcheck.project import ProjectIndex
-
         files = discover([str(self.root)], self.settings.root, self.settings.exclude).files
-        return ProjectIndex([str(Path(f).resolve()) for f in files], self.settings.root)
+        project = ProjectIndex([str(Path(f).resolve()) for f in files], self.settings.root)
+        project.keras_target = self.settings.keras_version  # as a command-line run has it
+        return project
 
     def reload(self) -> None:
         """Settings changed (a pyproject.toml or regcheck.toml was saved): start over, keeping open texts."""
@@ -84,21 +85,18 @@ class Workspace:
         return self.lint_report(path, text).findings
 
     def lint_report(self, path: str | Path, text: str | None = None) -> FileReport:
-        from regcheck.engine import FileReport, lint_text
-
         key = normalize(path)
         if text is None:
-            from regcheck.files import SourceError, read_source
-
             try:
-                text = read_source(key).text
+                source = read_source(key)
             except SourceError as exc:
                 return FileReport(key, problems=[exc.problem])
         else:
             self._set_text(key, text)
+            source = SourceFile(key, text)
         if not self.in_scope(key):
             return FileReport(key)
-        return lint_text(key, text, self.settings.codes_for(key), project=self.project)
+        return lint_unit(SourceUnit(source), self.settings.codes_for(key), self.project, self.settings.keras_version)
 
     def _set_text(self, path: str, text: str) -> None:
         if self._texts.get(path) != text:
@@ -147,19 +145,21 @@ class Workspace:
         return not _exclusions(self.settings.exclude).match_file(relative)
 
     def fix_all(self, path: str | Path, text: str, unsafe: bool = False, findings: list[Finding] | None = None) -> str:
-        """The text with every applicable fix applied (in rounds, re-linting, never a broken file);
-        ``findings``: those of ``text``, when already known."""
-        from regcheck.engine import lint_text
-        from regcheck.fix import fix_text
-
+        """The text with every applicable fix applied (in rounds, re-linting, never a broken file), as
+        ``regcheck --fix`` would write it; ``findings``: those of ``text``, when already known."""
         key = normalize(path)
-        codes = self.settings.codes_for(key)
-
-        def relint(candidate: str) -> list[Finding]:
-            # A round's candidate text is not the document's text: the index is not told about it.
-            return lint_text(key, candidate, codes, project=self.project).findings
-
-        return fix_text(text, relint, unsafe, findings if findings is not None else self.lint(key, text)).text
+        if findings is None:
+            findings = self.lint(key, text)
+        # A round's candidate text is not the document's text: the index is not told about it.
+        fixed = fix_in_memory(
+            SourceUnit(SourceFile(key, text)),
+            findings,
+            self.settings.codes_for(key),
+            unsafe,
+            self.project,
+            self.settings.keras_version,
+        )
+        return fixed.text if fixed is not None and fixed.text is not None else text
 
 
 def normalize(path: str | Path) -> str:
@@ -169,8 +169,6 @@ def normalize(path: str | Path) -> str:
 @functools.lru_cache(maxsize=8)
 def _exclusions(exclude: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     import pathspec
-
-    from regcheck.files import DEFAULT_EXCLUDES
 
     # A pattern also excludes what lies below a matching folder, as discovery does.
     lines = [*DEFAULT_EXCLUDES, *exclude]

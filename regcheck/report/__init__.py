@@ -51,13 +51,6 @@ def write_report(
         raise ValueError(f"unknown output format {output_format!r}")
 
 
-def location(finding: Finding) -> str:
-    """`path:line:col`, or `path:cell N:line:col` in a notebook."""
-    if finding.cell is not None:
-        return f"{finding.path}:cell {finding.cell}:{finding.line}:{finding.column}"
-    return f"{finding.path}:{finding.line}:{finding.column}"
-
-
 def notebook_line(finding: Finding) -> int | None:
     """The line of the .ipynb file that stores a notebook finding's code line, so a CI annotation
     lands on it in a pull request's diff; None when it cannot be found."""

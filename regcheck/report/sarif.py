@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from regcheck import __version__
-from regcheck.catalog import RULES
+from regcheck.__about__ import __version__
+from regcheck.config.catalog import RULES
 from regcheck.findings import Finding, Severity
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -29,7 +29,7 @@ def _uri(path: str) -> str:
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
-    from regcheck.rule_docs import rule_doc
+    from regcheck.report.rule_docs import rule_doc
 
     info = RULES[code]
     doc = rule_doc(code)

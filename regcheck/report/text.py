@@ -13,6 +13,13 @@ COLOR: bool | None = None
 _SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
 
 
+def location(finding: Finding) -> str:
+    """`path:line:col`, or `path:cell N:line:col` in a notebook."""
+    if finding.cell is not None:
+        return f"{finding.path}:cell {finding.cell}:{finding.line}:{finding.column}"
+    return f"{finding.path}:{finding.line}:{finding.column}"
+
+
 def _use_color(stream: TextIO) -> bool:
     if COLOR is not None:
         return COLOR
@@ -40,8 +47,6 @@ def _marker(finding: Finding) -> str:
 
 def _headline(finding: Finding, style: _Style) -> str:
     """`path:line:col: CODE [*] message (severity)`: the severity is what --fail-on compares."""
-    from regcheck.report import location
-
     marker = _marker(finding)
     marker = f" {marker}" if marker else ""
     severity = style(f"({finding.severity})", _SEVERITY_STYLE[finding.severity])
@@ -149,7 +154,7 @@ def write_statistics(findings: list[Finding], stream: TextIO, output_format: str
 
 def write_show_fixes(fixes_by_file: dict[str, dict[str, int]], stream: TextIO) -> None:
     """--show-fixes, ruff style: what the fixes removed, per file and rule."""
-    from regcheck.catalog import RULES
+    from regcheck.config.catalog import RULES
 
     total = sum(sum(codes.values()) for codes in fixes_by_file.values())
     if not total:

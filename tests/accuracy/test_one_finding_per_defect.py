@@ -79,7 +79,7 @@ def test_a_fix_lands_after_a_parenthesized_last_argument() -> None:
 
 def test_a_fix_that_cannot_apply_is_not_advertised() -> None:
     from regcheck.findings import Applicability, Edit, Fix
-    from regcheck.fix import only_applicable
+    from regcheck.lint.module import only_applicable
 
     text = "x = f(1)\n"
     broken = Fix(Applicability.SAFE, "break it", (Edit(1, 7, 1, 7, ", ="),), ())

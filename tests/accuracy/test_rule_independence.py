@@ -1,9 +1,10 @@
 """A rule's findings never depend on which other rules are selected.
 
-For every check's VALID and INVALID samples (and a multi-file project), the
-findings of rule X run alone are exactly the findings of every rule, filtered
-to X. The prefilter's trigger words must therefore never drop a file that a
-rule's facts would have judged.
+For every check's VALID and INVALID samples, for samples that spell every name of
+a vocabulary the facts match (each norm constraint, under each import style and as
+a string), and for a multi-file project, the findings of rule X run alone are
+exactly the findings of every rule, filtered to X. The prefilter's trigger words
+must therefore never drop a file that a rule's facts would have judged.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pytest
 from helpers import run_cli
 
 from regcheck import check_source
-from regcheck.catalog import RULES
 from regcheck.checks import ALL_CHECKS
+from regcheck.config.catalog import RULES
+from regcheck.facts import vocabulary
 
 SAMPLES = sorted(
     {(check.code, textwrap.dedent(sample)) for check in ALL_CHECKS for sample in (*check.VALID, *check.INVALID)}
@@ -29,14 +31,94 @@ def _key(finding: object) -> tuple:
     return (finding.code, finding.line, finding.column, finding.message)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("index", range(len(SAMPLES)), ids=lambda i: f"{SAMPLES[i][0]}-{i}")
-def test_each_rule_alone_finds_what_all_find(index: int) -> None:
-    _owner, source = SAMPLES[index]
+def _independent(source: str) -> list[str]:
+    """The codes ALL finds in ``source``, after checking that each rule alone finds the same."""
     everything = check_source(source, select=["ALL"])
     for code in STATIC_CODES:
         alone = sorted(map(_key, check_source(source, select=[code])))
         filtered = sorted(_key(f) for f in everything if f.code == code)
         assert alone == filtered, f"{code} alone differs from ALL filtered to {code}"
+    return sorted({f.code for f in everything})
+
+
+@pytest.mark.parametrize("index", range(len(SAMPLES)), ids=lambda i: f"{SAMPLES[i][0]}-{i}")
+def test_each_rule_alone_finds_what_all_find(index: int) -> None:
+    _independent(SAMPLES[index][1])
+
+
+# Every norm constraint Keras has had (keras.constraints in Keras 3 and tf-keras, and the lower-case
+# aliases of Keras 2): the vocabulary the facts match must hold them all.
+KERAS_NORM_CONSTRAINTS = {
+    "MaxNorm",
+    "max_norm",
+    "maxnorm",
+    "MinMaxNorm",
+    "min_max_norm",
+    "UnitNorm",
+    "unit_norm",
+    "unitnorm",
+}
+NORM_NAMES = sorted(name.rsplit(".", 1)[1] for name in vocabulary.NORM_CONSTRAINTS)
+# Each spelling of a norm constraint: (what it is, source, the codes ALL must find in it).
+ALIAS_SAMPLES = [
+    # A per-unit bound on a Dense kernel's outgoing weights (axis=1): RC303.
+    *(
+        (
+            f"{name}-attribute",
+            f"import keras\nlayer = keras.layers.Dense(8, kernel_constraint=keras.constraints.{name}(axis=1))\n",
+            ["RC303"],
+        )
+        for name in NORM_NAMES
+    ),
+    # Imported by name, on a Conv2D kernel with the default axis=0: RC303.
+    *(
+        (
+            f"{name}-imported",
+            f"from tensorflow.keras import layers\nfrom tensorflow.keras.constraints import {name}\n"
+            f"conv = layers.Conv2D(8, 3, kernel_constraint={name}())\n",
+            ["RC303"],
+        )
+        for name in NORM_NAMES
+    ),
+    # Named by a string, on a Conv2D kernel (the default axis=0): RC303.
+    *(
+        (
+            f"{name}-string",
+            f'import tensorflow as tf\nconv = tf.keras.layers.Conv2D(8, 3, kernel_constraint="{name}")\n',
+            ["RC303"],
+        )
+        for name in sorted(vocabulary.NORM_CONSTRAINT_IDENTIFIERS)
+    ),
+    # Passed as a regularizer: RC305.
+    *(
+        (
+            f"{name}-as-regularizer",
+            f"import tensorflow as tf\nd = tf.keras.layers.Dense(8, kernel_regularizer=tf.keras.constraints.{name}())\n",
+            ["RC305"],
+        )
+        for name in NORM_NAMES
+    ),
+    # With dropout, the constraint the dropout paper asks for is there: no RC304.
+    *(
+        (
+            f"{name}-with-dropout",
+            f"import keras\nmodel = keras.Sequential([keras.layers.Dense(8, kernel_constraint=keras.constraints.{name}()), keras.layers.Dropout(0.5)])\n",
+            [],
+        )
+        for name in NORM_NAMES
+    ),
+]
+
+
+def test_the_vocabulary_holds_every_keras_norm_constraint() -> None:
+    assert set(NORM_NAMES) >= KERAS_NORM_CONSTRAINTS
+    assert set(vocabulary.NORM_CONSTRAINT_IDENTIFIERS) >= KERAS_NORM_CONSTRAINTS
+
+
+@pytest.mark.parametrize(("label", "source", "codes"), ALIAS_SAMPLES, ids=[s[0] for s in ALIAS_SAMPLES])
+def test_each_rule_alone_finds_what_all_find_for_every_alias(label: str, source: str, codes: list[str]) -> None:
+    found = _independent(source)
+    assert found == codes, label
 
 
 # A model assembled in train.py from another module's blocks, trained with an optimizer that

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from helpers import codes, fix
+
+# Every test here trains with TensorFlow: deselected by `-m "not tensorflow"`, skipped where numpy is missing.
+pytestmark = pytest.mark.tensorflow
+np = pytest.importorskip("numpy")
 
 
 def _run(source: str) -> dict:

@@ -271,12 +271,27 @@ def test_notebook_on_stdin(project: Path, monkeypatch: pytest.MonkeyPatch, repo_
 
 
 def test_internal_error_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import regcheck.report
+    import regcheck.cli.check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("reporter exploded")
 
-    monkeypatch.setattr(regcheck.report, "write_report", broken)
+    monkeypatch.setattr(regcheck.cli.check, "write_report", broken)
     code, _, err = run_cli("model.py")
     assert code == 2
     assert err.strip().splitlines() == ["regcheck: internal error: RuntimeError: reporter exploded"]
+
+
+def test_trace_takes_the_report_options_of_check_under_the_same_names() -> None:
+    from regcheck.cli import check, trace
+
+    def options(parser: object) -> set[str]:
+        return {option for action in parser._actions for option in action.option_strings}  # type: ignore[attr-defined]
+
+    shared = {"--output-format", "-o", "--output-file", "--fail-on", "--exit-zero", "--config", "--isolated", "-q"}
+    assert shared <= options(check.build_parser())
+    assert shared <= options(trace.build_parser())
+    for name in ("--output-format", "--fail-on", "--color"):
+        [in_check] = [a for a in check.build_parser()._actions if name in a.option_strings]
+        [in_trace] = [a for a in trace.build_parser()._actions if name in a.option_strings]
+        assert (in_check.choices, in_check.default) == (in_trace.choices, in_trace.default)

@@ -1,8 +1,8 @@
-"""The prefilter's reading of import statements from bytes (regcheck.project._import_specs)."""
+"""The prefilter's reading of import statements from bytes (regcheck.run.project._import_specs)."""
 
 from __future__ import annotations
 
-from regcheck.project import _import_specs
+from regcheck.run.project import _import_specs
 
 
 def test_every_import_form_yields_its_modules() -> None:

@@ -32,7 +32,7 @@ def test_rule_pages_ship_in_the_wheel(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("regcheck-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "regcheck/rule_pages/RC101.md" in names
-    assert "regcheck/cli.py" in names
+    assert "regcheck/cli/__init__.py" in names
 
     # Unpack it somewhere away from the checkout and ask for a rule page.
     target = tmp_path / "site"
@@ -48,7 +48,7 @@ def test_rule_pages_ship_in_the_wheel(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# RC101: unregularized-weight")
     probe = subprocess.run(
-        [sys.executable, "-c", "import regcheck.rule_docs as d; print(d.__file__)"],
+        [sys.executable, "-c", "import regcheck.report.rule_docs as d; print(d.__file__)"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -76,7 +76,7 @@ EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str]]] = {
 def _run(cwd: Path, argv: list[str]) -> Outcome:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.run(
-        [sys.executable, "-m", "regcheck.graph.cli", *argv],
+        [sys.executable, "-m", "regcheck", "trace", *argv],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -123,7 +123,7 @@ def test_callback_findings_point_at_the_layer():
 
 def test_importing_the_graph_package_does_not_import_tensorflow():
     code = (
-        "import sys, regcheck.graph, regcheck.graph.cli, regcheck.graph.merge, regcheck.graph.trace; "
+        "import sys, regcheck.graph, regcheck.cli.trace, regcheck.graph.merge, regcheck.graph.trace; "
         "assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

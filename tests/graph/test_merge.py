@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from regcheck.catalog import RULES
+from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow
 from regcheck.graph.merge import merge_findings

@@ -34,9 +34,6 @@ FORBIDDEN_NAMES = {"MetadataWrapper", "ScopeProvider", "GlobalScope"}
 # What turns `facts.parents` into a walk of every node.
 _ITERATING_CALLS = {"list", "tuple", "set", "sorted", "iter", "reversed", "enumerate", "frozenset"}
 
-# (module, what) pairs still to be moved into facts. Each needs a TODO naming who and why.
-ALLOWED: set[tuple[str, str]] = set()
-
 
 def _name_of(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
@@ -105,17 +102,8 @@ def test_the_checks_package_is_found() -> None:
 
 @pytest.mark.parametrize("path", _check_modules(), ids=lambda path: path.name)
 def test_check_module_reads_facts(path: Path) -> None:
-    found = [
-        (line, what) for line, what in violations(path.read_text(encoding="utf-8")) if (path.name, what) not in ALLOWED
-    ]
+    found = violations(path.read_text(encoding="utf-8"))
     assert found == [], f"{path.name} walks the tree or queries scopes itself; ask a fact in regcheck/facts/ instead"
-
-
-def test_allowlist_holds_only_what_is_still_there() -> None:
-    present = {
-        (path.name, what) for path in _check_modules() for _, what in violations(path.read_text(encoding="utf-8"))
-    }
-    assert present >= ALLOWED, f"no longer needed in ALLOWED: {sorted(ALLOWED - present)}"
 
 
 # The detector itself: each way in is seen, and what a check may do is not flagged.

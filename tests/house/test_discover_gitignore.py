@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from regcheck.files import discover
+from regcheck.sources.discover import discover
 
 
 def _tree(root: Path) -> None:

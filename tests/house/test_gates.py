@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,6 +24,39 @@ def test_ci_runs_ruff_and_mypy_before_the_readme_test_command() -> None:
     [test_command] = [c for c in commands if c.endswith("python3 -m pytest -q")]
     assert test_command in readme
     assert ruff < mypy < commands.index(test_command)
+
+
+def test_ci_runs_the_slow_sweeps_as_their_own_bounded_step_after_the_fast_suite() -> None:
+    commands = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    [fast] = [i for i, c in enumerate(commands) if c.endswith("python3 -m pytest -q")]
+    [slow] = [i for i, c in enumerate(commands) if re.fullmatch(r"timeout \d+ python3 -m pytest -q -m slow", c)]
+    assert fast < slow
+    # The permission tests cannot skip in CI: they run as nobody when CI runs as root.
+    assert commands.index("export REGCHECK_REQUIRE_PERMISSION_TESTS=1") < fast
+
+
+def test_pytest_leaves_the_slow_tests_out_unless_asked(tmp_path: Path) -> None:
+    (tmp_path / "test_marks.py").write_text(
+        "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n\n"
+        "@pytest.mark.tensorflow\ndef test_tf():\n    pass\n\ndef test_fast():\n    pass\n"
+    )
+    conftest = (REPO / "tests" / "conftest.py").read_text(encoding="utf-8")
+    (tmp_path / "conftest.py").write_text(conftest)
+
+    def selected(*argv: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", *argv],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return sorted(line.split("::")[1] for line in done.stdout.splitlines() if "::" in line)
+
+    assert selected() == ["test_fast", "test_tf"]
+    assert selected("-m", "not tensorflow") == ["test_fast"]
+    assert selected("-m", "slow") == ["test_slow"]
+    assert selected("-m", "slow or not slow") == ["test_fast", "test_slow", "test_tf"]
 
 
 def test_gate_tools_come_from_the_test_extra_pinned() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from regcheck.catalog import AWAITING, RULES, CatalogError, declared_rules
 from regcheck.checks import ALL_CHECKS, RULE_CLASSES, checks_for
 from regcheck.checks.base import Check
+from regcheck.config.catalog import RULES, CatalogError, declared_rules
 
 REPO = Path(__file__).resolve().parents[2]
 _ROW = re.compile(r"^\| (RC\d{3}) \| ([a-z0-9-]+) \|", re.M)
@@ -41,19 +41,10 @@ def test_a_rule_module_is_named_by_its_code_and_name() -> None:
 def test_every_code_is_declared_once() -> None:
     codes = [cls.code for cls in DECLARING]
     assert len(codes) == len(set(codes)), "a code declared by two classes"
-    assert not {info.code for info in AWAITING} & set(codes), "declared codes must leave catalog.AWAITING"
 
 
-def test_awaiting_codes_have_no_module_yet_except_the_unfolded() -> None:
-    # RC101 and RC102 have checks whose classes do not declare the metadata yet; the other
-    # awaiting codes have no class at all.
-    with_parts = {info.code for info in AWAITING} & set(IMPLEMENTED)
-    assert with_parts <= {"RC101", "RC102"}
-
-
-def test_every_code_has_a_class_but_the_awaiting_ones() -> None:
-    assert set(RULES) - set(IMPLEMENTED) == {info.code for info in AWAITING} - set(IMPLEMENTED)
-    assert set(IMPLEMENTED) <= set(RULES)
+def test_every_code_has_a_declaring_class() -> None:
+    assert set(RULES) == set(IMPLEMENTED) == {cls.code for cls in DECLARING}
 
 
 def test_every_code_with_samples_has_a_check_that_runs() -> None:

@@ -1,5 +1,5 @@
-"""The pipeline's seams: the project index records what a lint consulted, and every unit
-(a module file, a notebook, stdin) is linted and fixed through one path."""
+"""The pipeline's seams: the project index records what a lint consulted, and every source unit
+(a module file, a notebook, stdin) is linted (lint_unit) and fixed (fix_unit) through one path."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from regcheck import prefilter
-from regcheck.files import read_source
-from regcheck.project import ProjectIndex
-from regcheck.units import ModuleUnit, NotebookUnit, fix_unit, unit_for
+from regcheck.fixing.unit import fix_unit
+from regcheck.lint import prefilter
+from regcheck.lint.unit import lint_unit
+from regcheck.run.project import ProjectIndex
+from regcheck.sources.files import decode_source, read_source
+from regcheck.sources.units import SourceUnit
 
 MODELS = "import tensorflow as tf\n\ndef build():\n    return tf.keras.layers.Dense(3)\n"
 TRAIN = "import tensorflow as tf\nfrom models import build\n\nlayer = build()\n"
@@ -62,8 +64,11 @@ def test_prefilter_stages() -> None:
 def test_units_by_path(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(BUGGY)
     (tmp_path / "n.ipynb").write_text(_notebook(BUGGY))
-    assert isinstance(unit_for(read_source(str(tmp_path / "m.py"))), ModuleUnit)
-    assert isinstance(unit_for(read_source(str(tmp_path / "n.ipynb"))), NotebookUnit)
+    module = SourceUnit(read_source(str(tmp_path / "m.py")))
+    notebook = SourceUnit(read_source(str(tmp_path / "n.ipynb")))
+    assert (module.kind, module.uses_project) == ("module", True)
+    assert (notebook.kind, notebook.uses_project) == ("notebook", False)
+    assert not SourceUnit(module.source, stdin=True).uses_project
 
 
 def _notebook(*cells: str) -> str:
@@ -85,8 +90,8 @@ def test_one_fix_path_for_a_module_file(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text(BUGGY)
     codes = frozenset({"RC406"})
-    unit = unit_for(read_source(str(path)))
-    report = unit.lint(codes)
+    unit = SourceUnit(read_source(str(path)))
+    report = lint_unit(unit, codes)
     assert [f.code for f in report.findings] == ["RC406"]
 
     shown = fix_unit(unit, report, codes, diff=True)
@@ -102,8 +107,8 @@ def test_one_fix_path_for_a_notebook(tmp_path: Path) -> None:
     path = tmp_path / "n.ipynb"
     path.write_text(_notebook("import tensorflow.compat.v1 as tf\n", BUGGY.split("\n", 1)[1]))
     codes = frozenset({"RC406"})
-    unit = unit_for(read_source(str(path)))
-    report = unit.lint(codes)
+    unit = SourceUnit(read_source(str(path)))
+    report = lint_unit(unit, codes)
     assert [(f.code, f.cell, f.line) for f in report.findings] == [("RC406", 2, 1)]
 
     shown = fix_unit(unit, report, codes, diff=True)
@@ -116,18 +121,34 @@ def test_one_fix_path_for_a_notebook(tmp_path: Path) -> None:
 
 
 def test_stdin_hands_the_source_on_and_a_notebook_from_stdin_is_not_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from regcheck.files import decode_source
 
     codes = frozenset({"RC406"})
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
-    clean = unit_for(decode_source("m.py", b"import tensorflow as tf\n"), stdin=True)
-    assert fix_unit(clean, clean.lint(codes), codes).written
+    clean = SourceUnit(decode_source("m.py", b"import tensorflow as tf\n"), stdin=True)
+    assert fix_unit(clean, lint_unit(clean, codes), codes).written
     assert out.getvalue() == "import tensorflow as tf\n"
 
-    notebook = unit_for(decode_source("n.ipynb", _notebook(BUGGY).encode()), stdin=True)
-    outcome = fix_unit(notebook, notebook.lint(codes), codes)
+    notebook = SourceUnit(decode_source("n.ipynb", _notebook(BUGGY).encode()), stdin=True)
+    outcome = fix_unit(notebook, lint_unit(notebook, codes), codes)
     assert not outcome.written and outcome.problems == [
         "n.ipynb: fixing a notebook read from stdin is not supported; fix the file itself"
     ]
     assert out.getvalue() == "import tensorflow as tf\n"  # nothing more was written
+
+
+def test_one_serialiser_round_trips_every_field_for_the_report_the_cache_and_the_graph_child() -> None:
+    import dataclasses
+
+    from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
+
+    fix = Fix(Applicability.UNSAFE, "m", (Edit(1, 2, 3, 4, "x"),), ("import tensorflow as tf",))
+    finding = Finding(
+        "RC101", "unregularized-weight", Severity.WARNING, "a.ipynb", 1, 2, 3, 4, "msg",
+        symbol="w", source="graph", cell=2, fix=fix, extra={"note": "n"}, keras="2",
+    )  # fmt: skip
+    data = json.loads(json.dumps(finding.to_json()))
+    back = Finding.from_json(data)
+    assert back == finding and back.extra == finding.extra
+    # Every field but extra is a key of its own: a new field cannot be forgotten by a reader.
+    assert {f.name for f in dataclasses.fields(Finding)} - {"extra"} <= set(data)

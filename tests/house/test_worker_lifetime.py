@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 PARENT = """
 import sys
 from pathlib import Path
-from regcheck.config import Settings
-from regcheck.engine import lint_files
+from regcheck.config.settings import Settings
+from regcheck.run.batch import lint_files
 
 settings = Settings(root=Path(sys.argv[1]))
 for report in lint_files(sys.argv[2:], settings, use_cache=False, jobs=2):

@@ -11,8 +11,8 @@ import pytest
 from helpers import run_cli
 
 from regcheck import check_source
-from regcheck.config import ConfigError, Overrides, load_settings
-from regcheck.keras_target import parse_requirement, resolve, verdict
+from regcheck.config.keras_target import parse_requirement, resolve, verdict
+from regcheck.config.settings import ConfigError, Overrides, load_settings
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:

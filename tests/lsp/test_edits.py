@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
-from regcheck.lsp.edits import TextChange, diff_changes, fixed_text, noqa_change
+from regcheck.fixing.apply import fixed_by
+from regcheck.lsp.edits import TextChange, diff_changes, noqa_change
 
 
 def _finding(line: int, end_line: int | None = None, code: str = "RC101") -> Finding:
@@ -51,17 +52,17 @@ def test_noqa_never_inside_a_multiline_string() -> None:
 def test_fix_as_line_changes_and_a_fix_that_breaks_the_file() -> None:
     text = "import tensorflow as tf\nx = 1\ny = tf.nn.softmax(x)\n"
     good = Fix(Applicability.SAFE, "m", (Edit(3, 5, 3, 18, "tf.nn.sigmoid"),))
-    after = fixed_text(text, good)
+    after = fixed_by(text, good)
     assert after == "import tensorflow as tf\nx = 1\ny = tf.nn.sigmoid(x)\n"
     assert diff_changes(text, after) == [TextChange(2, 0, 3, 0, "y = tf.nn.sigmoid(x)\n")]
     broken = Fix(Applicability.SAFE, "m", (Edit(3, 5, 3, 18, "tf.nn.sigmoid(("),))
-    assert fixed_text(text, broken) is None
+    assert fixed_by(text, broken) is None
 
 
 def test_fix_with_an_import_and_a_last_line_without_newline() -> None:
     text = "import keras\nr = l2(0.1)"
     fix = Fix(Applicability.SAFE, "m", (Edit(2, 5, 2, 7, "L2"),), imports=("from keras.regularizers import L2",))
-    after = fixed_text(text, fix)
+    after = fixed_by(text, fix)
     assert after == "import keras\nfrom keras.regularizers import L2\n\nr = L2(0.1)"
     changes = diff_changes(text, after)
     assert changes == [TextChange(1, 0, 1, 11, "from keras.regularizers import L2\n\nr = L2(0.1)")]

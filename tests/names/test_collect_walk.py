@@ -72,6 +72,7 @@ def test_every_callback_in_libcst_order_on_a_sample() -> None:
     assert ours == _events(module, lambda m, c: cst.visit_batched(m, c))
 
 
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 def test_same_order_on_installed_package_files() -> None:
     files = package_files("keras")[::150] + package_files("tensorflow")[::300]
     assert len(files) >= 10

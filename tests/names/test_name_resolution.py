@@ -1,7 +1,7 @@
 """Differential test: regcheck's own name resolution against libcst's ScopeProvider.
 
 For every Name / Attribute node, both resolvers' qualified names are mapped to a
-canonical TF/Keras name (tf_api.canonical, chosen as ModuleFacts.canonical
+canonical TF/Keras name (vocabulary.canonical, chosen as ModuleFacts.canonical
 chooses); every node where the two canonical names differ is a disagreement.
 The normal suite runs a deterministic sample (about 40 files of the installed
 keras and tensorflow packages, every check's VALID/INVALID samples, examples/);
@@ -97,6 +97,7 @@ def test_samples_and_examples_agree() -> None:
     assert problems == []
 
 
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 def test_package_sample_agrees() -> None:
     files = _package_sample()
     assert len(files) == 40
@@ -106,6 +107,7 @@ def test_package_sample_agrees() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 def test_every_package_file_agrees() -> None:
     files = package_files("keras") + package_files("tensorflow")
     checked, problems = _check_files(files)

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli_unprivileged
 from reliability_support import TF1_BUGGY, error_lines, run_cli, write
 
-from regcheck import files
 from regcheck.checks.rc201_regularization_collection_unused import RegularizationCollectionUnused
+from regcheck.sources import files
 
 
 @pytest.fixture
@@ -122,12 +123,14 @@ def test_unreadable_file(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyP
     assert f"{good}:4:43: RC201" in out
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_chmod_000_file(tmp_path: Path, good: Path) -> None:
-    secret = write(tmp_path / "secret.py", TF1_BUGGY)
+def test_chmod_000_file(shared_tmp_path: Path) -> None:
+    # As a user the mode stops (nobody, when the tests run as root: root reads files whatever their mode).
+    good = write(shared_tmp_path / "good.py", TF1_BUGGY)
+    secret = write(shared_tmp_path / "secret.py", TF1_BUGGY)
     secret.chmod(0)
-    code, out, err = _run(tmp_path)
-    _only_unreadable(code, out, err, secret, "permission denied")
+    code, out, err = run_cli_unprivileged(shared_tmp_path, ".", "--output-format", "concise", "--no-cache")
+    _only_unreadable(code, out, err, Path("secret.py"), "permission denied")
+    assert f"{good.name}:4:43: RC201" in out
 
 
 def test_broken_symlink(tmp_path: Path, good: Path) -> None:
@@ -245,14 +248,14 @@ def test_internal_error_while_collecting_facts(tmp_path: Path, good: Path, monke
 
 
 def test_internal_error_in_a_notebook(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import regcheck.notebooks
+    import regcheck.sources.notebooks
 
     notebook = write(tmp_path / "nb.ipynb", '{"cells": [{"cell_type": "code", "source": "import tensorflow"}]}')
 
     def explode(*args: object) -> None:
         raise KeyError("notebook bug")
 
-    monkeypatch.setattr(regcheck.notebooks, "mask_cell", explode)
+    monkeypatch.setattr(regcheck.sources.notebooks, "mask_cell", explode)
     code, out, err = _run(tmp_path)
     assert code == 2
     _only_problem(err, notebook, "internal error while reading the notebook")

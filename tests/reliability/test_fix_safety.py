@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from reliability_support import FIXED_LOSS, TF1_BATCHNORM, TF1_BUGGY, error_lines, run_cli
 
-from regcheck import files
-from regcheck.files import WriteError, read_source, write_source_atomic
 from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
-from regcheck.fix import MAX_ROUNDS, apply_edits, fix_text, parses
+from regcheck.fixing.apply import MAX_ROUNDS, fix_text, parses
+from regcheck.fixing.write import WriteError, write_source_atomic
+from regcheck.sources import files
+from regcheck.sources.files import read_source
+from regcheck.sources.text import apply_edits
 
 
 def _line_endings(data: bytes) -> list[bytes]:
@@ -121,7 +123,7 @@ def test_failure_between_temp_write_and_rename_leaves_the_original(
 KILLED_WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from regcheck import files
+    from regcheck.sources import files
     from regcheck.cli import main
     real_replace = os.replace
     def stall(src, dst):

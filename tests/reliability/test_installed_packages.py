@@ -2,7 +2,7 @@
 
 Real code regcheck has never seen, and a lot of it: 2,700 files and 40 MB of
 TF/Keras source, generated op wrappers included. Runs with every rule selected,
-through the engine's own pool of two workers, in a fresh child process: the
+through regcheck's own pool of two workers, in a fresh child process: the
 pool forks, and forking a pytest process where another test imported
 TensorFlow could hang. The packages are located with ``importlib.util.find_spec``
 so TensorFlow is never imported by this test.
@@ -28,16 +28,18 @@ SWEEP = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from regcheck.catalog import RULES
-    from regcheck.config import Settings
-    from regcheck import engine
+    from regcheck.config.catalog import RULES
+    from regcheck.config.settings import Settings
+    from regcheck.lint import module
+    from regcheck.lint.prefilter import names_tf
+    from regcheck.run.batch import lint_files
 
-    engine.wants_parse = lambda data, codes: True  # the forked workers inherit this
+    module.wants_parse = lambda data, codes: True  # the forked workers inherit this
     root, files = Path(sys.argv[1]), json.loads(sys.stdin.read())
-    naming_tf = sum(engine.names_tf(Path(path).read_bytes()) for path in files)
+    naming_tf = sum(names_tf(Path(path).read_bytes()) for path in files)
     settings = Settings(select=frozenset(RULES), root=root)
     failures, reports, analysed = [], 0, 0
-    for report in engine.lint_files(files, settings, use_cache=False, jobs=2):
+    for report in lint_files(files, settings, use_cache=False, jobs=2):
         reports += 1
         analysed += report.analysed
         # Installed packages are valid, readable Python: any problem at all is ours.
@@ -65,6 +67,7 @@ def _package_files(name: str) -> tuple[Path | None, list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow  # reads the installed keras and tensorflow sources
 @pytest.mark.parametrize("package", ["keras", "tensorflow"])
 def test_installed_package_sources_lint_without_crash(package: str) -> None:
     root, files = _package_files(package)

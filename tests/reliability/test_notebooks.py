@@ -11,9 +11,11 @@ import nbformat
 import pytest
 from reliability_support import FIXED_LOSS, error_lines, run_cli
 
-from regcheck.config import Settings
-from regcheck.engine import lint_file
-from regcheck.notebooks import mask_cell
+from regcheck.config.settings import Settings
+from regcheck.lint.unit import lint_unit
+from regcheck.sources.files import read_source
+from regcheck.sources.notebooks import mask_cell
+from regcheck.sources.units import SourceUnit
 
 IMPORTS = "%matplotlib inline\nimport tensorflow as tf\n!pip install -q tensorflow"
 BUGGY_CELL = (
@@ -305,9 +307,9 @@ def test_notebooks_work_without_nbformat(tmp_path: Path) -> None:
     assert FIXED_LOSS in path.read_text()
 
 
-def test_engine_report_lists_code_cells(tmp_path: Path) -> None:
+def test_lint_report_lists_code_cells(tmp_path: Path) -> None:
     path = _standard(tmp_path)
-    report = lint_file(str(path), Settings())
+    report = lint_unit(SourceUnit(read_source(str(path))), Settings().codes_for(str(path)))
     assert report.cells == [IMPORTS, BUGGY_CELL, "%%bash\necho done"]
     assert [f.cell for f in report.findings] == [4]
 

@@ -6,10 +6,10 @@ import hypothesmith
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from regcheck.catalog import RULES
-from regcheck.engine import lint_text
+from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
-from regcheck.fix import fix_text, parses
+from regcheck.fixing.apply import fix_text, parses
+from regcheck.lint.module import lint_text
 
 ALL = frozenset(RULES)
 # Names every check's prefilter looks for, so generated programs reach the parser and every check.

@@ -8,8 +8,9 @@ import textwrap
 from pathlib import Path
 
 from regcheck.checks import ALL_CHECKS
-from regcheck.config import Settings, resolve_selectors
-from regcheck.engine import FileReport, lint_files
+from regcheck.config.settings import Settings, resolve_selectors
+from regcheck.lint.module import FileReport
+from regcheck.run.batch import lint_files
 
 
 def _two_module_project() -> tuple[str, str]:

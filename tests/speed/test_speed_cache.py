@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from speed_project import MODELS, TRAIN, outcome, python_files, run, settings_for, write
 
-from regcheck import engine
-from regcheck.cache import CACHE_DIR
-from regcheck.engine import lint_files
+from regcheck.lint.module import FileReport
+from regcheck.run import batch
+from regcheck.run.batch import lint_files
+from regcheck.run.cache import CACHE_DIR
 
 
 def _entries(root: Path) -> list[Path]:
@@ -21,7 +22,7 @@ def _forbid_linting(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(self: object, path: str) -> None:
         raise AssertionError(f"{path} was linted again although it is cached")
 
-    monkeypatch.setattr(engine._Run, "lint", fail)
+    monkeypatch.setattr(batch._Run, "lint", fail)
 
 
 def test_same_findings_with_and_without_cache_and_with_one_or_two_workers(
@@ -129,10 +130,10 @@ def test_worker_failure_falls_back_to_linting_here(project: Path, monkeypatch: p
 
     parent = os.getpid()
 
-    def dying(self: engine._Run, paths: list[str]) -> list[engine.FileReport]:
+    def dying(self: batch._Run, paths: list[str]) -> list[FileReport]:
         if os.getpid() != parent:
             os._exit(3)  # the worker process dies without a word
         return []
 
-    monkeypatch.setattr(engine._Run, "lint_batch", dying)
+    monkeypatch.setattr(batch._Run, "lint_batch", dying)
     assert outcome(run(project, use_cache=False, jobs=2)) == reference

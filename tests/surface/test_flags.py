@@ -205,7 +205,7 @@ def test_show_settings_isolated_color_version(project: Path) -> None:
 
 
 def test_rule_index_and_json(project: Path) -> None:
-    from regcheck.catalog import RULES
+    from regcheck.config.catalog import RULES
 
     code, out, _ = run_cli("rule")
     assert code == 0 and len(out.splitlines()) == len(RULES)

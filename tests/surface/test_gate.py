@@ -4,14 +4,13 @@ internal errors, SARIF records tool errors, and the README's exit-code table is 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import run_cli, run_cli_unprivileged
 
 BUGGY = "import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits(out, labels)\n"  # RC406, safe fix
 CLEAN = "import tensorflow as tf\nloss = tf.reduce_mean(tf.square(y - pred))\n"
@@ -178,10 +177,10 @@ def test_readme_exit_code_table_matches_real_runs(
         expected, argv = scenarios[row]
         assert documented == expected, row
         if not argv:  # an internal error: make a reporter fail
-            import regcheck.report
+            import regcheck.cli.check
 
             with monkeypatch.context() as patch:
-                patch.setattr(regcheck.report, "write_report", lambda *a, **k: 1 / 0)
+                patch.setattr(regcheck.cli.check, "write_report", lambda *a, **k: 1 / 0)
                 code, _, err = run_cli("model.py")
             assert (code, err) == (2, "regcheck: internal error: ZeroDivisionError: division by zero\n")
             continue
@@ -200,10 +199,10 @@ def test_help_describes_the_exit_codes() -> None:
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_no_permission_is_rc001(project: Path) -> None:
-    secret = project / "secret.py"
+def test_no_permission_is_rc001(shared_tmp_path: Path) -> None:
+    # As a user the mode stops (nobody, when the tests run as root: root reads files whatever their mode).
+    secret = shared_tmp_path / "secret.py"
     secret.write_text(CLEAN)
     secret.chmod(0)
-    code, out, _ = run_cli("secret.py", "--output-format", "concise")
+    code, out, _ = run_cli_unprivileged(shared_tmp_path, "secret.py", "--output-format", "concise", "--no-cache")
     assert code == 1 and "secret.py:1:1: RC001 cannot read: permission denied" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 
 import libcst as cst
 
@@ -28,6 +29,7 @@ from regcheck.facts.program.values import (
     Model,
     Tensor,
     Term,
+    Value,
 )
 
 
@@ -56,7 +58,9 @@ def _run(facts: ModuleFacts) -> Program:
     return result
 
 
-def _run_entries(interpreter: Interpreter, semantics: Semantics, namespace: dict[str, object], facts: ModuleFacts) -> None:
+def _run_entries(
+    interpreter: Interpreter, semantics: Semantics, namespace: dict[str, Value], facts: ModuleFacts
+) -> None:
     referenced = _referenced_names(facts.module)
     top_functions = [v for v in namespace.values() if isinstance(v, Function) and v.facts is facts]
     classes = [v for v in namespace.values() if isinstance(v, ClassValue) and v.facts is facts]
@@ -78,29 +82,29 @@ def _run_entries(interpreter: Interpreter, semantics: Semantics, namespace: dict
     # Builders nobody calls here: each builds on its own (a graph of its own, its own models).
     for function in top_functions:
         if function.node not in interpreter.entered and referenced.get(function.name, 0) <= 1:
-            if not entry(lambda function=function: interpreter.run_entry(function)):
+            if not entry(partial(interpreter.run_entry, function)):
                 return
     for cls in classes:
         if cls.node not in interpreter.instantiated:
-            if not entry(lambda cls=cls: _instantiate_entry(interpreter, cls)):
+            if not entry(partial(_instantiate_entry, interpreter, cls)):
                 return
     if not entry(lambda: _finish_instances(interpreter, semantics)):
         return
     while interpreter.escaped:
         node, function = interpreter.escaped.popitem()
         if node not in interpreter.entered:
-            if not entry(lambda function=function: interpreter.run_entry(function)):
+            if not entry(partial(interpreter.run_entry, function)):
                 return
     for function in top_functions:
         if function.node not in interpreter.entered:
-            if not entry(lambda function=function: interpreter.run_entry(function)):
+            if not entry(partial(interpreter.run_entry, function)):
                 return
     entry(lambda: _finish_instances(interpreter, semantics))
 
 
 def _instantiate_entry(interpreter: Interpreter, cls: ClassValue) -> None:
-    from regcheck.facts.program.interpreter import Context
     from regcheck.facts.program.frames import Frame
+    from regcheck.facts.program.interpreter import Context
 
     module_frame = Frame({}, None, None)
     ctx = Context(cls.facts, module_frame)

@@ -77,10 +77,9 @@ class Unit:
 
 
 def units(program: Program) -> list[Unit]:
-    cache = program.__dict__.setdefault("_units", None)
-    if cache is None:
-        cache = program.__dict__["_units"] = _units(program)
-    return cache  # type: ignore[no-any-return]
+    if program.units is None:
+        program.units = _units(program)
+    return program.units
 
 
 def regularizer_state(value: Value | None) -> str | None:
@@ -175,8 +174,8 @@ def _step_unit(program: Program, step: TrainStep) -> Unit | None:
             terms.extend(option.terms)
             reads |= option.reads
             opaque_reads = opaque_reads or option.opaque_reads
-        elif option is UNKNOWN:
-            opaque = True
+        else:
+            opaque = True  # unknown, or a value of a library the program model does not read
     variables = _trained_variables(step, reads)
     model = step.model
     if model is not None and not variables:
@@ -238,7 +237,7 @@ def _trained_variables(step: TrainStep, reads: set[Variable]) -> list[Variable]:
         else:
             unknown = True
     if not found or unknown:
-        found.extend(v for v in reads if v not in found)
+        found.extend(v for v in sorted(reads, key=lambda v: v.id) if v not in found)
     if step.model is not None and not found:
         found = step.model.all_variables()
     return [v for v in dict.fromkeys(found) if v.trainable]
@@ -272,7 +271,11 @@ def _collection_covers(unit: Unit, graph: Graph, variables: list[Variable]) -> N
         if registration.variable is not None:
             state = regularizer_state(registration.regularizer)
             if state is not None:
-                _cover(unit, registration.variable, Cover(state, "collection", registration.site, regularizer=registration.regularizer))
+                _cover(
+                    unit,
+                    registration.variable,
+                    Cover(state, "collection", registration.site, regularizer=registration.regularizer),
+                )
             continue
         for option in _flat(registration.regularizer):
             if isinstance(option, Tensor):
@@ -417,4 +420,4 @@ def anchor_of(facts: ModuleFacts, site: SiteRef, innermost: bool) -> cst.CSTNode
 
 
 def is_opaque_value(value: Value) -> bool:
-    return value is UNKNOWN or isinstance(value, OneOf) and any(o is UNKNOWN for o in value.options)
+    return value is UNKNOWN or (isinstance(value, OneOf) and any(o is UNKNOWN for o in value.options))

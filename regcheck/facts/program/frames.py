@@ -16,7 +16,7 @@ _MISSING = object()
 
 
 class Frame:
-    __slots__ = ("vars", "parent", "module", "journals", "global_names", "nonlocal_names", "is_class")
+    __slots__ = ("global_names", "is_class", "journals", "module", "nonlocal_names", "parent", "vars")
 
     def __init__(self, vars: dict[str, Value], parent: Frame | None, module: Frame | None, is_class: bool = False):
         self.vars = vars
@@ -87,7 +87,7 @@ class Frame:
             before = self.vars.get(name)
             options: list[Value] = []
             for written in branches:
-                value = written[name] if name in written else before
+                value = written.get(name, before)
                 if value is not None:  # a path on which the name is unbound: a use would fail there
                     options.append(value)
             if fallthrough and before is not None:

@@ -102,14 +102,16 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         active = [w for w in weights if w.state == "active"]
         # A loss that adds something unseen may penalize a plain variable; a layer's or
         # get_variable's penalty is what it declares.
-        missing = [w for w in weights if w.state == "none" and w.candidate and not (unit.opaque and w.first.route == "none")]
+        missing = [
+            w for w in weights if w.state == "none" and w.candidate and not (unit.opaque and w.first.route == "none")
+        ]
         if active and missing:
             found.append((unit, weights, missing))
     gaps: list[Gap] = []
     seen: set[cst.CSTNode] = set()
     for unit, weights, missing_weights in found:
         heads = outputs(prog, unit)
-        missing: list[Missing] = []
+        reported: list[Missing] = []
         for weight in missing_weights:
             site = weight.first.site
             varies = site_states.get(site.node, set()) != {"none"}
@@ -119,17 +121,16 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
             if site.facts is not facts and not varies and _reported_at_home(site.facts, site.node):
                 continue
             seen.add(where)
-            missing.append(Missing(weight, where, not varies))
-        if not missing:
+            reported.append(Missing(weight, where, not varies))
+        if not reported:
             continue
         active = [w for w in weights if w.state == "active"]
         # A weight left out by one call of a helper that penalizes it from another call is that call's
         # omission, not a head chosen to stay unpenalized.
-        output_only = (
-            all(any(v in heads for v in m.weight.variables) and m.local for m in missing)
-            and len(missing_weights) < len([w for w in weights if w.candidate or w.state == "active"])
-        )
-        gaps.append(Gap(unit, active, missing, output_only))
+        output_only = all(any(v in heads for v in m.weight.variables) and m.local for m in reported) and len(
+            missing_weights
+        ) < len([w for w in weights if w.candidate or w.state == "active"])
+        gaps.append(Gap(unit, active, reported, output_only))
     return gaps
 
 

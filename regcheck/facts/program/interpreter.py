@@ -18,13 +18,14 @@ UNKNOWN and the program says it was truncated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
+from collections.abc import Sequence as SequenceOf
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from regcheck import tf_api as vocabulary
+from regcheck.facts import vocabulary
 from regcheck.facts.program.frames import Frame
 from regcheck.facts.program.values import (
     FALSE,
@@ -33,6 +34,7 @@ from regcheck.facts.program.values import (
     UNKNOWN,
     ApiObject,
     ApiRef,
+    Args,
     BoundMethod,
     Builtin,
     ClassValue,
@@ -45,7 +47,6 @@ from regcheck.facts.program.values import (
     Partial,
     Sequence,
     SiteRef,
-    Args,
     Value,
     alternatives,
     join,
@@ -71,7 +72,7 @@ class Truncated(Exception):
 class Method(Value):
     """A method of a container or library object, bound to its receiver (``lst.append``, ``opt.minimize``)."""
 
-    __slots__ = ("receiver", "name")
+    __slots__ = ("name", "receiver")
 
     def __init__(self, receiver: Value, name: str) -> None:
         self.receiver = receiver
@@ -84,7 +85,7 @@ class Method(Value):
 class LazyImport(Value):
     """``from mod import name`` of a project module, loaded when the name is first read."""
 
-    __slots__ = ("path", "name", "dotted")
+    __slots__ = ("dotted", "name", "path")
 
     def __init__(self, path: str, name: str, dotted: str) -> None:
         self.path = path
@@ -232,9 +233,7 @@ class Interpreter:
             self.exec_statement(statement, ctx)
 
     def exec_body(self, body: cst.BaseSuite, ctx: Context) -> None:
-        if isinstance(body, cst.IndentedBlock):
-            self.exec_block(body.body, ctx)
-        elif isinstance(body, cst.SimpleStatementSuite):
+        if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
             self.exec_block(body.body, ctx)
 
     def exec_statement(self, node: cst.CSTNode, ctx: Context) -> None:
@@ -328,12 +327,17 @@ class Interpreter:
                     if name in source.namespace:
                         ctx.frame.store(name, source.namespace[name])
             elif isinstance(source, ApiRef):
-                stars: list[ApiRef] = ctx.frame.module.vars.setdefault("__stars__", Sequence([], mutable=True)).items  # type: ignore[union-attr, assignment]
-                stars.append(source)
+                stars = ctx.frame.module.vars.setdefault("__stars__", Sequence([], mutable=True))
+                if isinstance(stars, Sequence):
+                    stars.items.append(source)
             return
         for alias in node.names:
             name = _dotted(alias.name)
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            local = (
+                alias.asname.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                else name
+            )
             ctx.frame.store(local, self._from_import(facts, module_name, name, level))
 
     def _from_import(self, facts: ModuleFacts, module_name: str, name: str, level: int) -> Value:
@@ -397,7 +401,7 @@ class Interpreter:
 
         self.branches(ctx, [then, other], fallthrough=False)
 
-    def branches(self, ctx: Context, bodies: list[object], fallthrough: bool) -> None:
+    def branches(self, ctx: Context, bodies: SequenceOf[Callable[[], object]], fallthrough: bool) -> None:
         """Run each body from the same state and join what they bound."""
         frame = ctx.frame
         outcomes: list[dict[str, Value | None]] = []
@@ -408,7 +412,7 @@ class Interpreter:
                 frame.begin_branch()
                 ctx.stop = None
                 try:
-                    body()  # type: ignore[operator]
+                    body()
                 finally:
                     stopped = ctx.stop
                     written = frame.end_branch()
@@ -432,15 +436,15 @@ class Interpreter:
         iterable = self.eval(node.iter, ctx)
         items = self.known_items(iterable)
         if items is not None and len(items) <= MAX_UNROLL:
-            literal = isinstance(iterable, Sequence) and isinstance(iterable.node, (cst.List, cst.Tuple))
+            literal = _literal_list(iterable)
             for item in items:
                 self.assign(node.target, item, ctx, node.iter)
-                if literal:
-                    self.loop_lists.append(iterable.node)  # type: ignore[union-attr, arg-type]
+                if literal is not None:
+                    self.loop_lists.append(literal)
                 try:
                     self.exec_body(node.body, ctx)
                 finally:
-                    if literal:
+                    if literal is not None:
                         self.loop_lists.pop()
                 if ctx.stop in ("return", "raise"):
                     return
@@ -492,7 +496,7 @@ class Interpreter:
         handlers = [h for h in node.handlers]
         if handlers:
 
-            def run(handler: cst.ExceptHandler) -> object:
+            def run(handler: cst.ExceptHandler) -> Callable[[], None]:
                 def go() -> None:
                     if handler.name is not None and isinstance(handler.name.name, cst.Name):
                         ctx.frame.store(handler.name.name.value, UNKNOWN)
@@ -526,7 +530,7 @@ class Interpreter:
 
     def _match(self, node: cst.Match, ctx: Context) -> None:
         self.eval(node.subject, ctx)
-        bodies = []
+        bodies: list[Callable[[], None]] = []
         for case in node.cases:
 
             def go(case: cst.MatchCase = case) -> None:
@@ -639,9 +643,7 @@ class Interpreter:
                 else:
                     option.attrs[name] = value
                 self.sem.instance_attribute_set(option, name, value, node, ctx, self)
-            elif isinstance(option, ClassValue):
-                option.namespace[name] = value
-            elif isinstance(option, ModuleValue):
+            elif isinstance(option, (ClassValue, ModuleValue)):
                 option.namespace[name] = value
             else:
                 self.sem.set_attribute(option, name, value, node, ctx, self)
@@ -660,7 +662,11 @@ class Interpreter:
                     option.entries.setdefault(_ANY_KEY, value)
                     option.entries[_ANY_KEY] = join(option.entries[_ANY_KEY], value)
             elif isinstance(option, Sequence) and option.mutable:
-                if isinstance(key, Const) and isinstance(key.value, int) and -len(option.items) <= key.value < len(option.items):
+                if (
+                    isinstance(key, Const)
+                    and isinstance(key.value, int)
+                    and -len(option.items) <= key.value < len(option.items)
+                ):
                     option.items[key.value] = value if not self.branch_depth else join(option.items[key.value], value)
                 else:
                     option.items.append(value)
@@ -795,6 +801,8 @@ class Interpreter:
         inner = node.slice[0].slice
         if isinstance(inner, cst.Index):
             return self.eval(inner.value, ctx)
+        if not isinstance(inner, cst.Slice):
+            return UNKNOWN
         bounds = [self.eval(part, ctx) if part is not None else NONE for part in (inner.lower, inner.upper, inner.step)]
         return SliceValue(bounds)
 
@@ -804,7 +812,12 @@ class Interpreter:
         if isinstance(receiver, Sequence):
             if isinstance(key, SliceValue):
                 return self._slice(receiver, key)
-            if receiver.exact and isinstance(key, Const) and isinstance(key.value, int) and not isinstance(key.value, bool):
+            if (
+                receiver.exact
+                and isinstance(key, Const)
+                and isinstance(key.value, int)
+                and not isinstance(key.value, bool)
+            ):
                 if -len(receiver.items) <= key.value < len(receiver.items):
                     return receiver.items[key.value]
                 return UNKNOWN
@@ -812,7 +825,9 @@ class Interpreter:
         if isinstance(receiver, Mapping):
             if isinstance(key, Const) and _hashable(key.value) and key.value in receiver.entries:
                 return receiver.entries[key.value]
-            if isinstance(key, OneOf) and all(isinstance(k, Const) and _hashable(k.value) and k.value in receiver.entries for k in key.options):
+            if isinstance(key, OneOf) and all(
+                isinstance(k, Const) and _hashable(k.value) and k.value in receiver.entries for k in key.options
+            ):
                 return join(*(receiver.entries[k.value] for k in key.options))  # type: ignore[attr-defined]
             if not isinstance(key, Const) and receiver.entries:
                 return join(*receiver.entries.values())
@@ -826,9 +841,14 @@ class Interpreter:
         return self.sem.get_item(receiver, key, node, ctx, self)
 
     def _slice(self, receiver: Sequence, key: SliceValue) -> Value:
-        bounds = [b.value if isinstance(b, Const) else ... for b in key.bounds]
-        if receiver.exact and all(b is None or isinstance(b, int) for b in bounds):
-            return Sequence(receiver.items[slice(*bounds)], mutable=receiver.mutable)  # type: ignore[misc]
+        bounds: list[int | None] = []
+        for bound in key.bounds:
+            value = bound.value if isinstance(bound, Const) else ...
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                return Sequence(list(receiver.items), mutable=receiver.mutable, exact=False)
+            bounds.append(value)
+        if receiver.exact:
+            return Sequence(receiver.items[slice(*bounds)], mutable=receiver.mutable)
         return Sequence(list(receiver.items), mutable=receiver.mutable, exact=False)
 
     def _call(self, node: cst.Call, ctx: Context) -> Value:
@@ -855,7 +875,9 @@ class Interpreter:
                     if isinstance(option, Mapping):
                         for key, item in option.entries.items():
                             if isinstance(key, str):
-                                args.keywords[key] = item if key not in args.keywords else join(args.keywords[key], item)
+                                args.keywords[key] = (
+                                    item if key not in args.keywords else join(args.keywords[key], item)
+                                )
                                 args.nodes[key] = option.nodes.get(key, arg)
                         if not option.exact:
                             args.unknown_star = True
@@ -884,7 +906,11 @@ class Interpreter:
             merged = Args(
                 [*func.args.positional, *args.positional],
                 {**func.args.keywords, **args.keywords},
-                {**func.args.nodes, **_shift(args.nodes, len(func.args.positional)), **{k: v for k, v in args.nodes.items() if isinstance(k, str)}},
+                {
+                    **func.args.nodes,
+                    **_shift(args.nodes, len(func.args.positional)),
+                    **{k: v for k, v in args.nodes.items() if isinstance(k, str)},
+                },
                 func.args.unknown_star or args.unknown_star,
             )
             return self.call(func.func, merged, node, ctx)
@@ -902,7 +928,10 @@ class Interpreter:
         if isinstance(func, ApiRef):
             if func.qualified in ("functools.partial", "partial"):
                 if args.positional:
-                    return Partial(args.positional[0], Args(args.positional[1:], dict(args.keywords), _shift(args.nodes, -1), args.unknown_star))
+                    return Partial(
+                        args.positional[0],
+                        Args(args.positional[1:], dict(args.keywords), _shift(args.nodes, -1), args.unknown_star),
+                    )
                 return UNKNOWN
             if func.canonical is None:
                 self.escape(args)
@@ -941,7 +970,9 @@ class Interpreter:
     def _run_call(self, function: Function, args: Args, node: cst.Call | None, ctx: Context) -> Value:
         definition = function.node
         self.entered.add(definition)
-        frame = Frame({}, function.closure if function.closure.module is not function.closure else None, function.closure.module)
+        frame = Frame(
+            {}, function.closure if function.closure.module is not function.closure else None, function.closure.module
+        )
         self.bind_parameters(function, args, frame)
         inner = Context(function.facts, frame, function)
         if node is not None:
@@ -974,7 +1005,9 @@ class Interpreter:
         if definition in self.active or definition in self.entered:
             return
         self.entered.add(definition)
-        frame = Frame({}, function.closure if function.closure.module is not function.closure else None, function.closure.module)
+        frame = Frame(
+            {}, function.closure if function.closure.module is not function.closure else None, function.closure.module
+        )
         params = definition.params
         positional = [*params.posonly_params, *params.params]
         for index, param in enumerate([*positional, *params.kwonly_params]):
@@ -1032,7 +1065,7 @@ class Interpreter:
             frame.vars[params.star_arg.name.value] = Sequence(list(extra), mutable=False, exact=not args.unknown_star)
         if isinstance(params.star_kwarg, cst.Param):
             frame.vars[params.star_kwarg.name.value] = Mapping(
-                dict(keywords.items()),  # type: ignore[arg-type]
+                dict(keywords.items()),
                 exact=not args.unknown_star,
                 nodes={k: v for k, v in args.nodes.items() if isinstance(k, str) and k in keywords},
             )
@@ -1117,10 +1150,10 @@ class Interpreter:
                     receiver.nodes.update(value.nodes)
                 else:
                     receiver.exact = False
-            for key, value in args.keywords.items():
-                entries[key] = value
-                if key in args.nodes:
-                    receiver.nodes[key] = args.nodes[key]
+            for keyword, value in args.keywords.items():
+                entries[keyword] = value
+                if keyword in args.nodes:
+                    receiver.nodes[keyword] = args.nodes[keyword]
             return NONE
         if name == "setdefault" and args.positional:
             key = args.positional[0]
@@ -1163,7 +1196,9 @@ class Interpreter:
             if isinstance(option, Sequence):
                 options.append(option.element())
             elif isinstance(option, Mapping):
-                options.append(join(*(Const(k) for k in option.entries if k is not _ANY_KEY)) if option.entries else UNKNOWN)
+                options.append(
+                    join(*(Const(k) for k in option.entries if k is not _ANY_KEY)) if option.entries else UNKNOWN
+                )
             elif isinstance(option, RangeValue):
                 options.append(UNKNOWN)
             else:
@@ -1343,22 +1378,24 @@ class Interpreter:
             return mapping
         return Sequence(results, mutable=not isinstance(node, cst.GeneratorExp), exact=exact, node=node)
 
-    def _comprehend(self, comp: cst.CompFor, node: cst.CSTNode, ctx: Context, results: list[Value], keys: list[Value]) -> bool:
+    def _comprehend(
+        self, comp: cst.CompFor, node: cst.CSTNode, ctx: Context, results: list[Value], keys: list[Value]
+    ) -> bool:
         """Run one ``for ... in ... if ...`` clause (and the ones nested in it); True when the results
         are exactly the items the comprehension makes."""
         iterable = self.eval(comp.iter, ctx)
         items = self.known_items(iterable)
         exact = items is not None and len(items) <= MAX_UNROLL
-        literal = exact and isinstance(iterable, Sequence) and isinstance(iterable.node, (cst.List, cst.Tuple))
-        for item in items if exact else [self.element(iterable, comp.iter)]:  # type: ignore[union-attr]
+        literal = _literal_list(iterable) if exact else None
+        for item in items if items is not None and exact else [self.element(iterable, comp.iter)]:
             self.tick()
             self.assign(comp.target, item, ctx, comp.iter)
-            if literal:
-                self.loop_lists.append(iterable.node)  # type: ignore[union-attr, arg-type]
+            if literal is not None:
+                self.loop_lists.append(literal)
             try:
                 exact = self._comprehend_item(comp, node, ctx, results, keys) and exact
             finally:
-                if literal:
+                if literal is not None:
                     self.loop_lists.pop()
         return exact
 
@@ -1385,7 +1422,11 @@ class Interpreter:
         first = args.positional[0] if args.positional else None
         if name == "super":
             cls = ctx.function.owner if ctx.function is not None else None
-            receiver = ctx.frame.vars.get("self") or (ctx.frame.lookup(ctx.function.node.params.params[0].name.value) if ctx.function is not None and ctx.function.node.params.params else None)
+            receiver = ctx.frame.vars.get("self") or (
+                ctx.frame.lookup(ctx.function.node.params.params[0].name.value)
+                if ctx.function is not None and ctx.function.node.params.params
+                else None
+            )
             if len(args.positional) == 2 and isinstance(args.positional[0], ClassValue):
                 cls, receiver = args.positional[0], args.positional[1]
             if isinstance(cls, ClassValue) and receiver is not None:
@@ -1399,7 +1440,7 @@ class Interpreter:
                 items = items[::-1]
             if items is None:
                 return Sequence([self.element(first, node)], mutable=name != "tuple", exact=False)
-            exact = not (name in ("set", "frozenset", "sorted"))
+            exact = name not in ("set", "frozenset", "sorted")
             return Sequence(items, mutable=name != "tuple", exact=exact or len(items) <= 1)
         if name == "dict":
             mapping = Mapping({}, exact=not args.unknown_star)
@@ -1425,9 +1466,10 @@ class Interpreter:
             return Sequence([Sequence([UNKNOWN, self.element(first, node)], mutable=False)], mutable=False, exact=False)
         if name == "zip":
             known = [self.known_items(a) for a in args.positional]
-            if known and all(k is not None for k in known):
-                rows = [Sequence(list(row), mutable=False) for row in zip(*known)]  # type: ignore[misc]
-                return self.sem.zipped(args, Sequence(rows, mutable=False), self)  # type: ignore[arg-type]
+            columns = [k for k in known if k is not None]
+            if columns and len(columns) == len(known):
+                rows: list[Value] = [Sequence(list(row), mutable=False) for row in zip(*columns)]
+                return self.sem.zipped(args, Sequence(rows, mutable=False), self)
             row = Sequence([self.element(a, node) for a in args.positional], mutable=False)
             return self.sem.zipped(args, Sequence([row], mutable=False, exact=False), self)
         if name == "len":
@@ -1458,7 +1500,9 @@ class Interpreter:
             if len(args.positional) == 2:
                 if name == "map":
                     element = self.element(args.positional[1], node)
-                    return Sequence([self.call(args.positional[0], Args([element]), node, ctx)], mutable=False, exact=False)
+                    return Sequence(
+                        [self.call(args.positional[0], Args([element]), node, ctx)], mutable=False, exact=False
+                    )
                 return Sequence([self.element(args.positional[1], node)], mutable=False, exact=False)
             return UNKNOWN
         if name in ("min", "max", "next", "iter"):
@@ -1467,14 +1511,44 @@ class Interpreter:
             if name in ("min", "max") and len(args.positional) > 1:
                 return join(*args.positional)
             return self.element(first, node) if name != "iter" else first
-        if name in ("print", "exec", "eval", "delattr", "breakpoint", "input", "open", "vars", "globals", "locals", "format", "repr", "hash", "id", "type", "callable", "any", "all", "abs", "round", "divmod", "pow", "chr", "ord", "bin", "hex", "oct", "ascii"):
+        if name in (
+            "print",
+            "exec",
+            "eval",
+            "delattr",
+            "breakpoint",
+            "input",
+            "open",
+            "vars",
+            "globals",
+            "locals",
+            "format",
+            "repr",
+            "hash",
+            "id",
+            "type",
+            "callable",
+            "any",
+            "all",
+            "abs",
+            "round",
+            "divmod",
+            "pow",
+            "chr",
+            "ord",
+            "bin",
+            "hex",
+            "oct",
+            "ascii",
+        ):
             self.escape(args)
             return NONE if name == "print" else UNKNOWN
         if name in ("int", "float", "str", "bool", "complex", "bytes"):
             if isinstance(first, Const):
+                convert: Callable[[Any], object] = {"int": int, "float": float, "str": str, "bool": bool}.get(name, str)
                 try:
-                    return Const({"int": int, "float": float, "str": str, "bool": bool}.get(name, str)(first.value))  # type: ignore[operator]
-                except (TypeError, ValueError):
+                    return Const(convert(first.value))
+                except (TypeError, ValueError, OverflowError):
                     return UNKNOWN
             return UNKNOWN
         if name == "property" and first is not None:
@@ -1518,19 +1592,104 @@ class RangeValue(Value):
 _ANY_KEY = object()  # a Mapping entry under a key the interpreter does not know
 FSTRING = Const("<formatted>")
 
-_BUILTIN_CONSTANTS: dict[str, Value] = {"None": NONE, "True": TRUE, "False": FALSE, "__debug__": TRUE, "NotImplemented": UNKNOWN, "Ellipsis": UNKNOWN}
+_BUILTIN_CONSTANTS: dict[str, Value] = {
+    "None": NONE,
+    "True": TRUE,
+    "False": FALSE,
+    "__debug__": TRUE,
+    "NotImplemented": UNKNOWN,
+    "Ellipsis": UNKNOWN,
+}
 BUILTINS = frozenset(
     {
-        "super", "list", "tuple", "set", "frozenset", "sorted", "reversed", "dict", "range", "enumerate", "zip", "len",
-        "isinstance", "issubclass", "getattr", "setattr", "hasattr", "sum", "map", "filter", "min", "max", "next",
-        "iter", "print", "exec", "eval", "delattr", "breakpoint", "input", "open", "vars", "globals", "locals",
-        "format", "repr", "hash", "id", "type", "callable", "any", "all", "abs", "round", "divmod", "pow", "chr",
-        "ord", "bin", "hex", "oct", "ascii", "int", "float", "str", "bool", "complex", "bytes", "property",
-        "staticmethod", "classmethod", "object", "Exception", "ValueError", "TypeError", "KeyError", "IndexError",
-        "RuntimeError", "NotImplementedError", "AttributeError", "ImportError", "StopIteration", "AssertionError",
-        "OSError", "IOError", "ZeroDivisionError", "slice", "memoryview", "bytearray",
+        "super",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "reversed",
+        "dict",
+        "range",
+        "enumerate",
+        "zip",
+        "len",
+        "isinstance",
+        "issubclass",
+        "getattr",
+        "setattr",
+        "hasattr",
+        "sum",
+        "map",
+        "filter",
+        "min",
+        "max",
+        "next",
+        "iter",
+        "print",
+        "exec",
+        "eval",
+        "delattr",
+        "breakpoint",
+        "input",
+        "open",
+        "vars",
+        "globals",
+        "locals",
+        "format",
+        "repr",
+        "hash",
+        "id",
+        "type",
+        "callable",
+        "any",
+        "all",
+        "abs",
+        "round",
+        "divmod",
+        "pow",
+        "chr",
+        "ord",
+        "bin",
+        "hex",
+        "oct",
+        "ascii",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "complex",
+        "bytes",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "object",
+        "Exception",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "IndexError",
+        "RuntimeError",
+        "NotImplementedError",
+        "AttributeError",
+        "ImportError",
+        "StopIteration",
+        "AssertionError",
+        "OSError",
+        "IOError",
+        "ZeroDivisionError",
+        "slice",
+        "memoryview",
+        "bytearray",
     }
 )
+
+
+def _literal_list(value: Value) -> cst.CSTNode | None:
+    """The ``[...]`` / ``(...)`` written in the code that a sequence was made from."""
+    if isinstance(value, Sequence) and isinstance(value.node, (cst.List, cst.Tuple)):
+        return value.node
+    return None
 
 
 def _signature(args: Args) -> tuple[object, ...]:
@@ -1606,8 +1765,15 @@ def _compare(operator: cst.BaseCompOp, left: Value, right: Value) -> bool | None
     if isinstance(operator, (cst.Is, cst.IsNot)):
         same: bool | None
         if isinstance(left, Const) and isinstance(right, Const):
-            same = left.value is right.value or (left.value is None) == (right.value is None) and left.value == right.value
-        elif isinstance(right, Const) and right.value is None and left is not UNKNOWN and not isinstance(left, (OneOf, Const)):
+            same = left.value is right.value or (
+                (left.value is None) == (right.value is None) and left.value == right.value
+            )
+        elif (
+            isinstance(right, Const)
+            and right.value is None
+            and left is not UNKNOWN
+            and not isinstance(left, (OneOf, Const))
+        ):
             same = False
         else:
             same = None
@@ -1615,7 +1781,12 @@ def _compare(operator: cst.BaseCompOp, left: Value, right: Value) -> bool | None
             return None
         return same if isinstance(operator, cst.Is) else not same
     if not (isinstance(left, Const) and isinstance(right, Const)) or left is FSTRING or right is FSTRING:
-        if isinstance(operator, (cst.In, cst.NotIn)) and isinstance(left, Const) and isinstance(right, Sequence) and right.exact:
+        if (
+            isinstance(operator, (cst.In, cst.NotIn))
+            and isinstance(left, Const)
+            and isinstance(right, Sequence)
+            and right.exact
+        ):
             if all(isinstance(i, Const) for i in right.items):
                 found = any(i == left for i in right.items)
                 return found if isinstance(operator, cst.In) else not found
@@ -1700,7 +1871,7 @@ def _has_yield(body: cst.CSTNode) -> bool:
     return False
 
 
-_STATEMENTS: dict[type, object] = {
+_STATEMENTS: dict[type, Callable[[Interpreter, Any, Context], None]] = {
     cst.SimpleStatementLine: Interpreter._simple_line,
     cst.Expr: Interpreter._expr,
     cst.Assign: Interpreter._assign,
@@ -1728,7 +1899,7 @@ _STATEMENTS: dict[type, object] = {
 if hasattr(cst, "TryStar"):
     _STATEMENTS[cst.TryStar] = Interpreter._try
 
-_EXPRESSIONS: dict[type, object] = {
+_EXPRESSIONS: dict[type, Callable[[Interpreter, Any, Context], Value]] = {
     cst.Name: Interpreter._name,
     cst.Attribute: Interpreter._attribute,
     cst.Subscript: Interpreter._subscript,

@@ -30,6 +30,7 @@ from regcheck.facts.program.values import (
 
 if TYPE_CHECKING:
     from regcheck.facts.module import ModuleFacts
+    from regcheck.facts.program.coverage import Unit
     from regcheck.facts.program.values import Function, Sequence
 
 
@@ -65,6 +66,7 @@ class Program:
     squares: dict[int, Value] = field(default_factory=dict)
     square_kinds: dict[int, str] = field(default_factory=dict)
     sequential_outputs: dict[int, Value] = field(default_factory=dict)
+    units: list[Unit] | None = None  # filled by coverage.units, on first use
 
     def value_of(self, node: cst.CSTNode) -> Value | None:
         """What an expression of the program evaluated to (joined over every time it ran)."""

@@ -17,24 +17,23 @@ guesses a penalty that is not written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from regcheck import tf_api as vocabulary
+from regcheck.facts import vocabulary
 from regcheck.facts.program.values import (
-    Args,
     FALSE,
     NONE,
     TRUE,
     UNKNOWN,
     ApiObject,
     ApiRef,
+    Args,
     BoundMethod,
-    ClassValue,
     Const,
     Function,
     GradientPairs,
@@ -181,7 +180,14 @@ _NO_REGULARIZER = frozenset({"tf.no_regularizer", "tf.contrib.layers.no_regulari
 # Layer classes whose `kernel_regularizer=` names no weight of theirs (RC107): tf-keras accepts it
 # and creates no penalty, Keras 3 raises.
 IGNORED_KERNEL_REGULARIZER = frozenset(
-    {"SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "DepthwiseConv1D", "DepthwiseConv2D"}
+    {
+        "SeparableConv1D",
+        "SeparableConv2D",
+        "SeparableConvolution1D",
+        "SeparableConvolution2D",
+        "DepthwiseConv1D",
+        "DepthwiseConv2D",
+    }
 )
 _KERAS_REG_SLOTS = vocabulary.KERAS_REGULARIZER_KWARGS
 
@@ -206,7 +212,7 @@ class _Token:
 class ArgScope(Value):
     """What ``slim.arg_scope(...)`` sets: defaults for some layer functions."""
 
-    __slots__ = ("functions", "defaults")
+    __slots__ = ("defaults", "functions")
 
     def __init__(self, functions: frozenset[str] | None, defaults: dict[str, Value]) -> None:
         self.functions = functions  # None: every function (an arg_scope built where we cannot see)
@@ -296,7 +302,9 @@ class Semantics:
 
     # --- hooks the interpreter calls --------------------------------------------------------------
 
-    def bound(self, target: cst.Name, value: Value, source: cst.CSTNode | None, ctx: Context, interp: Interpreter) -> None:
+    def bound(
+        self, target: cst.Name, value: Value, source: cst.CSTNode | None, ctx: Context, interp: Interpreter
+    ) -> None:
         for option in alternatives(value):
             if isinstance(option, Variable) and option.symbol is None:
                 option.symbol = target.value
@@ -305,7 +313,7 @@ class Semantics:
             elif isinstance(option, Model) and not option.api:
                 option.api = target.value
 
-    def refine(self, test: cst.BaseExpression, ctx: Context, interp: Interpreter) -> Iterator[None]:
+    def refine(self, test: cst.BaseExpression, ctx: Context, interp: Interpreter) -> AbstractContextManager[None]:
         return self.refine_all([test], ctx, interp)
 
     @contextmanager
@@ -329,7 +337,9 @@ class Semantics:
                 if old is not None:
                     ctx.frame.vars[name] = old
 
-    def enter(self, value: Value, item: cst.WithItem, node: cst.With, ctx: Context, interp: Interpreter) -> tuple[object, Value]:
+    def enter(
+        self, value: Value, item: cst.WithItem, node: cst.With, ctx: Context, interp: Interpreter
+    ) -> tuple[object, Value]:
         for option in alternatives(value):
             if isinstance(option, GraphContext):
                 self.graph_stack.append(option.graph)
@@ -354,7 +364,7 @@ class Semantics:
         return _Token("none"), value if not isinstance(value, ApiObject) else UNKNOWN
 
     def _enter_scope(self, request: _ScopeRequest) -> _Token:
-        self.scope_regularizers.append(request.regularizer)
+        self.scope_regularizers.append(request.regularizer if request.regularizer is not None else NONE)
         self.scope_names.append(request.name)
         self.reuse.append(request.reuse or (bool(self.reuse) and self.reuse[-1]))
         return _Token("scope")
@@ -418,7 +428,11 @@ class Semantics:
         wanted = [c for c in alternatives(classes) if isinstance(c, ApiRef)]
         if isinstance(classes, Sequence):
             wanted = [c for c in classes.items if isinstance(c, ApiRef)]
-        if isinstance(obj, Layer) and wanted and len(wanted) == len(classes.items if isinstance(classes, Sequence) else [classes]):
+        if (
+            isinstance(obj, Layer)
+            and wanted
+            and len(wanted) == len(classes.items if isinstance(classes, Sequence) else [classes])
+        ):
             names = [c.canonical.rsplit(".", 1)[-1] for c in wanted if c.canonical]
             if any(n in ("Layer",) for n in names):
                 return TRUE
@@ -427,7 +441,14 @@ class Semantics:
             return TRUE if any(_class_matches(obj.cls, n) for n in names) else FALSE
         return UNKNOWN
 
-    def add_all(self, values: list[Value], node: cst.CSTNode | None, ctx: Context, interp: Interpreter, summed: Value | None = None) -> Value:
+    def add_all(
+        self,
+        values: list[Value],
+        node: cst.CSTNode | None,
+        ctx: Context,
+        interp: Interpreter,
+        summed: Value | None = None,
+    ) -> Value:
         """``sum(...)``, ``tf.add_n([...])``: a sum of every item."""
         if all(isinstance(v, Const) and isinstance(v.value, (int, float)) for v in values):
             return UNKNOWN
@@ -438,21 +459,25 @@ class Semantics:
     def attach(self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
         bases = instance.cls.api_bases()
         site = instance.site or interp.site(ctx.facts, instance.cls.node)
-        if any(b in _KERAS_MODEL_CLASSES or b.endswith(".Model") and b.startswith("keras.") for b in bases):
+        if any(b in _KERAS_MODEL_CLASSES or (b.endswith(".Model") and b.startswith("keras.")) for b in bases):
             model = Model(site, "subclass")
             model.instance = instance
             instance.keras = model
             self.program.models.append(model)
         elif any(b.startswith("keras.layers.") or b.startswith("tf.layers.") or b in _KERAS_LAYER_BASES for b in bases):
             cls = next((b for b in bases if b.startswith(("keras.layers.", "tf.layers."))), "keras.layers.Layer")
-            layer = Layer(site, instance.cls.name, _layer_kind(cls.rsplit(".", 1)[-1]) if not cls.endswith(".Layer") else "weight")
+            layer = Layer(
+                site, instance.cls.name, _layer_kind(cls.rsplit(".", 1)[-1]) if not cls.endswith(".Layer") else "weight"
+            )
             layer.instance = instance
             instance.keras = layer
             self.program.layers.append(layer)
         elif any(b.startswith("keras.regularizers.") for b in bases):
             instance.keras = None
 
-    def api_init(self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
+    def api_init(
+        self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+    ) -> None:
         """A Keras subclass without an ``__init__`` of its own: Keras' does the work."""
         self._keras_init(instance, args, node, ctx, interp)
 
@@ -462,9 +487,16 @@ class Semantics:
             # A subclass of a library layer (class MyDense(Dense)): the library builds its weights.
             self._library_layer_weights(keras, ctx, interp)
 
-    def super_attribute(self, instance: Instance, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter) -> Value:
+    def super_attribute(
+        self, instance: Instance, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         if name == "__init__":
-            return _Native(lambda args, call_node, c: self._keras_init(instance, args, call_node, c, interp) or NONE)
+
+            def init(args: Args, call_node: cst.Call | None, c: Context) -> Value:
+                self._keras_init(instance, args, call_node, c, interp)
+                return NONE
+
+            return _Native(init)
         if name in ("build", "call") and isinstance(instance.keras, Layer):
             layer = instance.keras
 
@@ -481,17 +513,21 @@ class Semantics:
             return _Native(lambda args, call_node, c: self._stock_train_step(instance, call_node, c, interp))
         return self.get_attribute(instance, name, node, ctx, interp)
 
-    def _keras_init(self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
+    def _keras_init(
+        self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+    ) -> None:
         model = instance.keras
         if isinstance(model, Model):
-            inputs, outputs = args.get("inputs", 0), args.get("outputs", 1)
+            outputs = args.get("outputs", 1)
             if outputs is not None:
                 model.kind = "functional"
                 self._wire_functional(model, outputs)
         elif isinstance(model, Layer) and model.kind != "weight":
             self._configure_layer(model, args, ctx)
 
-    def instance_attribute_set(self, instance: Instance, name: str, value: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter) -> None:
+    def instance_attribute_set(
+        self, instance: Instance, name: str, value: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter
+    ) -> None:
         keras = instance.keras
         if keras is None:
             return
@@ -515,7 +551,9 @@ class Semantics:
 
     # --- attributes -----------------------------------------------------------------------------
 
-    def get_attribute(self, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter) -> Value:
+    def get_attribute(
+        self, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         target: Value = receiver
         if isinstance(receiver, Instance):
             if receiver.keras is None:
@@ -531,9 +569,24 @@ class Semantics:
             return UNKNOWN
         if isinstance(target, Graph):
             if name == "as_default":
-                return _Native(lambda a, n, c: GraphContext(target))  # type: ignore[arg-type]
+                graph = target
+                return _Native(lambda a, n, c: GraphContext(graph))
             return _Bound(target, name)
-        if isinstance(target, (Tensor, Optimizer, Tape, ApiObject, TrainOp, Gradients, GradientItem, GradientPairs, UpdateOps, Regularizer)):
+        if isinstance(
+            target,
+            (
+                Tensor,
+                Optimizer,
+                Tape,
+                ApiObject,
+                TrainOp,
+                Gradients,
+                GradientItem,
+                GradientPairs,
+                UpdateOps,
+                Regularizer,
+            ),
+        ):
             if isinstance(target, Tensor) and name in ("shape", "dtype", "name", "op", "graph"):
                 return UNKNOWN
             return _Bound(target, name)
@@ -542,13 +595,26 @@ class Semantics:
     def _keras_attribute(self, target: Value, receiver: Value, name: str, ctx: Context, interp: Interpreter) -> Value:
         owner = target if isinstance(target, (Model, Layer)) else None
         if name == "losses":
-            return Sequence([Tensor((Term("model_losses", model=owner, tapes=self.open_tapes()),), tapes=self.open_tapes())], mutable=True, exact=False)
+            return Sequence(
+                [Tensor((Term("model_losses", model=owner, tapes=self.open_tapes()),), tapes=self.open_tapes())],
+                mutable=True,
+                exact=False,
+            )
         if name in vocabulary.VARIABLE_LIST_ATTRIBUTES or name in ("trainable_weights", "non_trainable_weights"):
             if name.startswith("non_trainable"):
                 return Sequence([], mutable=True, exact=False)
             return VarSet(owner)
         if isinstance(target, Layer):
-            for slot in ("kernel", "bias", "gamma", "beta", "embeddings", "depthwise_kernel", "pointwise_kernel", "recurrent_kernel"):
+            for slot in (
+                "kernel",
+                "bias",
+                "gamma",
+                "beta",
+                "embeddings",
+                "depthwise_kernel",
+                "pointwise_kernel",
+                "recurrent_kernel",
+            ):
                 if name == slot:
                     variable = target.variables.get(_SLOT_ALIASES.get(slot, slot))
                     if variable is not None:
@@ -558,7 +624,11 @@ class Semantics:
         if isinstance(target, Model):
             if name == "layers":
                 layers = target.all_layers()
-                visible: list[Value] = [l.instance if l.instance is not None and l.cls != "<variables>" else l for l in layers if l.cls != "<variables>"]
+                visible: list[Value] = [
+                    layer.instance if layer.instance is not None else layer
+                    for layer in layers
+                    if layer.cls != "<variables>"
+                ]
                 if target.opaque:
                     return Sequence([*visible, self._library_layer(target)], mutable=True, exact=False)
                 return Sequence(visible, mutable=True, exact=not target.opaque)
@@ -576,7 +646,9 @@ class Semantics:
         layer.pretrained = model.pretrained
         return layer
 
-    def set_attribute(self, obj: Value, name: str, value: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter) -> None:
+    def set_attribute(
+        self, obj: Value, name: str, value: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter
+    ) -> None:
         target = obj.keras if isinstance(obj, Instance) else obj
         if isinstance(target, Layer):
             if name in vocabulary.KERAS_REGULARIZER_ATTRIBUTES:
@@ -598,7 +670,9 @@ class Semantics:
         elif isinstance(target, Variable) and name == "regularizer":
             target.regularizer = value
 
-    def get_item(self, receiver: Value, key: Value, node: cst.CSTNode | None, ctx: Context, interp: Interpreter) -> Value:
+    def get_item(
+        self, receiver: Value, key: Value, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         if isinstance(receiver, Tensor):
             return receiver
         if isinstance(receiver, Variable):
@@ -615,7 +689,9 @@ class Semantics:
         name = ref.qualified
         if name.endswith(("extend_with_decoupled_weight_decay",)):
             return ApiObject("decoupled")
-        if name.startswith("tensorflow_addons.optimizers.") or ".optimizers." in name and name.rsplit(".", 1)[-1][:1].isupper():
+        if name.startswith("tensorflow_addons.optimizers.") or (
+            ".optimizers." in name and name.rsplit(".", 1)[-1][:1].isupper()
+        ):
             return self._optimizer(ref.qualified.rsplit(".", 1)[-1], args, node, ctx, interp)
         return UNKNOWN
 
@@ -663,7 +739,9 @@ class Semantics:
             return ApiRef("decoupled.Optimizer", None)
         return UNKNOWN
 
-    def call_method(self, receiver: Value, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    def call_method(
+        self, receiver: Value, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         target = receiver.keras if isinstance(receiver, Instance) and receiver.keras is not None else receiver
         handler = _METHOD_HANDLERS.get(name)
         if handler is not None:
@@ -676,7 +754,9 @@ class Semantics:
 
     # --- operators ------------------------------------------------------------------------------
 
-    def binary(self, operator: type | None, left: Value, right: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter) -> Value:
+    def binary(
+        self, operator: type | None, left: Value, right: Value, node: cst.CSTNode, ctx: Context, interp: Interpreter
+    ) -> Value:
         if isinstance(left, OneOf) or isinstance(right, OneOf):
             lefts, rights = alternatives(left), alternatives(right)
             if len(lefts) * len(rights) <= 4:
@@ -685,7 +765,11 @@ class Semantics:
             list_side = _loss_list(left) or _loss_list(right)
             if list_side is not None and not (isinstance(left, Sequence) and isinstance(right, Sequence)):
                 self.program.list_additions.append((interp.site(ctx.facts, node), list_side))
-            if isinstance(left, (Tensor, Variable, VarSetMember)) or isinstance(right, (Tensor, Variable, VarSetMember)) or list_side is not None:
+            if (
+                isinstance(left, (Tensor, Variable, VarSetMember))
+                or isinstance(right, (Tensor, Variable, VarSetMember))
+                or list_side is not None
+            ):
                 return self._additive([left, right], node, ctx, bias_candidate=True)
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
@@ -777,9 +861,7 @@ class Semantics:
             elif isinstance(value, VarSetMember):
                 member = value
                 tensors += 1
-            elif value is UNKNOWN:
-                data = True
-            elif isinstance(value, (ApiObject, Instance)):
+            elif value is UNKNOWN or isinstance(value, (ApiObject, Instance)):
                 data = True
         if gradient is not None:
             return GradientItem(gradient.step)
@@ -799,7 +881,9 @@ class Semantics:
         )
         return tensor
 
-    def _additive(self, values: list[Value], node: cst.CSTNode | None, ctx: Context, bias_candidate: bool = False) -> Value:
+    def _additive(
+        self, values: list[Value], node: cst.CSTNode | None, ctx: Context, bias_candidate: bool = False
+    ) -> Value:
         """A sum: every operand's terms stay terms of the result."""
         terms: list[Term] = []
         reads: set[Variable] = set()
@@ -853,7 +937,16 @@ class Semantics:
         for term in terms:
             if term.kind == "penalty":
                 self._keep_penalty(term)
-        scaled = Tensor(terms, tensor.reads, tensor.data, tensor.frontier, self.open_tapes() or tensor.tapes, tensor.graph, node, tensor.opaque_reads)
+        scaled = Tensor(
+            terms,
+            tensor.reads,
+            tensor.data,
+            tensor.frontier,
+            self.open_tapes() or tensor.tapes,
+            tensor.graph,
+            node,
+            tensor.opaque_reads,
+        )
         if id(tensor) in self.program.squares:
             self.program.squares[id(scaled)] = self.program.squares[id(tensor)]
         return scaled
@@ -886,14 +979,30 @@ class Semantics:
         if term not in graph.penalties:
             graph.penalties.append(term)
 
-    def _penalty(self, kind: str, subject: Value, node: cst.CSTNode | None, ctx: Context, interp: Interpreter, regularizer: Regularizer | None = None) -> Value:
+    def _penalty(
+        self,
+        kind: str,
+        subject: Value,
+        node: cst.CSTNode | None,
+        ctx: Context,
+        interp: Interpreter,
+        regularizer: Regularizer | None = None,
+    ) -> Value:
         """``tf.nn.l2_loss(subject)`` and friends: a penalty when the subject is computed from variables
         only, a data loss otherwise (``tf.nn.l2_loss(pred - y)``)."""
         tapes = self.open_tapes()
         site = interp.site(ctx.facts, node) if node is not None else None
         for option in alternatives(subject):
             if isinstance(option, VarSetMember):
-                term = Term("penalty", site, covers_all=option.varset, penalty=kind, graph=self.graph, tapes=tapes, regularizer=regularizer)
+                term = Term(
+                    "penalty",
+                    site,
+                    covers_all=option.varset,
+                    penalty=kind,
+                    graph=self.graph,
+                    tapes=tapes,
+                    regularizer=regularizer,
+                )
                 if kind != "norm":
                     self._keep_penalty(term)
                 return Tensor((term,), tapes=tapes, graph=self.graph, node=node)
@@ -905,7 +1014,15 @@ class Semantics:
                 tensor = Tensor(reads=reads)
         if tensor is None or not tensor.reads or tensor.data or tensor.opaque_reads:
             return self._combine([subject], node, ctx)
-        term = Term("penalty", site, covers=tuple(sorted(tensor.reads, key=lambda v: v.id)), penalty=kind, graph=self.graph, tapes=tapes, regularizer=regularizer)
+        term = Term(
+            "penalty",
+            site,
+            covers=tuple(sorted(tensor.reads, key=lambda v: v.id)),
+            penalty=kind,
+            graph=self.graph,
+            tapes=tapes,
+            regularizer=regularizer,
+        )
         term.source_list = interp.loop_lists[-1] if interp.loop_lists else None
         if kind != "norm":
             self._keep_penalty(term)
@@ -913,7 +1030,16 @@ class Semantics:
 
     # --- variables ------------------------------------------------------------------------------
 
-    def _variable(self, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter, *, via_get: bool, trainable: bool = True) -> Value:
+    def _variable(
+        self,
+        args: Args,
+        node: cst.Call | None,
+        ctx: Context,
+        interp: Interpreter,
+        *,
+        via_get: bool,
+        trainable: bool = True,
+    ) -> Value:
         facts = ctx.facts
         site = interp.site(facts, node) if node is not None else interp.site(facts, facts.module)
         name_value = args.get("name", 0 if via_get else None)
@@ -943,7 +1069,9 @@ class Semantics:
             trainable = False
         regularizer: Value = NONE
         scope_regularizer = self.scope_regularizers[-1] if self.scope_regularizers else None
-        scope_regularizer = next((r for r in reversed(self.scope_regularizers) if r is not None and not _is_none(r)), None)
+        scope_regularizer = next(
+            (r for r in reversed(self.scope_regularizers) if r is not None and not _is_none(r)), None
+        )
         if via_get:
             given = args.get("regularizer")
             if given is not None and not _is_none(given):
@@ -969,14 +1097,18 @@ class Semantics:
             self.names[(graph.id, full_name)] = variable
         if via_get and _active(regularizer):
             given = args.get("regularizer")
-            how = "tf.get_variable(regularizer=...)" if given is not None and not _is_none(given) else "tf.variable_scope(regularizer=...)"
+            how = (
+                "tf.get_variable(regularizer=...)"
+                if given is not None and not _is_none(given)
+                else "tf.variable_scope(regularizer=...)"
+            )
             graph.registrations.append(Registration(site, variable, regularizer, how))
         return variable
 
     def _scoped_name(self, name: str | None) -> str | None:
         if name is None or any(n is None for n in self.scope_names):
             return None
-        return "/".join([*(n for n in self.scope_names if n), name])  # type: ignore[misc]
+        return "/".join([*(n for n in self.scope_names if n), name])
 
     # --- regularizers ---------------------------------------------------------------------------
 
@@ -1002,7 +1134,9 @@ class Semantics:
                 return _with_coefficient(Regularizer("l2", site=site, name=name), l2, default=class_default)
             return Regularizer("l1", zero=l1_zero, site=site, name=name)
         if last in ("l1", "L1", "l1_regularizer"):
-            return _with_coefficient(Regularizer("l1", site=site, name=name), args.get("l1", 0) or args.get("scale", 0), default=0.01)
+            return _with_coefficient(
+                Regularizer("l1", site=site, name=name), args.get("l1", 0) or args.get("scale", 0), default=0.01
+            )
         if last in ("OrthogonalRegularizer", "orthogonal_regularizer"):
             return _with_coefficient(Regularizer("other", site=site, name=name), args.get("factor", 0), default=0.01)
         return Regularizer("other", site=site, name=name)
@@ -1023,7 +1157,13 @@ class Semantics:
                 else:
                     options.append(UNKNOWN)
             elif isinstance(option, (Function, BoundMethod, Partial_)):
-                function = option if isinstance(option, Function) else option.function if isinstance(option, BoundMethod) else None
+                function = (
+                    option
+                    if isinstance(option, Function)
+                    else option.function
+                    if isinstance(option, BoundMethod)
+                    else None
+                )
                 options.append(Regularizer("other", function=function, known=True))
             elif isinstance(option, Instance):
                 call = option.cls.lookup("__call__")
@@ -1031,13 +1171,20 @@ class Semantics:
             elif isinstance(option, ApiRef):
                 if option.canonical in _NO_REGULARIZER:
                     options.append(NONE)
-                elif option.canonical is not None and (option.canonical.startswith("keras.regularizers.") or option.canonical in vocabulary.REGULARIZER_FACTORIES):
+                elif option.canonical is not None and (
+                    option.canonical.startswith("keras.regularizers.")
+                    or option.canonical in vocabulary.REGULARIZER_FACTORIES
+                ):
                     kind = "l2" if option.canonical.rsplit(".", 1)[-1].lower() == "l2" else "other"
                     options.append(Regularizer(kind))
                 else:
                     options.append(UNKNOWN)
             elif isinstance(option, ApiObject):
-                options.append(Regularizer("other", known=False) if "constraints" not in option.kind else Regularizer("constraint", name=option.kind))
+                options.append(
+                    Regularizer("other", known=False)
+                    if "constraints" not in option.kind
+                    else Regularizer("constraint", name=option.kind)
+                )
             else:
                 options.append(UNKNOWN)
         return join(*options) if options else UNKNOWN
@@ -1051,18 +1198,38 @@ class Semantics:
         tensor = self._penalty_term_for(regularizer, subject, node, ctx)
         return tensor
 
-    def _penalty_term_for(self, regularizer: Regularizer, subject: Value, node: cst.CSTNode | None, ctx: Context) -> Value:
+    def _penalty_term_for(
+        self, regularizer: Regularizer, subject: Value, node: cst.CSTNode | None, ctx: Context
+    ) -> Value:
         tapes = self.open_tapes()
         site = SiteRef(ctx.facts, node) if node is not None else None
         for option in alternatives(subject):
             if isinstance(option, VarSetMember):
-                term = Term("penalty", site, covers_all=option.varset, penalty=regularizer.kind, graph=self.graph, tapes=tapes, regularizer=regularizer, coefficient=regularizer.coefficient)
+                term = Term(
+                    "penalty",
+                    site,
+                    covers_all=option.varset,
+                    penalty=regularizer.kind,
+                    graph=self.graph,
+                    tapes=tapes,
+                    regularizer=regularizer,
+                    coefficient=regularizer.coefficient,
+                )
                 self._keep_penalty(term)
                 return Tensor((term,), tapes=tapes, graph=self.graph, node=node)
         tensor = self._as_tensor(subject)
         if tensor is None or not tensor.reads or tensor.data:
             return self._combine([subject], node, ctx)
-        term = Term("penalty", site, covers=tuple(sorted(tensor.reads, key=lambda v: v.id)), penalty="regularizer", coefficient=regularizer.coefficient, graph=self.graph, tapes=tapes, regularizer=regularizer)
+        term = Term(
+            "penalty",
+            site,
+            covers=tuple(sorted(tensor.reads, key=lambda v: v.id)),
+            penalty="regularizer",
+            coefficient=regularizer.coefficient,
+            graph=self.graph,
+            tapes=tapes,
+            regularizer=regularizer,
+        )
         self._keep_penalty(term)
         return Tensor((term,), tensor.reads, False, frozenset(), tapes, self.graph, node)
 
@@ -1098,7 +1265,12 @@ class Semantics:
             layer.use_bias = use_bias
         if layer.kind == "norm":
             center, scale = args.get("center"), args.get("scale")
-            if isinstance(center, Const) and center.value is False and isinstance(scale, Const) and scale.value is False:
+            if (
+                isinstance(center, Const)
+                and center.value is False
+                and isinstance(scale, Const)
+                and scale.value is False
+            ):
                 layer.kind = "other"
         units = args.get("units", 0)
         if units is not None:
@@ -1117,12 +1289,18 @@ class Semantics:
 
         def make(slot: str, role: Role, keyword: str | None, key: str) -> None:
             regularizer = config.get(keyword, NONE) if keyword else NONE
-            variable = Variable(layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route="model", layer=layer)
+            variable = Variable(
+                layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route="model", layer=layer
+            )
             layer.variables[key] = variable
             self.program.variables.append(variable)
 
         if layer.kind == "kernel":
-            if cls in IGNORED_KERNEL_REGULARIZER or "depthwise_regularizer" in config or "pointwise_regularizer" in config:
+            if (
+                cls in IGNORED_KERNEL_REGULARIZER
+                or "depthwise_regularizer" in config
+                or "pointwise_regularizer" in config
+            ):
                 make("kernel", Role.WEIGHT, "depthwise_regularizer", "depthwise")
                 if cls.startswith("Separable"):
                     make("kernel", Role.WEIGHT, "pointwise_regularizer", "pointwise")
@@ -1131,7 +1309,17 @@ class Semantics:
             else:
                 keyword = "kernel_regularizer" if "kernel_regularizer" in config else "W_regularizer"
                 make("kernel", Role.WEIGHT, keyword, "kernel")
-            if cls in ("SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "ConvLSTM2D", "ConvLSTM1D", "ConvLSTM3D"):
+            if cls in (
+                "SimpleRNN",
+                "LSTM",
+                "GRU",
+                "SimpleRNNCell",
+                "LSTMCell",
+                "GRUCell",
+                "ConvLSTM2D",
+                "ConvLSTM1D",
+                "ConvLSTM3D",
+            ):
                 keyword = "recurrent_regularizer" if "recurrent_regularizer" in config else "U_regularizer"
                 make("recurrent", Role.WEIGHT, keyword, "recurrent_kernel")
             if _truth_of(layer.use_bias) is not False:
@@ -1163,7 +1351,9 @@ class Semantics:
         if not isinstance(result, Tensor):
             result = Tensor(data=True, node=node)
         variables = list(layer.variables.values())
-        kernels = [v for v in variables if v.slot in ("kernel", "embedding") or (v.role is Role.WEIGHT and v.slot == "")]
+        kernels = [
+            v for v in variables if v.slot in ("kernel", "embedding") or (v.role is Role.WEIGHT and v.slot == "")
+        ]
         result.reads = result.reads | frozenset(variables)
         if kernels:
             for source in result.frontier:
@@ -1175,7 +1365,15 @@ class Semantics:
         result.graph = self.graph
         return result
 
-    def _call_keras_object(self, instance: Instance, keras: Layer | Model, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    def _call_keras_object(
+        self,
+        instance: Instance,
+        keras: Layer | Model,
+        args: Args,
+        node: cst.Call | None,
+        ctx: Context,
+        interp: Interpreter,
+    ) -> Value:
         """``layer(x)`` / ``model(x)`` of a project subclass: Keras builds it once, then runs ``call``."""
         if isinstance(keras, Layer) and not keras.built:
             keras.built = True
@@ -1211,7 +1409,9 @@ class Semantics:
         self.program.sequential_outputs[model.id] = current
         return model
 
-    def _add_to_sequential(self, model: Model, item: Value, current: Value, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    def _add_to_sequential(
+        self, model: Model, item: Value, current: Value, node: cst.Call | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         from regcheck.facts.program.values import Args as _Args
 
         for option in alternatives(item):
@@ -1260,7 +1460,9 @@ class Semantics:
         model.built = True
         model.api = name
         weights = args.get("weights")
-        model.pretrained = not (isinstance(weights, Const) and weights.value is None) or name.startswith(("keras.models.load_model", "keras.saving"))
+        model.pretrained = not (isinstance(weights, Const) and weights.value is None) or name.startswith(
+            ("keras.models.load_model", "keras.saving")
+        )
         self.program.models.append(model)
         return model
 
@@ -1273,13 +1475,20 @@ class Semantics:
         result.reads = result.reads | frozenset(variables)
         if model.opaque:
             result.opaque_reads = True
-        self.program.model_calls.append((model, interp.site(ctx.facts, node) if node is not None else None, frozenset(self.open_tapes())))
+        self.program.model_calls.append(
+            (model, interp.site(ctx.facts, node) if node is not None else None, frozenset(self.open_tapes()))
+        )
         return result
 
     def _stock_compute_loss(self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context) -> Value:
         model = instance.keras if isinstance(instance.keras, Model) else None
         tapes = self.open_tapes()
-        return Tensor((Term("data", tapes=tapes), Term("model_losses", model=model, tapes=tapes)), data=True, tapes=tapes, node=node)
+        return Tensor(
+            (Term("data", tapes=tapes), Term("model_losses", model=model, tapes=tapes)),
+            data=True,
+            tapes=tapes,
+            node=node,
+        )
 
     def _stock_train_step(self, instance: Instance, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         return UNKNOWN
@@ -1313,16 +1522,29 @@ class Semantics:
             kernel_reg = self._scope_default(name, "weights_regularizer")
         if bias_reg is None and slim_style:
             bias_reg = self._scope_default(name, "biases_regularizer")
-        layer.config["kernel_regularizer"] = self._as_regularizer(kernel_reg, ctx, interp) if kernel_reg is not None else NONE
+        layer.config["kernel_regularizer"] = (
+            self._as_regularizer(kernel_reg, ctx, interp) if kernel_reg is not None else NONE
+        )
         layer.config["bias_regularizer"] = self._as_regularizer(bias_reg, ctx, interp) if bias_reg is not None else NONE
         if kernel_keyword and kernel_keyword in args.nodes:
             layer.keywords[f"__node__{kernel_keyword}"] = _NodeRef(args.nodes[kernel_keyword])
         if bias_keyword and bias_keyword in args.nodes:
             layer.keywords[f"__node__{bias_keyword}"] = _NodeRef(args.nodes[bias_keyword])
-        layer.keywords["__kernel_keyword__"] = Const(kernel_keyword or ("weights_regularizer" if slim_style else "kernel_regularizer"))
+        layer.keywords["__kernel_keyword__"] = Const(
+            kernel_keyword or ("weights_regularizer" if slim_style else "kernel_regularizer")
+        )
         graph = self.graph
         symbol = _symbol_for(facts, node) if node is not None else None
-        kernel = Variable(site, Role.WEIGHT, slot="kernel", symbol=symbol, graph=graph, regularizer=layer.config["kernel_regularizer"], route="collection", layer=layer)
+        kernel = Variable(
+            site,
+            Role.WEIGHT,
+            slot="kernel",
+            symbol=symbol,
+            graph=graph,
+            regularizer=layer.config["kernel_regularizer"],
+            route="collection",
+            layer=layer,
+        )
         layer.variables["kernel"] = kernel
         has_bias = True
         use_bias = args.get("use_bias")
@@ -1339,14 +1561,26 @@ class Semantics:
             has_bias = False
             self._normalizer(normalizer, args, site, kernel, ctx, interp)
         if has_bias:
-            bias = Variable(site, Role.BIAS, slot="bias", graph=graph, regularizer=layer.config["bias_regularizer"], route="collection", layer=layer)
+            bias = Variable(
+                site,
+                Role.BIAS,
+                slot="bias",
+                graph=graph,
+                regularizer=layer.config["bias_regularizer"],
+                route="collection",
+                layer=layer,
+            )
             layer.variables["bias"] = bias
             variables.append(bias)
         for variable in variables:
             graph.variables.append(variable)
             self.program.variables.append(variable)
             if _active(variable.regularizer):
-                keyword = (kernel_keyword or "weights_regularizer") if variable is kernel else (bias_keyword or "biases_regularizer")
+                keyword = (
+                    (kernel_keyword or "weights_regularizer")
+                    if variable is kernel
+                    else (bias_keyword or "biases_regularizer")
+                )
                 graph.registrations.append(Registration(site, variable, variable.regularizer, f"{name}({keyword}=...)"))
         graph.layers.append(layer)
         inputs = args.get("inputs", 0)
@@ -1359,7 +1593,9 @@ class Semantics:
         result.frontier = frozenset({kernel})
         return result
 
-    def _normalizer(self, normalizer: Value, args: Args, site: SiteRef, kernel: Variable, ctx: Context, interp: Interpreter) -> None:
+    def _normalizer(
+        self, normalizer: Value, args: Args, site: SiteRef, kernel: Variable, ctx: Context, interp: Interpreter
+    ) -> None:
         for option in alternatives(normalizer):
             if isinstance(option, ApiRef) and option.canonical in _TF1_BATCH_NORMS:
                 params = args.get("normalizer_params")
@@ -1396,8 +1632,12 @@ class Semantics:
         gamma_reg = args.get("gamma_regularizer") or (args.get("param_regularizers"))
         beta_reg = args.get("beta_regularizer")
         for key, reg in (("gamma", gamma_reg), ("beta", beta_reg)):
-            regularizer = self._as_regularizer(reg, ctx, interp) if reg is not None and not isinstance(reg, Mapping) else NONE
-            variable = Variable(site, Role.NORM, slot="norm", graph=graph, regularizer=regularizer, route="collection", layer=layer)
+            regularizer = (
+                self._as_regularizer(reg, ctx, interp) if reg is not None and not isinstance(reg, Mapping) else NONE
+            )
+            variable = Variable(
+                site, Role.NORM, slot="norm", graph=graph, regularizer=regularizer, route="collection", layer=layer
+            )
             layer.variables[key] = variable
             graph.variables.append(variable)
             self.program.variables.append(variable)
@@ -1423,7 +1663,9 @@ class Semantics:
         self.program.optimizers.append(optimizer)
         return optimizer
 
-    def train_step(self, kind: str, loss: Value, node: cst.Call | None, ctx: Context, interp: Interpreter, **fields: object) -> TrainStep:
+    def train_step(
+        self, kind: str, loss: Value, node: cst.Call | None, ctx: Context, interp: Interpreter, **fields: object
+    ) -> TrainStep:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
         step = TrainStep(kind, site, loss, graph=self.graph, function=ctx.function, **fields)  # type: ignore[arg-type]
         if self.control and any(self._has_update_ops(deps) for deps in self.control):
@@ -1469,14 +1711,14 @@ class _Native(Value):
 
     __slots__ = ("function",)
 
-    def __init__(self, function: object) -> None:
+    def __init__(self, function: Callable[[Args, cst.Call | None, Context], Value]) -> None:
         self.function = function
 
 
 class _Bound(Value):
     """A library method bound to its receiver (``opt.minimize``, ``tape.gradient``, ``model.fit``)."""
 
-    __slots__ = ("receiver", "name")
+    __slots__ = ("name", "receiver")
 
     def __init__(self, receiver: Value, name: str) -> None:
         self.receiver = receiver
@@ -1493,7 +1735,7 @@ class _NodeRef(Value):
 
 
 class _ScopeRequest(Value):
-    __slots__ = ("regularizer", "name", "reuse")
+    __slots__ = ("name", "regularizer", "reuse")
 
     def __init__(self, regularizer: Value | None, name: str | None, reuse: bool) -> None:
         self.regularizer = regularizer
@@ -1584,7 +1826,16 @@ def _frontier(values: list[Value]) -> frozenset[Variable]:
 def _loss_list(value: Value) -> Sequence | None:
     """A Python list of loss tensors (``model.losses``, ``get_regularization_losses()``)."""
     for option in alternatives(value):
-        if isinstance(option, Sequence) and option.items and all(isinstance(i, Tensor) and i.terms and all(t.kind in ("collection", "model_losses", "penalty") for t in i.terms) for i in option.items):
+        if (
+            isinstance(option, Sequence)
+            and option.items
+            and all(
+                isinstance(i, Tensor)
+                and i.terms
+                and all(t.kind in ("collection", "model_losses", "penalty") for t in i.terms)
+                for i in option.items
+            )
+        ):
             return option
     return None
 
@@ -1593,7 +1844,32 @@ def _is_optimizer_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     if not last[:1].isupper():
         return False
-    return name.startswith(("keras.optimizers.", "tf.train.", "tf.optimizers.", "tf.keras.optimizers.")) and "Schedule" not in last and last not in ("Saver", "Coordinator", "Server", "ClusterSpec", "Checkpoint", "CheckpointManager", "ExponentialMovingAverage", "Scaffold", "SessionRunHook", "LoggingTensorHook", "StopAtStepHook", "MonitoredTrainingSession", "Example", "Features", "Feature", "BytesList", "Int64List", "FloatList", "SequenceExample")
+    return (
+        name.startswith(("keras.optimizers.", "tf.train.", "tf.optimizers.", "tf.keras.optimizers."))
+        and "Schedule" not in last
+        and last
+        not in (
+            "Saver",
+            "Coordinator",
+            "Server",
+            "ClusterSpec",
+            "Checkpoint",
+            "CheckpointManager",
+            "ExponentialMovingAverage",
+            "Scaffold",
+            "SessionRunHook",
+            "LoggingTensorHook",
+            "StopAtStepHook",
+            "MonitoredTrainingSession",
+            "Example",
+            "Features",
+            "Feature",
+            "BytesList",
+            "Int64List",
+            "FloatList",
+            "SequenceExample",
+        )
+    )
 
 
 def _shape_of_initializer(value: Value | None) -> Value | None:
@@ -1629,7 +1905,11 @@ def _symbol_for(facts: ModuleFacts, call: cst.CSTNode | None) -> str | None:
     if isinstance(parent, cst.Element):
         holder = facts.parent(parent)
         target = facts.parent(holder) if isinstance(holder, (cst.List, cst.Tuple)) else None
-        if isinstance(target, cst.Assign) and len(target.targets) == 1 and isinstance(target.targets[0].target, cst.Name):
+        if (
+            isinstance(target, cst.Assign)
+            and len(target.targets) == 1
+            and isinstance(target.targets[0].target, cst.Name)
+        ):
             assert isinstance(holder, (cst.List, cst.Tuple))
             index = next(i for i, e in enumerate(holder.elements) if e is parent)
             return f"{target.targets[0].target.value}[{index}]"
@@ -1654,13 +1934,14 @@ def _dict_of(facts: ModuleFacts, call: cst.CSTNode | None) -> str | None:
 
 # --- handlers by canonical name ------------------------------------------------------------------------
 
-Handler = object
-_HANDLERS: dict[str, Handler] = {}
-_METHOD_HANDLERS: dict[str, Handler] = {}
+ApiHandler = Callable[[Semantics, Args, "cst.Call | None", "Context", "Interpreter"], Value]
+MethodHandler = Callable[[Semantics, Value, Value, Args, "cst.Call | None", "Context", "Interpreter"], "Value | None"]
+_HANDLERS: dict[str, ApiHandler] = {}
+_METHOD_HANDLERS: dict[str, MethodHandler] = {}
 
 
-def _api(*names: str):  # type: ignore[no-untyped-def]
-    def register(function):  # type: ignore[no-untyped-def]
+def _api(*names: str) -> Callable[[ApiHandler], ApiHandler]:
+    def register(function: ApiHandler) -> ApiHandler:
         for name in names:
             _HANDLERS[name] = function
         return function
@@ -1668,8 +1949,8 @@ def _api(*names: str):  # type: ignore[no-untyped-def]
     return register
 
 
-def _method(*names: str):  # type: ignore[no-untyped-def]
-    def register(function):  # type: ignore[no-untyped-def]
+def _method(*names: str) -> Callable[[MethodHandler], MethodHandler]:
+    def register(function: MethodHandler) -> MethodHandler:
         for name in names:
             _METHOD_HANDLERS[name] = function
         return function
@@ -1732,7 +2013,21 @@ def _reduction(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
     return sem._additive([subject], node, ctx)
 
 
-@_api("tf.add_n", "tf.math.add_n", "tf.add", "tf.math.add", "tf.identity", "tf.cast", "tf.stack", "tf.concat", "tf.convert_to_tensor", "tf.math.accumulate_n", "keras.ops.add", "keras.backend.stack", "keras.ops.stack")
+@_api(
+    "tf.add_n",
+    "tf.math.add_n",
+    "tf.add",
+    "tf.math.add",
+    "tf.identity",
+    "tf.cast",
+    "tf.stack",
+    "tf.concat",
+    "tf.convert_to_tensor",
+    "tf.math.accumulate_n",
+    "keras.ops.add",
+    "keras.backend.stack",
+    "keras.ops.stack",
+)
 def _sum(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     values = list(args.positional[:2]) if node is not None and args.positional else list(args.values())
     if args.positional and isinstance(args.positional[0], Sequence):
@@ -1802,7 +2097,7 @@ def _variable_scope(sem: Semantics, args: Args, node: cst.Call | None, ctx: Cont
     name = args.get("name_or_scope", 0) or args.get("name", 0)
     text = name.value if isinstance(name, Const) and isinstance(name.value, str) else None
     reuse = args.get("reuse")
-    reusing = isinstance(reuse, Const) and reuse.value is True or isinstance(reuse, ApiRef)
+    reusing = (isinstance(reuse, Const) and reuse.value is True) or isinstance(reuse, ApiRef)
     regularizer = args.get("regularizer")
     if node is not None and ctx.facts.code(node.func).endswith("name_scope"):
         regularizer = None
@@ -1830,7 +2125,9 @@ def _arg_scope(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
 
 
 @_api("tf.control_dependencies")
-def _control_dependencies(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+def _control_dependencies(
+    sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value:
     deps = args.get("control_inputs", 0)
     return _ControlDependencies([deps] if deps is not None else [])
 
@@ -1841,7 +2138,11 @@ def _get_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: Cont
     kind = _collection_key(key)
     if kind == "regularization":
         tapes = sem.open_tapes()
-        return Sequence([Tensor((Term("collection", graph=sem.graph, tapes=tapes),), graph=sem.graph, node=node)], mutable=True, exact=False)
+        return Sequence(
+            [Tensor((Term("collection", graph=sem.graph, tapes=tapes),), graph=sem.graph, node=node)],
+            mutable=True,
+            exact=False,
+        )
     if kind == "update_ops":
         return UpdateOps(sem.graph)
     if kind == "variables":
@@ -1855,10 +2156,20 @@ def _regularization_loss(sem: Semantics, args: Args, node: cst.Call | None, ctx:
     return Tensor((Term("collection", graph=sem.graph, tapes=tapes),), graph=sem.graph, node=node, tapes=tapes)
 
 
-@_api("tf.losses.get_regularization_losses", "tf.contrib.losses.get_regularization_losses", "slim.losses.get_regularization_losses")
-def _regularization_losses(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+@_api(
+    "tf.losses.get_regularization_losses",
+    "tf.contrib.losses.get_regularization_losses",
+    "slim.losses.get_regularization_losses",
+)
+def _regularization_losses(
+    sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value:
     tapes = sem.open_tapes()
-    return Sequence([Tensor((Term("collection", graph=sem.graph, tapes=tapes),), graph=sem.graph, node=node)], mutable=True, exact=False)
+    return Sequence(
+        [Tensor((Term("collection", graph=sem.graph, tapes=tapes),), graph=sem.graph, node=node)],
+        mutable=True,
+        exact=False,
+    )
 
 
 @_api("tf.losses.get_total_loss", "tf.contrib.losses.get_total_loss", "slim.losses.get_total_loss")
@@ -1877,18 +2188,24 @@ def _add_to_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: C
     kind = _collection_key(key)
     if kind == "regularization" and value is not None:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
-        sem.graph.registrations.append(Registration(site, None, value, "tf.add_to_collection(REGULARIZATION_LOSSES, ...)"))
+        sem.graph.registrations.append(
+            Registration(site, None, value, "tf.add_to_collection(REGULARIZATION_LOSSES, ...)")
+        )
     elif kind == "update_ops" and node is not None:
         sem.graph.update_ops.append((interp.site(ctx.facts, node), ()))
     return NONE
 
 
 @_api("tf.contrib.layers.apply_regularization", "slim.apply_regularization")
-def _apply_regularization(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+def _apply_regularization(
+    sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value:
     regularizer = args.get("regularizer", 0)
     weights = args.get("weights_list", 1)
     reg = sem._as_regularizer(regularizer, ctx, interp) if regularizer is not None else UNKNOWN
-    subject: Value = weights if weights is not None and not _is_none(weights) else VarSetMember(VarSet(sem.graph, node=node))
+    subject: Value = (
+        weights if weights is not None and not _is_none(weights) else VarSetMember(VarSet(sem.graph, node=node))
+    )
     if isinstance(subject, Sequence) and subject.exact:
         reads = frozenset(v for item in subject.items for v in ([item] if isinstance(item, Variable) else []))
         subject = Tensor(reads=reads) if reads else subject
@@ -1941,7 +2258,9 @@ def _group(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, inte
 def _create_train_op(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     loss = args.get("total_loss", 0) or args.get("loss", 0)
     optimizer = args.get("optimizer", 1)
-    step = sem.train_step("minimize", loss if loss is not None else UNKNOWN, node, ctx, interp, optimizer=optimizer, applied=True)
+    step = sem.train_step(
+        "minimize", loss if loss is not None else UNKNOWN, node, ctx, interp, optimizer=optimizer, applied=True
+    )
     update = args.get("update_ops")
     if not (isinstance(update, Sequence) and update.exact and not update.items):
         step.update_ops = True
@@ -1949,7 +2268,9 @@ def _create_train_op(sem: Semantics, args: Args, node: cst.Call | None, ctx: Con
 
 
 @_api("tf.nn.scale_regularization_loss")
-def _scale_regularization(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+def _scale_regularization(
+    sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value:
     result = sem._additive(list(args.values()), node, ctx)
     if isinstance(result, Tensor):
         sem.program.replica_scaled.add(id(result))
@@ -1976,7 +2297,15 @@ def _keras_model(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context
     return sem._functional(args, node, ctx, interp)
 
 
-@_api("keras.models.clone_model", "keras.models.model_from_json", "keras.models.model_from_config", "keras.models.model_from_yaml", "keras.Model.from_config", "keras.models.Model.from_config", "keras.Sequential.from_config")
+@_api(
+    "keras.models.clone_model",
+    "keras.models.model_from_json",
+    "keras.models.model_from_config",
+    "keras.models.model_from_yaml",
+    "keras.Model.from_config",
+    "keras.models.Model.from_config",
+    "keras.Sequential.from_config",
+)
 def _rebuilt(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
     model = Model(site, "library")
@@ -1987,7 +2316,9 @@ def _rebuilt(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, in
     return model
 
 
-@_api("tf.train.Saver", "tf.Session", "tf.InteractiveSession", "tf.compat.v1.Session", "tf.train.MonitoredTrainingSession")
+@_api(
+    "tf.train.Saver", "tf.Session", "tf.InteractiveSession", "tf.compat.v1.Session", "tf.train.MonitoredTrainingSession"
+)
 def _session(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     return ApiObject("session")
 
@@ -1999,30 +2330,40 @@ _KNOWN = frozenset(_HANDLERS) | _DATA_SOURCES | vocabulary.TF1_LAYER_FUNCS | voc
 
 
 @_method("minimize")
-def _m_minimize(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_minimize(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not _optimizer_like(target):
         return None
     loss = args.get("loss", 0)
     if loss is None:
         return None
     sources = args.get("var_list", 1 if isinstance(target, Optimizer) and target.name.startswith("keras.") else 2)
-    step = sem.train_step("minimize", loss, node, ctx, interp, optimizer=target, sources=sources or UNKNOWN, applied=True)
+    step = sem.train_step(
+        "minimize", loss, node, ctx, interp, optimizer=target, sources=sources or UNKNOWN, applied=True
+    )
     return TrainOp(step)
 
 
 @_method("compute_gradients")
-def _m_compute_gradients(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_compute_gradients(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not _optimizer_like(target):
         return None
     loss = args.get("loss", 0)
     if loss is None:
         return None
-    step = sem.train_step("compute_gradients", loss, node, ctx, interp, optimizer=target, sources=args.get("var_list", 1) or UNKNOWN)
+    step = sem.train_step(
+        "compute_gradients", loss, node, ctx, interp, optimizer=target, sources=args.get("var_list", 1) or UNKNOWN
+    )
     return Gradients(step)
 
 
 @_method("apply_gradients", "apply")
-def _m_apply_gradients(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_apply_gradients(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not _optimizer_like(target):
         return None
     pairs = args.get("grads_and_vars", 0)
@@ -2030,9 +2371,7 @@ def _m_apply_gradients(sem: Semantics, receiver: Value, target: Value, args: Arg
     for option in sem._flat([pairs] if pairs is not None else []):
         if isinstance(option, GradientPairs) and option.gradients is not None:
             steps.append(option.gradients.step)
-        elif isinstance(option, Gradients):
-            steps.append(option.step)
-        elif isinstance(option, GradientItem):
+        elif isinstance(option, (Gradients, GradientItem)):
             steps.append(option.step)
     for step in steps:
         step.applied = True
@@ -2045,7 +2384,9 @@ def _m_apply_gradients(sem: Semantics, receiver: Value, target: Value, args: Arg
 
 
 @_method("gradient")
-def _m_gradient(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_gradient(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Tape):
         return None
     loss = args.get("target", 0)
@@ -2059,16 +2400,22 @@ def _m_gradient(sem: Semantics, receiver: Value, target: Value, args: Args, node
 
 
 @_method("as_default")
-def _m_as_default(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_as_default(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if isinstance(target, Graph):
         return GraphContext(target)
     return None
 
 
 @_method("run")
-def _m_run(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_run(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     fetches = args.get("fetches", 0)
-    if isinstance(target, ApiObject) and target.kind == "strategy" or (target is UNKNOWN and fetches is not None and isinstance(fetches, (Function, BoundMethod))):
+    if (isinstance(target, ApiObject) and target.kind == "strategy") or (
+        target is UNKNOWN and fetches is not None and isinstance(fetches, (Function, BoundMethod))
+    ):
         function = args.get("fn", 0)
         if isinstance(function, (Function, BoundMethod)):
             inner_args = args.get("args", 1)
@@ -2094,7 +2441,9 @@ def _m_run(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst
 
 
 @_method("experimental_run_v2", "experimental_run")
-def _m_strategy_run(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_strategy_run(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     function = args.get("fn", 0)
     if isinstance(function, (Function, BoundMethod)):
         from regcheck.facts.program.values import Args as _Args
@@ -2110,12 +2459,19 @@ def _m_strategy_run(sem: Semantics, receiver: Value, target: Value, args: Args, 
 
 
 @_method("compile")
-def _m_compile(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_compile(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Model):
         return None
     optimizer = args.get("optimizer", 0)
     if isinstance(optimizer, Const) and isinstance(optimizer.value, str):
-        optimizer = Optimizer(interp.site(ctx.facts, node) if node is not None else None, optimizer.value.lower(), {}, args.nodes.get("optimizer", args.nodes.get(0)))
+        optimizer = Optimizer(
+            interp.site(ctx.facts, node) if node is not None else None,
+            optimizer.value.lower(),
+            {},
+            args.nodes.get("optimizer", args.nodes.get(0)),
+        )
         sem.program.optimizers.append(optimizer)
     target.optimizer = optimizer
     target.loss = args.get("loss", 1)
@@ -2124,12 +2480,18 @@ def _m_compile(sem: Semantics, receiver: Value, target: Value, args: Args, node:
 
 
 @_method("fit", "fit_generator", "train_on_batch")
-def _m_fit(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_fit(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Model):
         return None
     instance = target.instance
-    override = instance.cls.lookup("train_step") if instance is not None else None
-    loss_override = instance.cls.lookup("compute_loss") if instance is not None else None
+    if instance is None:
+        stock = Tensor((Term("data"), Term("model_losses", model=target)), data=True)
+        sem.train_step("fit", stock, node, ctx, interp, model=target, optimizer=target.optimizer, applied=True)
+        return UNKNOWN
+    override = instance.cls.lookup("train_step")
+    loss_override = instance.cls.lookup("compute_loss")
     if isinstance(override, Function):
         sem.program.overrides.append((target, override))
         if override.node not in interp.entered:
@@ -2142,8 +2504,22 @@ def _m_fit(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst
         from regcheck.facts.program.values import Args as _Args
 
         data = Tensor((Term("data"),), data=True, symbolic=True)
-        loss = interp.call(BoundMethod(loss_override, instance), _Args([data, data, data]), None, ctx) if loss_override.node not in interp.entered else UNKNOWN
-        sem.train_step("fit", loss, node, ctx, interp, model=target, optimizer=target.optimizer, applied=True, compute_loss_override=loss_override)
+        loss: Value = (
+            interp.call(BoundMethod(loss_override, instance), _Args([data, data, data]), None, ctx)
+            if loss_override.node not in interp.entered
+            else UNKNOWN
+        )
+        sem.train_step(
+            "fit",
+            loss,
+            node,
+            ctx,
+            interp,
+            model=target,
+            optimizer=target.optimizer,
+            applied=True,
+            compute_loss_override=loss_override,
+        )
         return UNKNOWN
     loss = Tensor((Term("data"), Term("model_losses", model=target)), data=True)
     sem.train_step("fit", loss, node, ctx, interp, model=target, optimizer=target.optimizer, applied=True)
@@ -2151,16 +2527,22 @@ def _m_fit(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst
 
 
 @_method("add")
-def _m_add(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_add(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Model) or not args.positional:
         return None
     current = sem.program.sequential_outputs.get(target.id, Tensor((Term("data"),), data=True, symbolic=True))
-    sem.program.sequential_outputs[target.id] = sem._add_to_sequential(target, args.positional[0], current, node, ctx, interp)
+    sem.program.sequential_outputs[target.id] = sem._add_to_sequential(
+        target, args.positional[0], current, node, ctx, interp
+    )
     return NONE
 
 
 @_method("add_loss")
-def _m_add_loss(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_add_loss(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, (Model, Layer)):
         return None
     value = args.get("losses", 0)
@@ -2180,7 +2562,9 @@ def _m_add_loss(sem: Semantics, receiver: Value, target: Value, args: Args, node
 
 
 @_method("add_weight", "add_variable")
-def _m_add_weight(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_add_weight(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, (Layer, Model)):
         return None
     layer = target if isinstance(target, Layer) else sem._holder(target)
@@ -2191,13 +2575,25 @@ def _m_add_weight(sem: Semantics, receiver: Value, target: Value, args: Args, no
     if symbol is not None and symbol.startswith("self."):
         symbol = symbol[5:]
     role = role_from_names(text, symbol)
-    shape = args.get("shape", 1 if text is not None and args.positional and isinstance(args.positional[0], Const) else 0)
+    shape = args.get(
+        "shape", 1 if text is not None and args.positional and isinstance(args.positional[0], Const) else 0
+    )
     if role is Role.UNKNOWN and isinstance(shape, Sequence) and shape.exact:
         role = role_from_rank(len(shape.items))
     regularizer_arg = args.get("regularizer")
     regularizer = sem._as_regularizer(regularizer_arg, ctx, interp) if regularizer_arg is not None else NONE
     trainable = args.get("trainable")
-    variable = Variable(site, role, slot="weight", name=text, symbol=symbol, graph=sem.graph, regularizer=regularizer, route="model", layer=layer)
+    variable = Variable(
+        site,
+        role,
+        slot="weight",
+        name=text,
+        symbol=symbol,
+        graph=sem.graph,
+        regularizer=regularizer,
+        route="model",
+        layer=layer,
+    )
     variable.trainable = not (isinstance(trainable, Const) and trainable.value is False)
     if regularizer_arg is not None and "regularizer" in args.nodes:
         sem.program.weight_regularizer_nodes[variable.id] = args.nodes["regularizer"]
@@ -2207,17 +2603,21 @@ def _m_add_weight(sem: Semantics, receiver: Value, target: Value, args: Args, no
 
 
 @_method("get_layer")
-def _m_get_layer(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_get_layer(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Model):
         return None
-    layers = [l for l in target.all_layers() if l.cls != "<variables>"]
+    layers = [layer for layer in target.all_layers() if layer.cls != "<variables>"]
     if target.opaque or not layers:
         return sem._library_layer(target)
-    return join(*[l.instance if l.instance is not None else l for l in layers])
+    return join(*[layer.instance if layer.instance is not None else layer for layer in layers])
 
 
 @_method("compute_loss", "compiled_loss")
-def _m_compute_loss(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_compute_loss(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if not isinstance(target, Model) and target is not UNKNOWN:
         return None
     model = target if isinstance(target, Model) else None
@@ -2231,10 +2631,28 @@ def _m_compute_loss(sem: Semantics, receiver: Value, target: Value, args: Args, 
     return Tensor(tuple(terms), data=True, tapes=tapes, node=node)
 
 
-@_method("get_config", "to_json", "get_weights", "save", "save_weights", "summary", "predict", "evaluate", "load_weights", "set_weights")
-def _m_opaque(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+@_method(
+    "get_config",
+    "to_json",
+    "get_weights",
+    "save",
+    "save_weights",
+    "summary",
+    "predict",
+    "evaluate",
+    "load_weights",
+    "set_weights",
+)
+def _m_opaque(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if isinstance(target, (Model, Layer)):
-        if node is not None and isinstance(node.func, cst.Attribute) and node.func.attr.value == "load_weights" and isinstance(target, Model):
+        if (
+            node is not None
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "load_weights"
+            and isinstance(target, Model)
+        ):
             target.pretrained = True
             for layer in target.all_layers():
                 layer.pretrained = True
@@ -2243,7 +2661,9 @@ def _m_opaque(sem: Semantics, receiver: Value, target: Value, args: Args, node: 
 
 
 @_method("build")
-def _m_build(sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value | None:
+def _m_build(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
     if isinstance(target, (Model, Layer)):
         target.built = True
         if isinstance(target, Model):
@@ -2253,8 +2673,19 @@ def _m_build(sem: Semantics, receiver: Value, target: Value, args: Args, node: c
     return None
 
 
-_METHODS = frozenset(_METHOD_HANDLERS) | {"fit", "compile", "add", "add_loss", "add_weight", "get_layer", "build", "call"}
-_UNKNOWN_RECEIVER_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "compute_loss", "compiled_loss"})
+_METHODS = frozenset(_METHOD_HANDLERS) | {
+    "fit",
+    "compile",
+    "add",
+    "add_loss",
+    "add_weight",
+    "get_layer",
+    "build",
+    "call",
+}
+_UNKNOWN_RECEIVER_METHODS = frozenset(
+    {"minimize", "compute_gradients", "apply_gradients", "compute_loss", "compiled_loss"}
+)
 
 
 def _optimizer_like(value: Value) -> bool:
@@ -2270,7 +2701,11 @@ def _collection_key(key: Value | None) -> str | None:
                 return "regularization"
             if option.canonical in vocabulary.UPDATE_OPS_KEYS:
                 return "update_ops"
-            if option.canonical in ("tf.GraphKeys.TRAINABLE_VARIABLES", "tf.GraphKeys.GLOBAL_VARIABLES", "tf.GraphKeys.MODEL_VARIABLES"):
+            if option.canonical in (
+                "tf.GraphKeys.TRAINABLE_VARIABLES",
+                "tf.GraphKeys.GLOBAL_VARIABLES",
+                "tf.GraphKeys.MODEL_VARIABLES",
+            ):
                 return "variables"
         if isinstance(option, Const):
             if option.value == "regularization_losses":

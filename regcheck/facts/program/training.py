@@ -8,7 +8,7 @@ import libcst as cst
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program.coverage import Unit, units
 from regcheck.facts.program.result import Program
-from regcheck.facts.program.values import UNKNOWN, Sequence, Tensor, Term, TrainStep, Value, alternatives
+from regcheck.facts.program.values import Sequence, Tensor, Term, TrainStep, Value, alternatives
 
 # The argument that holds the loss, per kind of step: keyword and position.
 _LOSS_ARGUMENTS = {
@@ -45,9 +45,9 @@ def loss_terms(step: TrainStep) -> list[Term]:
 def loss_is_opaque(step: TrainStep) -> bool:
     """The loss is, or adds, a value the program model cannot see into: it may hold any penalty."""
     for value in _flat(step.loss):
-        if value is UNKNOWN:
-            return True
-        if isinstance(value, Tensor) and any(t.kind == "opaque" for t in value.terms):
+        if not isinstance(value, Tensor):
+            return True  # unknown, or a value of a library the program model does not read
+        if any(t.kind == "opaque" for t in value.terms):
             return True
     return False
 
@@ -63,8 +63,8 @@ def loss_expression(facts: ModuleFacts, step: TrainStep) -> cst.BaseExpression |
         node = loss.node if isinstance(loss, Tensor) else None
         if node is not None and isinstance(facts.parent(node), (cst.Assign, cst.AugAssign)):
             assign = facts.parent(node)
-            if isinstance(assign, cst.Assign) and assign.value is node:
-                return node  # type: ignore[return-value]
+            if isinstance(assign, cst.Assign) and assign.value is node and isinstance(node, cst.BaseExpression):
+                return node
     return argument
 
 

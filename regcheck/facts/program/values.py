@@ -97,7 +97,11 @@ def join(*values: Value) -> Value:
     seen: set[object] = set()
     for value in values:
         for option in value.options if isinstance(value, OneOf) else (value,):
-            key = (type(option.value), option.value) if isinstance(option, Const) and _hashable(option.value) else id(option)
+            key = (
+                (type(option.value), option.value)
+                if isinstance(option, Const) and _hashable(option.value)
+                else id(option)
+            )
             if key in seen:
                 continue
             seen.add(key)
@@ -130,7 +134,7 @@ class ApiRef(Value):
     """A name from a library: ``tensorflow.keras.layers.Dense``, ``numpy.eye``. ``canonical`` is the
     TF/Keras spelling (facts.vocabulary), None for other libraries."""
 
-    __slots__ = ("qualified", "canonical")
+    __slots__ = ("canonical", "qualified")
 
     def __init__(self, qualified: str, canonical: str | None) -> None:
         self.qualified = qualified
@@ -160,7 +164,7 @@ class Sequence(Value):
     """A list or tuple. ``exact`` is False when the items are what it may hold, not its contents
     (a list appended to in a loop the interpreter did not unroll)."""
 
-    __slots__ = ("items", "exact", "mutable", "node")
+    __slots__ = ("exact", "items", "mutable", "node")
 
     def __init__(
         self, items: list[Value], *, mutable: bool, exact: bool = True, node: cst.CSTNode | None = None
@@ -203,7 +207,7 @@ class Mapping(Value):
 class Function(Value):
     """A function or lambda of the project, with the frame it closes over."""
 
-    __slots__ = ("node", "facts", "closure", "defaults", "kw_defaults", "name", "owner", "decorated")
+    __slots__ = ("closure", "decorated", "defaults", "facts", "kw_defaults", "name", "node", "owner")
 
     def __init__(
         self,
@@ -241,7 +245,7 @@ class BoundMethod(Value):
 class Partial(Value):
     """``functools.partial(f, *args, **kwargs)``."""
 
-    __slots__ = ("func", "args")
+    __slots__ = ("args", "func")
 
     def __init__(self, func: Value, args: Args) -> None:
         self.func = func
@@ -292,7 +296,7 @@ class Builtin(Value):
 class ClassValue(Value):
     """A class of the project: its namespace and its bases (project classes or API classes)."""
 
-    __slots__ = ("node", "facts", "name", "bases", "namespace")
+    __slots__ = ("bases", "facts", "name", "namespace", "node")
 
     def __init__(self, node: cst.ClassDef, facts: ModuleFacts, name: str, bases: list[Value]) -> None:
         self.node = node
@@ -335,7 +339,7 @@ class Instance(Value):
     """An instance of a project class. A Keras layer or model subclass also has a ``keras`` object
     (a :class:`Layer` or :class:`Model`) that holds what Keras does with it."""
 
-    __slots__ = ("cls", "attrs", "keras", "site")
+    __slots__ = ("attrs", "cls", "keras", "site")
 
     def __init__(self, cls: ClassValue, site: SiteRef | None) -> None:
         self.cls = cls
@@ -350,7 +354,7 @@ class Instance(Value):
 class ModuleValue(Value):
     """A module of the project, with the names its top level binds."""
 
-    __slots__ = ("facts", "name", "namespace", "loaded")
+    __slots__ = ("facts", "loaded", "name", "namespace")
 
     def __init__(self, facts: ModuleFacts, name: str) -> None:
         self.facts = facts
@@ -396,7 +400,7 @@ class SiteRef:
 class Graph(Value):
     """A TF1 graph: the default graph of an entry, ``tf.Graph()``, or one after ``reset_default_graph()``."""
 
-    __slots__ = ("id", "site", "variables", "registrations", "update_ops", "layers", "penalties", "keras_layers")
+    __slots__ = ("id", "keras_layers", "layers", "penalties", "registrations", "site", "update_ops", "variables")
 
     def __init__(self, site: SiteRef | None) -> None:
         self.id = next(_ids)
@@ -429,19 +433,19 @@ class Variable(Value):
     """A trainable parameter: a TF1 variable, or a Keras layer's kernel / bias / scale."""
 
     __slots__ = (
-        "id",
-        "site",
-        "role",
-        "slot",
-        "name",
-        "symbol",
-        "graph",
-        "trainable",
-        "regularizer",
-        "route",
-        "layer",
-        "scope_regularizer",
         "explicit",
+        "graph",
+        "id",
+        "layer",
+        "name",
+        "regularizer",
+        "role",
+        "route",
+        "scope_regularizer",
+        "site",
+        "slot",
+        "symbol",
+        "trainable",
     )
 
     def __init__(
@@ -480,7 +484,7 @@ class VarSet(Value):
     """Every trainable variable of a graph or a model (``tf.trainable_variables()``,
     ``model.trainable_weights``), possibly filtered by name tests."""
 
-    __slots__ = ("owner", "filters", "part_only", "node")
+    __slots__ = ("filters", "node", "owner", "part_only")
 
     def __init__(
         self,
@@ -595,7 +599,7 @@ class Tensor(Value):
     sum of, the kernels it last went through (to tell which layers feed which), and the tapes that
     recorded the op that made it."""
 
-    __slots__ = ("terms", "reads", "data", "frontier", "tapes", "graph", "node", "opaque_reads", "symbolic")
+    __slots__ = ("data", "frontier", "graph", "node", "opaque_reads", "reads", "symbolic", "tapes", "terms")
 
     def __init__(
         self,
@@ -629,7 +633,7 @@ class Regularizer(Value):
     a project function used as one. ``kind`` is "l2", "l1", "other"; ``zero`` when its coefficients
     are zero (deliberately off); ``known`` False when it depends on something the interpreter cannot see."""
 
-    __slots__ = ("kind", "coefficient", "zero", "site", "name", "function", "known")
+    __slots__ = ("coefficient", "function", "kind", "known", "name", "site", "zero")
 
     def __init__(
         self,
@@ -659,23 +663,23 @@ class Layer(Value):
     or a TF1 layer class (``tf.layers.Dense``). ``config`` holds the regularizer given per slot."""
 
     __slots__ = (
-        "id",
-        "site",
-        "cls",
-        "kind",
-        "config",
-        "variables",
-        "built",
-        "use_bias",
-        "instance",
-        "losses",
-        "keywords",
-        "graph",
-        "tf1",
-        "calls",
-        "pretrained",
-        "units",
         "activation",
+        "built",
+        "calls",
+        "cls",
+        "config",
+        "graph",
+        "id",
+        "instance",
+        "keywords",
+        "kind",
+        "losses",
+        "pretrained",
+        "site",
+        "tf1",
+        "units",
+        "use_bias",
+        "variables",
     )
 
     def __init__(self, site: SiteRef, cls: str, kind: str) -> None:
@@ -714,20 +718,20 @@ class Model(Value):
     model (an application, ``load_model``) whose layers the interpreter cannot see (``opaque``)."""
 
     __slots__ = (
+        "api",
+        "built",
+        "compiled",
         "id",
-        "site",
+        "instance",
         "kind",
         "layers",
-        "outputs",
-        "instance",
-        "losses",
-        "optimizer",
         "loss",
-        "compiled",
+        "losses",
         "opaque",
+        "optimizer",
+        "outputs",
         "pretrained",
-        "built",
-        "api",
+        "site",
     )
 
     def __init__(self, site: SiteRef, kind: str) -> None:
@@ -815,7 +819,7 @@ def _attribute_values(instance: Instance) -> Iterator[Value]:
 class Optimizer(Value):
     """An optimizer: ``tf.train.AdamOptimizer``, ``keras.optimizers.AdamW(weight_decay=...)``, a compile string."""
 
-    __slots__ = ("site", "name", "arguments", "node")
+    __slots__ = ("arguments", "name", "node", "site")
 
     def __init__(self, site: SiteRef | None, name: str, arguments: dict[str, Value], node: cst.CSTNode | None) -> None:
         self.site = site
@@ -828,7 +832,7 @@ class Optimizer(Value):
 
 
 class Tape(Value):
-    __slots__ = ("id", "site", "open", "with_node")
+    __slots__ = ("id", "open", "site", "with_node")
 
     def __init__(self, site: SiteRef) -> None:
         self.id = next(_ids)

@@ -1,15 +1,17 @@
-"""Applying fixes: non-overlapping edits in rounds, needed imports, re-check, never a broken file."""
+"""Applying fixes: non-overlapping edits in rounds, needed imports, re-check, never a broken file.
+
+The one place where fixes are applied: ``regcheck --fix`` (through ``regcheck.fixing.unit``),
+``regcheck.apply_fixes`` and the language server's code actions all come here.
+"""
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from regcheck.files import LINE_END
-from regcheck.findings import Applicability, Edit, Finding, Fix
+from regcheck.findings import Applicability, Finding, Fix
+from regcheck.sources.text import apply_edits, compiles
 
 MAX_ROUNDS = 10
 _DIGITS = re.compile(r"\d+")
@@ -17,54 +19,6 @@ _DIGITS = re.compile(r"\d+")
 
 def applicable(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for line in LINE_END.split(text)[:-1]:
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def _offset(starts: list[int], text: str, line: int, column: int) -> int:
-    if line - 1 >= len(starts):
-        return len(text)
-    return min(starts[line - 1] + column - 1, len(text))
-
-
-def _newline_at(text: str, offset: int) -> str:
-    """The line ending of the line holding ``offset`` (mixed files keep each line's own style)."""
-    end = text.find("\n", offset)
-    cr = text.find("\r", offset)
-    if cr != -1 and (end == -1 or cr < end):
-        return "\r\n" if text.startswith("\r\n", cr) else "\r"
-    if end != -1:
-        return "\n"
-    # The last line has no ending: use the one before it, or the file's dominant one.
-    before = text.rfind("\n", 0, offset)
-    if before > 0 and text[before - 1] == "\r":
-        return "\r\n"
-    if before == -1 and "\r" in text:
-        return "\r"
-    return "\n"
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits (positions refer to ``text``), converting their newlines."""
-    starts = _line_starts(text)
-    resolved = sorted(
-        (
-            (_offset(starts, text, e.line, e.column), _offset(starts, text, e.end_line, e.end_column), e.content)
-            for e in edits
-        ),
-        reverse=True,
-    )
-    for start, end, content in resolved:
-        newline = _newline_at(text, start)
-        if newline != "\n" and "\n" in content:
-            content = content.replace("\r\n", "\n").replace("\n", newline)
-        text = text[:start] + content + text[end:]
-    return text
 
 
 def _ranges(fix: Fix) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -80,9 +34,7 @@ def _overlaps(a: Fix, b: Fix) -> bool:
     return False
 
 
-def _choose(
-    findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], bool] = lambda fix: False
-) -> list[Finding]:
+def choose(findings: Iterable[Finding], unsafe: bool, skip: Callable[[Fix], bool] = lambda fix: False) -> list[Finding]:
     """Findings whose fixes do not overlap, in file order; the rest wait for the next round."""
     chosen: list[Finding] = []
     for finding in sorted(findings, key=Finding.sort_key):
@@ -139,42 +91,12 @@ def parses(text: str, strict: bool = True) -> bool:
         cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return False
-    return _compiles(text, strict)
+    return compiles(text, strict)
 
 
-def only_applicable(text: str, findings: list[Finding]) -> list[Finding]:
-    """The findings, each fix kept only when it applies on its own: the edited text still compiles
-    (held to parsing alone when the file itself does not compile). A fix that cannot apply is not
-    advertised as one. CPython's compiler decides here, ten times cheaper than a libcst parse; the
-    fix rounds still check libcst before they write."""
-    fixable = [f for f in findings if f.fix is not None]
-    if not fixable:
-        return findings
-    strict = _compiles(text, strict=True)
-    kept: list[Finding] = []
-    for finding in findings:
-        fix = finding.fix
-        if fix is not None and not _compiles(apply_edits(text, fix.edits), strict):
-            finding = finding.with_changes(fix=None)
-        kept.append(finding)
-    return kept
-
-
-def _compiles(text: str, strict: bool) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
-        try:
-            if strict:
-                compile(text, "<regcheck-fix>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-            else:
-                ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return False
-    return True
-
-
-def _apply(text: str, fixes: list[Fix], strict: bool = True) -> str | None:
-    """The text with ``fixes`` applied, or None when the result would not parse."""
+def applied(text: str, fixes: list[Fix], strict: bool = True) -> str | None:
+    """The text with ``fixes`` applied (edits, then the imports they need), or None when the result
+    would not parse (``strict``: nor compile)."""
     candidate = apply_edits(text, [edit for fix in fixes for edit in fix.edits])
     if not parses(candidate, strict):
         return None
@@ -186,6 +108,52 @@ def _apply(text: str, fixes: list[Fix], strict: bool = True) -> str | None:
     except Exception:  # libcst could not place the import: treat like a fix that breaks the file
         return None
     return candidate if parses(candidate, strict) else None
+
+
+@dataclass
+class Round:
+    """One round of fixes: the text after it, the fixes it applied, and those that break the text alone."""
+
+    text: str
+    applied: list[Fix]
+    broken: list[Fix]
+
+
+def apply_round(text: str, fixes: list[Fix], strict: bool = True) -> Round:
+    """Apply non-overlapping ``fixes`` (positions in ``text``) together; when the result would not parse,
+    the largest set that does, taken in order. A fix that breaks the text on its own is ``broken``;
+    one that only clashes with the others waits for the next round."""
+    together = applied(text, fixes, strict) if fixes else text
+    if together is not None:
+        return Round(together, list(fixes), [])
+    accepted: list[Fix] = []
+    broken: list[Fix] = []
+    current = text
+    for fix in fixes:
+        candidate = applied(text, [*accepted, fix], strict)
+        if candidate is not None:
+            accepted.append(fix)
+            current = candidate
+        elif not accepted or applied(text, [fix], strict) is None:
+            broken.append(fix)
+    return Round(current, accepted, broken)
+
+
+def apply_once(text: str, findings: Iterable[Finding], unsafe: bool = False) -> str:
+    """``text`` with one round of the fixes of ``findings`` (findings of this very text): safe ones, and
+    unsafe ones with ``unsafe``. Overlapping fixes after the first, and fixes that would leave code
+    that does not parse, are left out; linting the result again finds what is left."""
+    fixes = [f.fix for f in choose(findings, unsafe) if f.fix is not None]
+    if not fixes:
+        return text
+    return apply_round(text, fixes, parses(text)).text
+
+
+def fixed_by(text: str, fix: Fix) -> str | None:
+    """``text`` with one fix applied (an editor's quick fix), or None when it changes nothing or would
+    leave code that does not parse."""
+    done = apply_round(text, [fix], parses(text))
+    return done.text if done.applied and done.text != text else None
 
 
 @dataclass
@@ -210,9 +178,9 @@ def fix_text(
 ) -> FixResult:
     """Fix until nothing applicable is left (or MAX_ROUNDS), re-linting after every round.
 
-    Every round applies non-overlapping fixes together. A round whose result does
-    not parse is dropped: the fixes that break the file alone are set aside until
-    the text changes, the others are applied one at a time. A round after which a
+    Every round applies non-overlapping fixes together (:func:`apply_round`): when the
+    result would not parse, the fixes that break the file alone are set aside until
+    the text changes, and the largest set of the others that parses is applied. A round after which a
     fixed finding is still reported, unchanged and in the same place (a fix that
     does not converge), is dropped and that fix is never tried again. So every text
     this returns parses, and a second run changes nothing.
@@ -224,23 +192,18 @@ def fix_text(
     stuck: set[tuple[object, ...]] = set()  # never converge: dropped for good
     seen = {text}
     for _ in range(MAX_ROUNDS):
-        chosen = _choose(current, unsafe, skip=lambda fix: _fix_key(fix) in broken or _fix_key(fix) in stuck)
+        chosen = choose(current, unsafe, skip=lambda fix: _fix_key(fix) in broken or _fix_key(fix) in stuck)
         if not chosen:
             break
         fixes = [finding.fix for finding in chosen if finding.fix is not None]
-        candidate = _apply(result.text, fixes, strict)
-        if candidate is None:
+        done = apply_round(result.text, fixes, strict)
+        broken.update(_fix_key(fix) for fix in done.broken)
+        if not done.applied:
             result.reverted = True
-            alone = [fix for fix in fixes if _apply(result.text, [fix], strict) is not None]
-            broken.update(_fix_key(fix) for fix in fixes if fix not in alone)
-            if not alone:
-                continue
-            # Each works alone but not together: take one now, the rest after re-linting.
-            fixes = alone[:1]
-            candidate = _apply(result.text, fixes, strict)
-            if candidate is None:
-                broken.add(_fix_key(fixes[0]))
-                continue
+            continue
+        if len(done.applied) < len(fixes):
+            result.reverted = True
+        fixes, candidate = done.applied, done.text
         if candidate in seen:
             break  # back to a text we had: stop rather than cycle
         after = lint(candidate)

@@ -313,7 +313,7 @@ def _parse(path: str, text: str | None = None) -> ModuleFacts | None:
     import libcst as cst
 
     from regcheck.facts import build_facts
-    from regcheck.files import SourceError, read_source
+    from regcheck.sources.files import SourceError, read_source
 
     try:
         if text is None:

@@ -24,17 +24,16 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from regcheck.files import Problem, SourceError, SourceFile, read_source
-from regcheck.findings import Applicability, Edit, Finding, Fix, Severity
-
-if TYPE_CHECKING:
-    from regcheck.engine import FileReport
-    from regcheck.project import ProjectIndex, Record
+from regcheck.__about__ import __version__
+from regcheck.findings import Finding
+from regcheck.lint.module import FileReport
+from regcheck.run.project import ProjectIndex, Record
+from regcheck.sources.files import Problem, SourceError, SourceFile, read_source
 
 CACHE_DIR = ".regcheck_cache"
-_FORMAT = 1  # bump when the entry layout changes
+_FORMAT = 2  # bump when the entry layout changes
 
 
 def content_hash(data: bytes) -> str:
@@ -150,8 +149,6 @@ class RunCache:
 
 
 def _namespace(settings_fingerprint: str) -> str:
-    from regcheck import __version__
-
     parts = [__version__, str(_FORMAT), sys.version, settings_fingerprint, _code_fingerprint()]
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=10).hexdigest()
 
@@ -159,7 +156,7 @@ def _namespace(settings_fingerprint: str) -> str:
 def _code_fingerprint() -> str:
     """Sizes and mtimes of regcheck's own sources and libcst's marker file: a changed
     check or parser invalidates the cache even without a version bump."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # regcheck/, every step of it
     stamps: list[str] = []
     for folder, _dirs, names in sorted(os.walk(package)):
         for name in sorted(names):
@@ -201,53 +198,12 @@ def _write_atomic(target: Path, payload: bytes) -> None:
         raise
 
 
-# --- (de)serialization: compact lists, positions first -----------------------
-
-
-def _finding_to_data(finding: Finding) -> list[Any]:
-    fix = finding.fix
-    fix_data = None
-    if fix is not None:
-        edits = [[e.line, e.column, e.end_line, e.end_column, e.content] for e in fix.edits]
-        fix_data = [fix.applicability.value, fix.message, edits, list(fix.imports)]
-    return [
-        finding.code, finding.name, int(finding.severity), finding.path, finding.line, finding.column,
-        finding.end_line, finding.end_column, finding.message, finding.symbol, finding.source,
-        finding.cell, fix_data, finding.extra, finding.keras,
-    ]  # fmt: skip
-
-
-def _finding_from_data(data: list[Any]) -> Finding:
-    (
-        code,
-        name,
-        severity,
-        path,
-        line,
-        column,
-        end_line,
-        end_column,
-        message,
-        symbol,
-        source,
-        cell,
-        fix_data,
-        extra,
-        keras,
-    ) = data
-    fix = None
-    if fix_data is not None:
-        applicability, fix_message, edits, imports = fix_data
-        fix = Fix(Applicability(applicability), fix_message, tuple(Edit(*edit) for edit in edits), tuple(imports))
-    return Finding(
-        code, name, Severity(severity), path, line, column, end_line, end_column, message, symbol, source, cell, fix, dict(extra),
-        keras if keras in ("2", "3") else None,
-    )  # fmt: skip
+# --- (de)serialization: findings in their one JSON form (Finding.to_json) -------------
 
 
 def _result_to_data(result: CachedResult) -> dict[str, Any]:
     return {
-        "findings": [_finding_to_data(f) for f in result.findings],
+        "findings": [f.to_json() for f in result.findings],
         "problems": [[p.path, p.message, p.line, p.column] for p in result.problems],
         "parsed": result.parsed,
         "analysed": result.analysed,
@@ -265,7 +221,7 @@ def _result_from_data(data: dict[str, Any]) -> CachedResult:
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in dependencies.items()):
         raise ValueError("bad dependencies")
     return CachedResult(
-        findings=[_finding_from_data(f) for f in data["findings"]],
+        findings=[Finding.from_json(f) for f in data["findings"]],
         problems=[Problem(*p) for p in data["problems"]],
         parsed=bool(data["parsed"]),
         analysed=bool(data["analysed"]),

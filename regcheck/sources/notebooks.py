@@ -1,4 +1,4 @@
-"""Jupyter notebooks: lint the code cells as one module, report per cell, write fixes back into cells.
+"""Jupyter notebooks: the code cells as one module, positions mapped back to cells, and the way back.
 
 Code cells are concatenated in notebook order (so an import in cell 1 resolves
 in cell 5, as it does in the kernel), with a marker comment between cells. IPython
@@ -20,15 +20,14 @@ newline.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from regcheck.catalog import RULES
-from regcheck.files import python_syntax_error
+from regcheck.config.catalog import RULES
 from regcheck.findings import Edit, Finding
+from regcheck.sources.text import python_syntax_error
 
 # Cell magics whose body is Python run in the kernel; any other cell magic makes the cell foreign.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
@@ -289,10 +288,10 @@ def _mask(line: str, indent: str, masked: dict[int, str]) -> str:
 
 def build_document(path: str, text: str, codes: frozenset[str]) -> Document:
     notebook, cells = load_notebook(text)
-    return _build(path, notebook, cells, codes)
+    return document_of(path, notebook, cells, codes)
 
 
-def _build(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozenset[str]) -> Document:
+def document_of(path: str, notebook: dict[str, Any], cells: list[Cell], codes: frozenset[str]) -> Document:
     masked: dict[int, str] = {}
     parts: list[str] = []
     line_map: list[tuple[int, int] | None] = []
@@ -401,7 +400,7 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
     return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content)
 
 
-# --- fixing -------------------------------------------------------------------
+# --- the way back ---------------------------------------------------------------
 
 
 def split_cells(document: Document, fixed: str) -> dict[int, str] | None:
@@ -453,20 +452,3 @@ def dump_like(notebook: dict[str, Any], original: str) -> str:
         text = text.replace("\n", "\r\n")
     trailing = original[len(original.rstrip("\r\n")) :]
     return text + trailing
-
-
-def _store(cell: Cell, text: str) -> None:
-    cell.node[cell.key] = text.splitlines(keepends=True) if cell.as_list else text
-
-
-def cell_diff(path: str, number: int, before: str, after: str) -> str:
-    label = f"{path}:cell {number}"
-    lines = difflib.unified_diff(_lines_with_newline(before), _lines_with_newline(after), f"a/{label}", f"b/{label}")
-    return "".join(lines)
-
-
-def _lines_with_newline(text: str) -> list[str]:
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += "\n"
-    return lines

@@ -1,4 +1,4 @@
-"""Command line: `regcheck [check] [PATH...]`, `regcheck rule CODE`, `regcheck trace ...`.
+"""`regcheck [check] [PATH...]`: lint files (or stdin), fix them, report.
 
 Exit codes: 0 nothing at or above fail-on; 1 findings remain; 2 usage, config or
 internal error (reported, after every other file was checked). A file that cannot
@@ -12,21 +12,37 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from regcheck import __version__
+from regcheck.__about__ import __version__
+from regcheck.cli.options import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_report_options,
+    csv,
+    fails,
+    settings_for,
+    write_report_to,
+)
+from regcheck.config.settings import Overrides, Settings, render_settings
 from regcheck.findings import Finding
+from regcheck.fixing.unit import fix_unit
+from regcheck.fixing.write import write_source_atomic
+from regcheck.graph import TENSORFLOW_EXTRA, tensorflow_missing
+from regcheck.lint.module import FileReport
+from regcheck.lint.suppressions import add_noqa
+from regcheck.lint.unit import lint_unit
+from regcheck.report import write_report
+from regcheck.report.text import write_show_fixes, write_statistics
+from regcheck.run.batch import lint_files
+from regcheck.run.project import ProjectIndex
+from regcheck.sources.discover import discover, is_excluded
+from regcheck.sources.files import SourceError, decode_source, unreadable_finding
+from regcheck.sources.units import SourceUnit
 
-if TYPE_CHECKING:
-    from regcheck.config import Settings
-    from regcheck.engine import FileReport
-    from regcheck.project import ProjectIndex
-    from regcheck.units import SourceUnit
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _check_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regcheck",
         description="Find and fix regularization mistakes in TensorFlow and Keras code.",
@@ -47,17 +63,17 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when something was fixed")
     parser.add_argument("--add-noqa", action="store_true", help="add # noqa comments to the lines with findings")
     # Repeated --select / --ignore / ... accumulate, as in ruff.
-    parser.add_argument("--select", type=_csv, action="extend", help="rules to enable (codes, prefixes, names, ALL)")
+    parser.add_argument("--select", type=csv, action="extend", help="rules to enable (codes, prefixes, names, ALL)")
     parser.add_argument(
-        "--extend-select", type=_csv, action="extend", default=[], help="rules to enable on top of the selection"
+        "--extend-select", type=csv, action="extend", default=[], help="rules to enable on top of the selection"
     )
-    parser.add_argument("--ignore", type=_csv, action="extend", default=[], help="rules to disable")
+    parser.add_argument("--ignore", type=csv, action="extend", default=[], help="rules to disable")
     parser.add_argument(
-        "--exclude", type=_csv, action="extend", help="gitignore-style patterns to skip (replaces the configured ones)"
+        "--exclude", type=csv, action="extend", help="gitignore-style patterns to skip (replaces the configured ones)"
     )
     parser.add_argument(
         "--extend-exclude",
-        type=_csv,
+        type=csv,
         action="extend",
         default=[],
         help="patterns to skip on top of the configured ones",
@@ -67,170 +83,21 @@ def _check_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply the excludes to files named on the command line too (pre-commit)",
     )
-    parser.add_argument("--fail-on", choices=("info", "warning", "error"), help="lowest severity that fails the run")
     parser.add_argument(
         "--keras",
         choices=("auto", "3", "2"),
         help="the Keras the code runs on (default: auto, from the declared dependencies)",
     )
-    parser.add_argument(
-        "--output-format", choices=("full", "concise", "json", "github", "sarif"), default="full", help="report format"
-    )
-    parser.add_argument("-o", "--output-file", help="write the report to a file")
     parser.add_argument("--statistics", action="store_true", help="count findings per rule")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    parser.add_argument("--config", type=Path, help="use this regcheck.toml / pyproject.toml")
-    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     parser.add_argument("--show-settings", action="store_true", help="print the settings in effect and exit")
     parser.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colored output (default: auto)"
-    )
     parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
     parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only")
+    add_report_options(parser)
     parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
     return parser
-
-
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if args and args[0] == "rule":
-            return _rule_command(args[1:])
-        if args and args[0] == "trace":
-            refusal = _trace_refusal(args[1:])
-            if refusal:
-                sys.stderr.write(f"regcheck: error: {refusal}\n")
-                return EXIT_ERROR
-            from regcheck.graph.cli import main as trace_main
-
-            return trace_main(args[1:])
-        if args and args[0] == "clean":
-            return _clean_command(args[1:])
-        if args and args[0] == "server":
-            from regcheck.lsp import serve
-
-            return serve(args[1:])
-        if args and args[0] == "check":
-            args = args[1:]
-        return run_check(_check_parser().parse_args(args))
-    except KeyboardInterrupt:
-        sys.stderr.write("regcheck: interrupted\n")
-        return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_ERROR
-    except Exception as exc:  # a bug of ours: one line for the user, never a traceback
-        sys.stderr.write(f"regcheck: internal error: {type(exc).__name__}: {exc}\n")
-        return EXIT_ERROR
-
-
-def _trace_refusal(argv: list[str]) -> str | None:
-    """`regcheck trace` without TensorFlow, or of something it cannot run: one line instead of a traceback."""
-    from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
-
-    entry = next((a for a in argv if not a.startswith("-")), None)
-    if entry is not None and ":" not in entry:
-        if entry.endswith(".ipynb"):
-            return f"{entry}: regcheck trace runs Python scripts, not notebooks; export it first (jupyter nbconvert --to script)"
-        if Path(entry).is_file() and not entry.endswith(".py"):
-            return f"{entry}: regcheck trace runs a Python script (.py) or module:function"
-    if "-h" in argv or "--help" in argv:
-        return None
-    if tensorflow_missing():
-        return f"regcheck trace needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}"
-    return None
-
-
-def _rule_command(argv: list[str]) -> int:
-    import json
-
-    from regcheck.catalog import BY_NAME, RULES
-    from regcheck.rule_docs import rule_doc
-
-    parser = argparse.ArgumentParser(
-        prog="regcheck rule", description="Print a rule's documentation; with no code, a one-line index of every rule."
-    )
-    parser.add_argument("code", nargs="?", help="a rule code (RC101) or name (unregularized-weight)")
-    parser.add_argument("--all", action="store_true", help="print every rule's page")
-    parser.add_argument("--output-format", choices=("text", "json"), default="text", help="text (default) or json")
-    args = parser.parse_args(argv)
-
-    def as_json(code: str) -> dict[str, object]:
-        info = RULES[code]
-        return {
-            "code": code,
-            "name": info.name,
-            "severity": str(info.severity),
-            "fix": getattr(info, "fix_safety", None),
-            "summary": info.summary,
-            "explanation": rule_doc(code) or "",
-        }
-
-    def page(code: str) -> str:
-        """The rule's page, with its severity and fix under the title (what --fail-on compares)."""
-        info = RULES[code]
-        text = rule_doc(code) or f"# {code}: {info.name}\n\n{info.summary}\n"
-        if "**Severity:**" in text:
-            return text
-        title, _, rest = text.partition("\n")
-        fix = getattr(info, "fix_safety", None) or "none"
-        return f"{title}\n\n**Severity:** {info.severity} · **Fix:** {fix}\n{rest}"
-
-    if args.code:
-        info = RULES.get(args.code.upper()) or BY_NAME.get(args.code)
-        if info is None:
-            sys.stderr.write(f"regcheck: error: unknown rule {args.code!r}\n")
-            return EXIT_ERROR
-        if args.output_format == "json":
-            sys.stdout.write(json.dumps(as_json(info.code), indent=2) + "\n")
-        else:
-            sys.stdout.write(page(info.code))
-        return EXIT_OK
-    if args.output_format == "json":  # with or without --all: every rule
-        sys.stdout.write(json.dumps([as_json(code) for code in RULES], indent=2) + "\n")
-        return EXIT_OK
-    if args.all:
-        for code in RULES:
-            sys.stdout.write(page(code))
-            sys.stdout.write("\n")
-        return EXIT_OK
-    width = max(len(info.name) for info in RULES.values())
-    for code, info in RULES.items():  # the index: one line per rule
-        fix = getattr(info, "fix_safety", None) or "-"
-        sys.stdout.write(f"{code}  {info.name:<{width}}  {info.severity!s:<7}  fix: {fix:<6}  {info.summary}\n")
-    return EXIT_OK
-
-
-def _clean_command(argv: list[str]) -> int:
-    import shutil
-
-    from regcheck.config import ConfigError, load_settings
-
-    parser = argparse.ArgumentParser(
-        prog="regcheck clean", description="Remove the cache (.regcheck_cache at the settings root and here)."
-    )
-    parser.add_argument("path", nargs="?", default=".", help="where to look for the settings (default: .)")
-    args = parser.parse_args(argv)
-    roots = {Path.cwd()}
-    try:
-        roots.add(load_settings(Path(args.path)).root)
-    except ConfigError as exc:
-        sys.stderr.write(f"regcheck: error: {exc}\n")
-    from regcheck.cache import CACHE_DIR
-
-    for root in sorted(roots):
-        cache = root / CACHE_DIR
-        if cache.is_dir():
-            shutil.rmtree(cache, ignore_errors=True)
-            sys.stdout.write(f"removed {cache}\n")
-    return EXIT_OK
 
 
 @dataclass
@@ -251,17 +118,16 @@ class RunState:
     refuted: list[dict[str, object]] = field(default_factory=list)
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from regcheck.config import ConfigError, Overrides, load_settings
+def main(argv: list[str]) -> int:
+    """``regcheck [check] [PATH...]``: ``argv`` are the arguments after ``check``."""
+    return run_check(build_parser().parse_args(argv))
 
+
+def run_check(args: argparse.Namespace) -> int:
     usage = _usage_error(args)
     if usage:
         sys.stderr.write(f"regcheck: error: {usage}\n")
         return EXIT_ERROR
-    if args.color != "auto":
-        from regcheck.report import text
-
-        text.COLOR = args.color == "always"
     if args.fix_only:
         args.fix = True
     # `--stdin-filename` alone reads stdin, as in ruff.
@@ -276,12 +142,9 @@ def run_check(args: argparse.Namespace) -> int:
         keras=args.keras,
     )
     start = Path(paths[0]) if paths[0] != "-" else Path(args.stdin_filename or ".")
-    try:
-        settings = load_settings(
-            start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated
-        )
-    except ConfigError as exc:
-        sys.stderr.write(f"regcheck: error: {exc}\n")
+    settings = settings_for(args, start, overrides)
+    if isinstance(settings, str):
+        sys.stderr.write(f"regcheck: error: {settings}\n")
         return EXIT_ERROR
     if args.show_settings:
         _show_settings(settings, paths)
@@ -315,14 +178,10 @@ def _usage_error(args: argparse.Namespace) -> str | None:
 
 
 def _show_settings(settings: Settings, paths: list[str]) -> None:
-    from regcheck.config import render_settings
-
     sys.stdout.write(render_settings(settings, paths))
 
 
 def _show_files(paths: list[str], args: argparse.Namespace, settings: Settings) -> int:
-    from regcheck.files import discover
-
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     for path in sorted(discovered.files + [p.path for p in discovered.unreadable]):
         sys.stdout.write(f"{path}\n")
@@ -332,14 +191,9 @@ def _show_files(paths: list[str], args: argparse.Namespace, settings: Settings) 
 
 
 def _check_stdin(args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
-    from regcheck.files import SourceError, decode_source
-    from regcheck.units import unit_for
-
     path = args.stdin_filename or "<stdin>"
     data = sys.stdin.buffer.read()
     if args.force_exclude and args.stdin_filename:
-        from regcheck.files import is_excluded
-
         if is_excluded(path, settings.root, settings.exclude):
             if args.fix:
                 sys.stdout.buffer.write(data)  # an excluded file passes through unchanged
@@ -351,21 +205,14 @@ def _check_stdin(args: argparse.Namespace, settings: Settings, state: RunState, 
     try:
         source = decode_source(path, data)
     except SourceError as exc:
-        from regcheck.files import unreadable_finding
-
         if "RC001" in codes:
             state.findings.append(unreadable_finding(exc.problem))
         return
-    unit = unit_for(source, stdin=True)
-    _take(unit, unit.lint(codes, keras=settings.keras_version), args, settings, state, fixing)
+    unit = SourceUnit(source, stdin=True)
+    _take(unit, lint_unit(unit, codes, keras=settings.keras_version), args, settings, state, fixing)
 
 
 def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
-    from regcheck.engine import lint_files
-    from regcheck.files import discover, unreadable_finding
-    from regcheck.project import ProjectIndex
-    from regcheck.units import unit_for
-
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     state.problems.extend(str(p) for p in discovered.problems)
     state.files = len(discovered.files) + len(discovered.unreadable)
@@ -377,6 +224,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
     def index() -> ProjectIndex:
         if not project:
             project.append(ProjectIndex(discovered.files, settings.root))
+            project[0].keras_target = settings.keras_version
         return project[0]
 
     progress = _Progress(len(discovered.files), enabled=not args.quiet)
@@ -385,7 +233,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
         if args.add_noqa:
             _add_noqa(report, state)
             continue
-        unit = unit_for(report.source) if report.source is not None else None
+        unit = SourceUnit(report.source) if report.source is not None else None
         _take(unit, report, args, settings, state, fixing, index)
 
 
@@ -400,8 +248,6 @@ def _take(
 ) -> None:
     """One unit's report into the run: fixed first when fixing (stdin always, so its source is
     handed on; a file when something in it is fixable)."""
-    from regcheck.units import fix_unit
-
     state.checked += int(report.parsed)
     state.problems.extend(str(p) for p in report.problems)
     state.internal_error = state.internal_error or report.internal_error
@@ -435,9 +281,6 @@ def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[
 
 def _add_noqa(report: FileReport, state: RunState) -> None:
     """--add-noqa: a `# noqa: CODE` on each line with a finding (atomic write; notebooks are left alone)."""
-    from regcheck.files import write_source_atomic
-    from regcheck.suppress import add_noqa
-
     state.checked += int(report.parsed)
     if report.source is None or report.cells is not None or not report.findings:
         state.findings.extend(f for f in report.findings if report.cells is not None or f.code in ("RC000", "RC001"))
@@ -483,7 +326,6 @@ class _Progress:
 
 
 def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
-    from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
 
     if tensorflow_missing():
         state.problems.append(f"--graph needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}")
@@ -507,9 +349,6 @@ def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
 
 
 def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> int:
-    from regcheck.report import write_report
-    from regcheck.report.text import write_show_fixes, write_statistics
-
     findings = sorted(state.findings, key=Finding.sort_key)
     summary: dict[str, object] = {
         "files": state.files,
@@ -532,19 +371,10 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
             sys.stderr.write(
                 f"regcheck: note: {item['path']}:{item['line']}:{item['column']}: {item['code']} dropped, {item['reason']}\n"
             )
-    stream: TextIO
-    handle = None
-    if args.output_file:
-        try:
-            handle = open(args.output_file, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - kept for the run, closed in finally
-        except OSError as exc:
-            sys.stderr.write(f"regcheck: error: cannot write {args.output_file}: {exc.strerror or exc}\n")
-            return EXIT_ERROR
-        stream = handle
-    else:
-        # stdin --fix wrote the fixed source to stdout: the report must not be mixed into it.
-        stream = sys.stderr if state.stdin_fixed else sys.stdout
-    try:
+    # stdin --fix wrote the fixed source to stdout: the report must not be mixed into it.
+    default = sys.stderr if state.stdin_fixed else sys.stdout
+
+    def write(stream: TextIO) -> None:
         for diff in state.diffs:
             stream.write(diff)
         if args.add_noqa:
@@ -569,9 +399,9 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
                 stream.write("All checks passed!\n")
         if args.show_fixes and text_format and not args.diff:
             write_show_fixes(state.fixes_by_file, stream)
-    finally:
-        if handle is not None:
-            handle.close()
+
+    if not write_report_to(args, default, write):
+        return EXIT_ERROR
     if state.problems:
         return EXIT_ERROR
     if args.exit_zero:  # wins over --diff and --fix, as in ruff
@@ -582,5 +412,4 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
         return EXIT_OK
     if args.diff and state.diffs:
         return EXIT_FINDINGS
-    failing = [f for f in findings if f.severity >= settings.fail_on]
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return fails(args, settings, findings)

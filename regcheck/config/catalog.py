@@ -25,7 +25,7 @@ from regcheck.findings import Severity
 
 FixSafety = Literal["safe", "unsafe"]
 _METADATA = ("code", "name", "severity", "summary", "fix_safety", "graph")
-_CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+_CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,6 @@ class RuleInfo:
 
 class CatalogError(Exception):
     """A rule module declares its metadata in a way the catalogue cannot read."""
-
-
-_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
-
-# Contract codes whose class does not declare its metadata yet (none now: every code has its module).
-# An entry leaves when a class declares the code (a test fails while both exist), so this only shrinks.
-AWAITING: tuple[RuleInfo, ...] = ()
 
 
 # A class statement, and a metadata assignment in its body (one line, four spaces in).
@@ -97,10 +90,9 @@ def _info(values: dict[str, object], path: Path) -> RuleInfo:
 
 
 def _catalogue() -> dict[str, RuleInfo]:
-    """Declared rules first; an awaiting entry only fills a code no class declares (the tests,
-    not the users' runs, complain about a code declared twice or still awaiting)."""
+    """The declared rules by code (the tests, not the users' runs, complain about a code declared twice)."""
     rules: dict[str, RuleInfo] = {}
-    for info in [*declared_rules(), *AWAITING]:
+    for info in declared_rules():
         rules.setdefault(info.code, info)
     return dict(sorted(rules.items()))
 

@@ -34,7 +34,7 @@ def rule_doc(code: str) -> str | None:
     except (FileNotFoundError, ModuleNotFoundError, NotADirectoryError):
         pass
     # Editable installs and source checkouts: the repository's rules/ folder.
-    checkout = Path(__file__).resolve().parent.parent / "rules" / name
+    checkout = Path(__file__).resolve().parents[2] / "rules" / name
     if checkout.is_file():
         return checkout.read_text(encoding="utf-8")
     return None

@@ -295,19 +295,22 @@ ADAPTIVE_OPTIMIZER_STRINGS = frozenset({"adam", "adamax", "nadam", "rmsprop", "a
 
 # --- constraints, custom regularizers and model heads (RC3xx, RC4xx) ---------
 
-# Norm constraints that take an `axis` over a kernel (keras.constraints).
-NORM_CONSTRAINTS = frozenset(
-    {
-        "keras.constraints.MaxNorm",
-        "keras.constraints.max_norm",
-        "keras.constraints.maxnorm",
-        "keras.constraints.MinMaxNorm",
-        "keras.constraints.min_max_norm",
-        "keras.constraints.UnitNorm",
-        "keras.constraints.unit_norm",
-        "keras.constraints.unitnorm",
-    }
-)
+# Norm constraints that bound each unit's weights along `axis` (keras.constraints, with the lower-case
+# aliases Keras 2 kept: maxnorm, unitnorm) -> the position of `axis` among their positional arguments:
+# MaxNorm(max_value, axis), MinMaxNorm(min_value, max_value, rate, axis), UnitNorm(axis).
+NORM_CONSTRAINT_AXIS = {
+    "keras.constraints.MaxNorm": 1,
+    "keras.constraints.max_norm": 1,
+    "keras.constraints.maxnorm": 1,
+    "keras.constraints.MinMaxNorm": 3,
+    "keras.constraints.min_max_norm": 3,
+    "keras.constraints.UnitNorm": 0,
+    "keras.constraints.unit_norm": 0,
+    "keras.constraints.unitnorm": 0,
+}
+NORM_CONSTRAINTS = frozenset(NORM_CONSTRAINT_AXIS)
+# The same constraints named by a string, as `keras.constraints.get` reads it (`kernel_constraint="max_norm"`).
+NORM_CONSTRAINT_IDENTIFIERS = frozenset(name.rsplit(".", 1)[1] for name in NORM_CONSTRAINTS)
 CLIP_BY_NORM = frozenset({"tf.clip_by_norm", "tf.math.clip_by_norm"})
 DROPOUT_FUNCS = frozenset(
     {

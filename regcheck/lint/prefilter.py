@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from regcheck.project import ProjectIndex
+    from regcheck.lint.project import Project
 
 # A file that names none of these cannot contain TF/Keras code worth parsing
 # (b"slim" also covers b"tf_slim").
@@ -64,7 +64,7 @@ def wants_parse(data: bytes, codes: frozenset[str]) -> bool:
     return words is None or any(word in data for word in words)
 
 
-def imports_trigger(data: bytes, codes: frozenset[str], path: str, project: ProjectIndex | None) -> bool:
+def imports_trigger(data: bytes, codes: frozenset[str], path: str, project: Project | None) -> bool:
     """The second chance of a file without trigger words: a project module it imports has some.
 
     One level only: in a library every module is two or three imports away from one that

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from regcheck.catalog import BY_NAME, RULES
+from regcheck.config.catalog import BY_NAME, RULES
 from regcheck.findings import Severity
 
 if TYPE_CHECKING:
     import pathspec
 
-    from regcheck.keras_target import KerasTarget
+    from regcheck.config.keras_target import KerasTarget
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -225,7 +226,7 @@ def render_settings(settings: Settings, paths: Iterable[str]) -> str:
 
 def _keras_target(value: Any, where: str, root: Path) -> KerasTarget:
     """``keras = "auto" | "3" | "2"`` (an int 3 or 2 is accepted too), resolved against the project's declarations."""
-    from regcheck.keras_target import KERAS_SETTINGS, resolve
+    from regcheck.config.keras_target import KERAS_SETTINGS, resolve
 
     setting = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     if setting not in KERAS_SETTINGS:
@@ -243,3 +244,88 @@ def _as_list(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings")
     return value
+
+
+# --- settings for the API: cached while the files that decide them are unchanged ----------
+
+
+# Files whose contents decide the settings: configuration and dependency declarations.
+_DECIDING = frozenset(
+    {"regcheck.toml", "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"}
+)
+_SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], Settings]] = {}
+
+
+def _stamp(start: Path, config: Path | None) -> tuple[Any, ...]:
+    """What the settings for ``start`` were read from: the deciding files of it and its parents, as stat results.
+
+    Reading and parsing them again costs milliseconds per call; a test suite calls
+    ``check_source`` thousands of times. Any edit, new or removed file changes the stamp."""
+    stamp: list[Any] = []
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name in _DECIDING or (
+                        name.startswith("requirements") and (name.endswith(".txt") or name == "requirements")
+                    ):
+                        info = entry.stat()
+                        stamp.append((entry.path, info.st_mtime_ns, info.st_size))
+                        if name == "requirements" and entry.is_dir():
+                            stamp.append(_stamp_dir(entry.path))
+        except OSError:
+            continue
+    if config is not None:
+        try:
+            info = config.stat()
+            stamp.append((str(config.resolve()), info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamp.append((str(config), None))
+    return tuple(stamp)
+
+
+def _stamp_dir(path: str) -> tuple[Any, ...]:
+    with os.scandir(path) as entries:
+        return tuple(
+            sorted((e.path, e.stat().st_mtime_ns, e.stat().st_size) for e in entries if e.name.endswith(".txt"))
+        )
+
+
+def cached_settings(
+    start: Path, select: Iterable[str] | str | None, keras: str | None, config: str | Path | None, isolated: bool
+) -> Settings:
+    """The settings for ``start`` (regcheck.check_source / check_paths), as ``--select`` / ``--keras`` /
+    ``--config`` / ``--isolated`` would give them; read again only when a file that decides them changed."""
+    from regcheck.config.keras_target import KERAS_SETTINGS
+
+    if keras is not None and keras not in KERAS_SETTINGS:
+        raise ValueError(f"keras must be one of {', '.join(map(repr, KERAS_SETTINGS))} (got {keras!r})")
+    chosen = None if select is None else [select] if isinstance(select, str) else list(select)
+    config_path = Path(config) if config is not None else None
+    key = (
+        str(start.resolve()),
+        str(Path.cwd()),
+        tuple(chosen) if chosen is not None else None,
+        keras,
+        str(config_path),
+        isolated,
+    )
+    stamp = _stamp(start, config_path)
+    memo = _SETTINGS_MEMO.get(key)
+    if memo is not None and memo[0] == stamp:
+        return memo[1]
+    settings = load_settings(start, config_path, Overrides(select=chosen, keras=keras), isolated=isolated)
+    if len(_SETTINGS_MEMO) > 64:
+        _SETTINGS_MEMO.clear()
+    _SETTINGS_MEMO[key] = (stamp, settings)
+    return settings
+
+
+def config_start(path: str | Path | None) -> Path:
+    """Where to look for configuration and declared dependencies: the path's folder, else the cwd."""
+    if path is None or str(path).startswith("<"):
+        return Path.cwd()
+    location = Path(path)
+    return location if location.exists() else location.parent if location.parent.exists() else Path.cwd()

@@ -158,7 +158,7 @@ def _used(findings: Iterable[Finding], suppressions: Suppressions) -> tuple[set[
 def unused_noqa(path: str, source: str, findings: list[Finding], codes: frozenset[str]) -> list[Finding]:
     """RC002 for each directive that names an unknown RC code, or a selected one that suppressed
     nothing on its line (``findings``: before suppression). Other tools' codes (E501) are theirs."""
-    from regcheck.catalog import RULES
+    from regcheck.config.catalog import RULES
     from regcheck.findings import Applicability, Edit, Fix
 
     if "RC002" not in codes or not _mentions_rc(source):

@@ -1,0 +1,19 @@
+"""What linting one source unit asks of the project around it.
+
+The project index of a run (``regcheck.run.project.ProjectIndex``) answers; the lint only
+needs this much of it, so it depends on no later step of the flow. The facts receive the
+index as it is, to follow imports into other modules.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Project(Protocol):
+    # The Keras the run targets ("3" or "2", Settings.keras_version); None: not set.
+    keras_target: str | None
+
+    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:
+        """Does a project module that ``path`` (whose bytes are ``data``) imports contain one of ``words``?"""
+        ...
