@@ -44,6 +44,11 @@ GRAPH_SAMPLE: list[tuple[str, int, dict[str, Any]]] = [
     ("graph-keras3-RC104", 1, {"family": "keras", "keras": "3", "imports": "tf", "mistake": "RC104"}),
     ("graph-keras2-loop-RC202", 2, {"family": "keras", "keras": "2", "mistake": "RC202", "training": "loop"}),
     ("graph-keras2-RC104", 3, {"family": "keras", "keras": "2", "mistake": "RC104", "imports": "tf"}),
+    (
+        "graph-keras3-subclass-loop-RC101",
+        6,
+        {"family": "keras", "keras": "3", "imports": "tf", "api": "subclass", "training": "loop", "mistake": "RC101"},
+    ),
     ("graph-tf1-RC201", 4, {"family": "tf1", "mistake": "RC201", "graphs": "default"}),
     ("graph-tf1-RC106", 5, {"family": "tf1", "mistake": "RC106", "graphs": "default"}),
 ]

@@ -101,7 +101,7 @@ class Shrunk:
         return ", ".join(parts) or "(the mistake alone)"
 
 
-def _candidates(spec: Spec) -> list[tuple[str, Any, Spec]]:
+def _candidates(spec: Spec, thorough: bool = True) -> list[tuple[str, Any, Spec]]:
     current = pins(spec)
     out: list[tuple[str, Any, Spec]] = []
     for dim, order in SIMPLEST.items():
@@ -112,14 +112,19 @@ def _candidates(spec: Spec) -> list[tuple[str, Any, Spec]]:
             candidate = respec({**current, dim: simpler})
             if candidate is not None and candidate != spec:
                 out.append((dim, simpler, candidate))
+                if not thorough:
+                    break  # the simplest possible value only
     return out
 
 
-def shrink(spec: Spec, fails: Callable[[list[Spec]], list[bool]], rounds: int = 6) -> Shrunk:
-    """The simplest spec that still fails, and which of its dimension values are the cause."""
+def shrink(spec: Spec, fails: Callable[[list[Spec]], list[bool]], rounds: int = 6, thorough: bool = True) -> Shrunk:
+    """The simplest spec that still fails, and which of its dimension values are the cause.
+
+    ``thorough=False`` tries only the simplest possible value of each dimension (fewer programs a round,
+    for the graph path): a value is then called required when that one alternative makes the failure go."""
     checks = 0
     for _ in range(rounds):
-        candidates = _candidates(spec)
+        candidates = _candidates(spec, thorough)
         results = fails([c for _, _, c in candidates]) if candidates else []
         checks += len(candidates)
         best: dict[str, tuple[Any, Spec]] = {}
@@ -135,7 +140,7 @@ def shrink(spec: Spec, fails: Callable[[list[Spec]], list[bool]], rounds: int = 
                 spec = combined
                 continue
         spec = next(iter(best.values()))[1]
-    return _finish(spec, _candidates(spec), checks)
+    return _finish(spec, _candidates(spec, thorough), checks)
 
 
 def _finish(spec: Spec, candidates: list[tuple[str, Any, Spec]], checks: int) -> Shrunk:
