@@ -174,7 +174,12 @@ class _Writer:
                 sites.extend(s for s in found if s not in sites)
             return Expected(want.codes, tuple(sites), want.about, want.optional)
 
-        static = {v: tuple(resolve(w) for w in self.wants if v in w.versions and "static" in w.paths) for v in VERSIONS}
+        # A file's own imports decide the Keras version over --keras (RULES.md, Versions): tf_keras, TF1 graph code.
+        decided = "2" if self.spec.imports == "tf_keras_pkg" or self.spec.family == "tf1" else None
+        static = {
+            v: tuple(resolve(w) for w in self.wants if (decided or v) in w.versions and "static" in w.paths)
+            for v in VERSIONS
+        }
         graph = tuple(
             resolve(w)
             for w in self.wants

@@ -87,9 +87,16 @@ def test_call_styles(reach: str) -> None:
 
 def test_version_dependent_verdicts_are_recorded_per_version() -> None:
     # Keras 3's compiled_loss adds model.losses itself; tf-keras's does not.
-    program = generate(0, family="keras", mistake="RC202", training="train_step", step_loss="compiled_loss")
+    program = generate(
+        0, family="keras", mistake="RC202", training="train_step", step_loss="compiled_loss", imports="tf"
+    )
     assert [e.code for e in program.static["2"]] == ["RC202"]
     assert program.static["3"] == ()
+    # ... unless the file's own imports decide the version: `import tf_keras as keras` is Keras 2 whatever --keras says.
+    program = generate(
+        0, family="keras", mistake="RC202", training="train_step", step_loss="compiled_loss", imports="tf_keras_pkg"
+    )
+    assert [e.code for e in program.static["3"]] == ["RC202"]
 
 
 def test_second_graph_is_not_the_graph_paths() -> None:
