@@ -26,26 +26,19 @@ STATIC_XFAIL: dict[str, str] = {
     "keras-RC106": "static miss RC106: training=train_step (a Net(Sequential) subclass overriding train_step)",
     "keras-RC102": "static miss RC102: reach=module_call (the builder is called)",
     "keras-RC202": _TAPE_PARAMETER,
-    "keras-RC203": "static false RC101: construction=kwargs_subscript with layers=conv (reg_kw filled by subscript)",
     "keras-RC204": "static miss RC204: `loss + model.losses` in a tape loop is never RC204",
     "keras-RC107": "static miss RC107: the rule does not exist yet",
-    "tf1-RC101": "static miss RC101: construction=helper (weight_variable(shape, name) helper)",
-    "tf1-RC106": "static wrong code RC106 as RC101: a TF1 graph is RC101, a Keras model RC106",
     "tf1-RC102": "static miss RC102: api=get_variable with imports=alias (v1 = tf.compat.v1)",
-    "tf1-RC201": "static miss RC201: graphs=two_graphs (with graph.as_default() blocks)",
     "tf1-RC204": "static miss RC204: imports=alias (v1 = tf.compat.v1)",
-    "seed-0": "static miss RC201: construction=kwargs_literal (get_variable(**reg_kw))",
     "seed-8": "static miss RC102: reach=module_call (the builder is called)",
     "seed-9": "static miss RC102: construction=helper_wd (variable_with_weight_decay(name, shape, wd))",
     "seed-10": _TAPE_PARAMETER,
     "seed-11": "static miss RC207: imports=alias (v1 = tf.compat.v1)",
-    "shape-subclass-defined_only": "static wrong code RC101 as RC106: api=subclass, the hidden layer taken for the output",
-    "shape-subclass-two_modules": "static wrong code RC101 as RC106: api=subclass, the hidden layer taken for the output",
     "shape-custom_layer-inline": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
     "shape-custom_layer-defined_only": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
     "shape-custom_layer-two_modules": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
 }
-for _api in ("sequential", "functional", "subclass", "custom_layer"):
+for _api in ("custom_layer",):
     for _reach in ("module_call", "main_function", "main_guard", "main_guard_main"):
         STATIC_XFAIL[f"shape-{_api}-{_reach}"] = _BUILDER_CALLED
 
