@@ -14,7 +14,7 @@ from regcheck.checks.base import unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program.coverage import Cover
 from regcheck.facts.program.gaps import Weight
-from regcheck.facts.program.values import Layer, Variable
+from regcheck.facts.program.values import Layer, Term, Variable
 from regcheck.facts.subtrees import names_read, nodes_in
 from regcheck.findings import Fix
 
@@ -24,10 +24,9 @@ _KERNEL_KEYWORDS = ("kernel_regularizer", "W_regularizer", "weights_regularizer"
 def regularizer_arg(layer: Layer, keywords: tuple[str, ...] = _KERNEL_KEYWORDS) -> cst.Arg | None:
     """The argument that gave a layer its kernel regularizer, when it was written as one."""
     for keyword in keywords:
-        ref = layer.keywords.get(f"__node__{keyword}")
-        node = getattr(ref, "node", None)
-        if isinstance(node, cst.Arg):
-            return node
+        declared = layer.declarations.get(keyword)
+        if declared is not None and declared.how == "argument" and isinstance(declared.node, cst.Arg):
+            return declared.node
     return None
 
 
@@ -79,9 +78,7 @@ def _layer_fix(facts: ModuleFacts, layer: Layer, active: list[Weight], anchor: c
 
 
 def _tf1_keyword(layer: Layer, template: str) -> str:
-    own = layer.keywords.get("__kernel_keyword__")
-    value = getattr(own, "value", None)
-    return value if isinstance(value, str) else template
+    return layer.kernel_keyword or template
 
 
 def _get_variable_regularizer(facts: ModuleFacts, variable: Variable) -> cst.Arg | None:
@@ -176,6 +173,15 @@ def _target(facts: ModuleFacts, call: cst.CSTNode) -> str | None:
 
 def target_symbol(facts: ModuleFacts, call: cst.CSTNode) -> str | None:
     return _target(facts, call)
+
+
+def without_term_fix(facts: ModuleFacts, term: Term, message: str) -> Fix | None:
+    """Remove a penalty term (with the coefficient that scales only it) from its sum."""
+    site = term.site
+    if site is None or site.facts is not facts or not isinstance(site.node, cst.BaseExpression):
+        return None
+    edit = edits.remove_operand(facts, _with_coefficient(facts, site.node))
+    return unsafe_fix(message, edit) if edit is not None else None
 
 
 def remove_regularizer_fix(facts: ModuleFacts, layer_call: cst.CSTNode, arg: cst.CSTNode, what: str) -> Fix | None:

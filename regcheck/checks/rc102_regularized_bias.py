@@ -1,7 +1,10 @@
 """RC102 regularized-bias: a bias is penalized.
 
-Two views under one code: TF1 penalty terms, variables, layers and slim scopes (RegularizedBias), and
-Keras layers per model (KerasRegularizedBias, which reads regcheck.facts.keras_coverage)."""
+Every way the code penalizes a bias is one finding where it is written: a ``bias_regularizer=``
+(``b_regularizer=``, ``biases_regularizer=``) argument, ``get_variable(regularizer=)`` for a bias, the
+regularizer of a ``variable_scope`` or the ``biases_regularizer`` of a ``slim.arg_scope`` that covers
+biases, a term on a bias written into a loss, or a sum over every trainable variable whose filter lets
+the biases through (regcheck.facts.program.declared)."""
 
 from __future__ import annotations
 
@@ -11,15 +14,14 @@ import libcst as cst
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
-from regcheck.checks.keras_fixes import remove_arg_fix
+from regcheck.checks.coverage_fixes import target_symbol, without_term_fix
 from regcheck.facts import ModuleFacts, vocabulary
-from regcheck.facts.dataflow import is_none_literal, resolve_expr
-from regcheck.facts.keras_coverage import has_bias, penalized_args
-from regcheck.facts.penalties import PENALTY_VOCABULARY, PenaltyTerm, penalty_terms
+from regcheck.facts.penalties import PENALTY_VOCABULARY
+from regcheck.facts.program.declared import Penalized, penalized
 from regcheck.facts.roles import Role
-from regcheck.facts.tf1_layers import layer_calls
-from regcheck.facts.variables import variables
 from regcheck.findings import Finding, Fix
+
+_BIASES = frozenset({Role.BIAS})
 
 
 class RegularizedBias(Check):
@@ -29,7 +31,7 @@ class RegularizedBias(Check):
     summary = "a bias is penalized"
     fix_safety = "unsafe"
     graph = True
-    triggers = vocabulary.trigger_words(PENALTY_VOCABULARY)
+    triggers = (*vocabulary.trigger_words(PENALTY_VOCABULARY), b"regularizer")
 
     VALID = [
         """
@@ -77,6 +79,20 @@ c = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables() if "bn" not in 
 import tensorflow.compat.v1 as tf
 w = tf.get_variable("w", [784, 10], regularizer=tf.keras.regularizers.l2(0.01))
 b = tf.get_variable("b", [10])
+""",
+        """
+from tensorflow.keras import layers, regularizers
+out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+""",
+        """
+from keras import layers
+from keras.regularizers import l2
+out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
+""",
+        # No bias at all: the bias regularizer has nothing to act on.
+        """
+from tensorflow.keras import layers, regularizers
+conv = layers.Conv2D(64, 3, use_bias=False, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
 """,
     ]
     INVALID = [
@@ -137,150 +153,6 @@ with tf.variable_scope("fc", regularizer=tf.keras.regularizers.l2(0.01)):
     w = tf.get_variable("w", [784, 10])
     b = tf.get_variable("b", [10])
 """,
-    ]
-
-    def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for term in penalty_terms(facts):
-            if term.zero:
-                continue
-            if term.all_variables and not term.part_only and (not term.filtered or term.biases_pass_filter):
-                how = "its filter excludes only normalization variables, so" if term.filtered else "so"
-                yield self.finding(
-                    facts,
-                    term.call,
-                    f"the penalty sums over all trainable variables; {how} every bias is penalized too",
-                    fix=_filter_fix(facts, term),
-                )
-                continue
-            reported: set[cst.CSTNode] = set()
-            for variable in term.covers:
-                if variable.role is not Role.BIAS:
-                    continue
-                # One finding per spot: a name bound to several biases (`b = tf.Variable(...)` in a
-                # loop, or rebound) is one defect at the term, not one per binding.
-                where = term.call if term.loop is None else variable.call.node
-                if where in reported:
-                    continue
-                reported.add(where)
-                yield self.finding(
-                    facts,
-                    where,
-                    f"bias `{variable.symbol}` is penalized",
-                    symbol=variable.symbol,
-                    fix=_drop_term_fix(facts, term, variable.symbol),
-                )
-        reported_scopes: set[cst.CSTNode] = set()
-        for variable in variables(facts):
-            if variable.role is not Role.BIAS or not variable.collection_penalized:
-                continue
-            if variable.regularizer is not None:
-                arg = variable.call.arg("regularizer")
-                assert arg is not None
-                yield self.finding(
-                    facts,
-                    arg,
-                    f"bias `{variable.symbol}` is created with a regularizer",
-                    symbol=variable.symbol,
-                    fix=unsafe_fix(
-                        "Remove the bias regularizer", edits.remove_argument(facts, variable.call.node, arg)
-                    ),
-                )
-            elif variable.scope_regularizer is not None and variable.scope_regularizer not in reported_scopes:
-                reported_scopes.add(variable.scope_regularizer)
-                yield self.finding(
-                    facts,
-                    variable.scope_regularizer,
-                    f"the variable_scope regularizer also penalizes bias `{variable.symbol}`; "
-                    "pass `regularizer=` to the weights' get_variable calls instead",
-                    symbol=variable.symbol,
-                )
-        yield from self._arg_scope_biases(facts)
-        for layer in layer_calls(facts):
-            if layer.bias_regularizer is not None:
-                keyword = layer.bias_regularizer.keyword.value if layer.bias_regularizer.keyword else "bias_regularizer"
-                yield self.finding(
-                    facts,
-                    layer.bias_regularizer,
-                    f"`{keyword}` penalizes the bias of `{layer.symbol}`",
-                    symbol=layer.symbol,
-                    fix=unsafe_fix(
-                        f"Remove `{keyword}`", edits.remove_argument(facts, layer.call.node, layer.bias_regularizer)
-                    ),
-                )
-
-    def _arg_scope_biases(self, facts: ModuleFacts) -> Iterable[Finding]:
-        """``slim.arg_scope([slim.conv2d], biases_regularizer=...)``: every conv bias in the scope is penalized."""
-        for scope in facts.calls_named("slim.arg_scope"):
-            arg = scope.arg("biases_regularizer")
-            if arg is None or is_none_literal(arg.value) or _may_be_off(facts, arg.value):
-                continue
-            # slim builds no bias where a normalizer_fn is set or biases_initializer=None.
-            normalizer, initializer = scope.arg("normalizer_fn"), scope.arg("biases_initializer")
-            if (normalizer is not None and not is_none_literal(normalizer.value)) or (
-                initializer is not None and is_none_literal(initializer.value)
-            ):
-                continue
-            yield self.finding(
-                facts,
-                arg,
-                "`biases_regularizer` in this arg_scope penalizes the bias of every layer it covers",
-                fix=unsafe_fix("Remove `biases_regularizer`", edits.remove_argument(facts, scope.node, arg)),
-            )
-
-
-# Regularizers that add nothing: a value that may be one of these is a switch (a config flag), not a penalty.
-_NO_REGULARIZERS = frozenset({"tf.no_regularizer", "slim.no_regularizer"})
-
-
-def _may_be_off(facts: ModuleFacts, value: cst.BaseExpression) -> bool:
-    """``biases_regularizer = weights_regularizer if cfg.BIAS_DECAY else tf.no_regularizer``."""
-    for resolved in resolve_expr(facts, value):
-        candidates = [resolved.body, resolved.orelse] if isinstance(resolved, cst.IfExp) else [resolved]
-        for candidate in candidates:
-            if is_none_literal(candidate) or facts.canonical(candidate) in _NO_REGULARIZERS:
-                return True
-    return False
-
-
-def _drop_term_fix(facts: ModuleFacts, term: PenaltyTerm, symbol: str) -> Fix | None:
-    if term.loop is not None or len(term.covers) != 1:
-        return None
-    edit = edits.remove_operand(facts, term.term)
-    if edit is None:
-        return None
-    return unsafe_fix(f"Remove the penalty on `{symbol}`", edit)
-
-
-def _filter_fix(facts: ModuleFacts, term: PenaltyTerm) -> Fix | None:
-    loop = term.loop
-    if loop is None or not isinstance(loop.owner, cst.CompFor) or not isinstance(term.subject, cst.Name):
-        return None
-    name = term.subject.value
-    condition = f' if "bias" not in {name}.name'
-    return unsafe_fix("Leave biases out of the penalty", edits.insert_after(facts, loop.owner.iter, condition))
-
-
-class KerasRegularizedBias(Check):
-    code = "RC102"
-    triggers = (b"regularizer",)
-
-    VALID = [
-        """
-from tensorflow.keras import layers, regularizers
-out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
-""",
-        """
-from keras import layers
-from keras.regularizers import l2
-out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
-""",
-        # No bias at all: the bias regularizer has nothing to act on.
-        """
-from tensorflow.keras import layers, regularizers
-conv = layers.Conv2D(64, 3, use_bias=False, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
-""",
-    ]
-    INVALID = [
         """
 from tensorflow.keras import layers, regularizers
 out = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4), bias_regularizer=regularizers.l2(1e-4))
@@ -293,13 +165,87 @@ out = Dense(10, W_regularizer=l2(0.01), b_regularizer=l2(0.01))
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for use, arg, where in penalized_args(facts, ("bias",)):
-            if not has_bias(use):
-                continue  # `Conv2D(..., use_bias=False, bias_regularizer=...)`: there is no bias to penalize
+        for place in penalized(facts, _BIASES):
+            symbol = _symbol(facts, place)
             yield self.finding(
-                facts,
-                where,
-                f"the bias of `{use.layer.cls}` is penalized",
-                symbol=use.layer.cls,
-                fix=remove_arg_fix(facts, use, arg, where, "biases are usually left unregularized"),
+                facts, place.node, _message(facts, place, symbol), symbol=symbol, fix=_fix(facts, place, symbol)
             )
+
+
+def _symbol(facts: ModuleFacts, place: Penalized) -> str | None:
+    if not place.variables:
+        return None
+    variable = place.variables[0]
+    layer = variable.layer
+    if layer is not None and not layer.tf1 and not variable.explicit and variable.slot == "bias":
+        return layer.cls
+    if layer is not None and layer.tf1:
+        return layer.symbol or variable.symbol or layer.cls
+    call = variable.site.node
+    named = target_symbol(facts, call) if variable.site.facts is facts else None
+    return named or variable.symbol or variable.name
+
+
+def _message(facts: ModuleFacts, place: Penalized, symbol: str | None) -> str:
+    if place.how == "all_variables":
+        how = "its filter excludes only normalization variables, so" if place.filtered else "so"
+        return f"the penalty sums over all trainable variables; {how} every bias is penalized too"
+    if place.how == "term":
+        return f"bias `{symbol}` is penalized"
+    if place.how == "scope":
+        return (
+            f"the variable_scope regularizer also penalizes bias `{symbol}`; "
+            "pass `regularizer=` to the weights' get_variable calls instead"
+        )
+    if place.how == "arg_scope":
+        return "`biases_regularizer` in this arg_scope penalizes the bias of every layer it covers"
+    keyword = _keyword(place)
+    variable = place.variables[0]
+    layer = variable.layer
+    if not place.local:
+        return f"the call passes a regularizer for the bias of `{symbol}`"
+    if layer is None or variable.explicit:
+        return f"bias `{symbol}` is created with a regularizer"
+    if layer.tf1:
+        return f"`{keyword}` penalizes the bias of `{symbol}`"
+    return f"the bias of `{symbol}` is penalized"
+
+
+def _keyword(place: Penalized) -> str:
+    node = place.declaration.node if place.declaration is not None else None
+    if isinstance(node, cst.Arg) and node.keyword is not None:
+        return node.keyword.value
+    return "bias_regularizer"
+
+
+def _fix(facts: ModuleFacts, place: Penalized, symbol: str | None) -> Fix | None:
+    declaration = place.declaration
+    if place.how in ("argument", "arg_scope") and declaration is not None and place.local:
+        arg, call = declaration.node, declaration.call
+        if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or not any(a is arg for a in call.args):
+            return None
+        keyword = _keyword(place)
+        variable = place.variables[0]
+        if variable.explicit:
+            what = "Remove the bias regularizer"
+        elif place.how == "arg_scope" or (variable.layer is not None and variable.layer.tf1):
+            what = f"Remove `{keyword}`"
+        else:
+            what = f"Remove `{keyword}` (biases are usually left unregularized)"
+        return unsafe_fix(what, edits.remove_argument(facts, call, arg))
+    if place.how == "term" and place.term is not None and len(place.variables) == 1:
+        return without_term_fix(facts, place.term, f"Remove the penalty on `{symbol}`")
+    if place.how == "all_variables" and place.term is not None:
+        return _filter_fix(facts, place)
+    return None
+
+
+def _filter_fix(facts: ModuleFacts, place: Penalized) -> Fix | None:
+    """``[tf.nn.l2_loss(v) for v in tf.trainable_variables()]``: leave the biases out."""
+    varset = place.term.covers_all if place.term is not None else None
+    node = varset.node if varset is not None else None
+    loop = facts.parent(node) if node is not None else None
+    if not isinstance(loop, cst.CompFor) or loop.iter is not node or not isinstance(loop.target, cst.Name):
+        return None
+    condition = f' if "bias" not in {loop.target.value}.name'
+    return unsafe_fix("Leave biases out of the penalty", edits.insert_after(facts, loop.iter, condition))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck.checks.base import Check
-from regcheck.checks.keras_fixes import remove_arg_fix
-from regcheck.facts import ModuleFacts, vocabulary
-from regcheck.facts.keras_coverage import penalized_args
-from regcheck.facts.keras_layers import layer_kind
-from regcheck.facts.keras_units import model_of
-from regcheck.facts.penalties import penalty_terms
-from regcheck.findings import Finding
+from regcheck.checks import edits
+from regcheck.checks.base import Check, unsafe_fix
+from regcheck.facts import ModuleFacts
+from regcheck.facts.program.declared import Penalized, penalized
+from regcheck.facts.roles import Role
+from regcheck.findings import Finding, Fix
 
-_WHAT = {"norm": "normalization scale/offset", "embedding": "embedding table"}
+_WHAT = {Role.NORM: "normalization scale/offset", Role.EMBEDDING: "embedding table"}
+_ROLES = frozenset(_WHAT)
 
 
 class RegularizedNormalizationOrEmbedding(Check):
@@ -57,40 +56,43 @@ l2 = tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for use, arg, where in penalized_args(facts, ("norm", "embedding")):
-            target = vocabulary.KERAS_REGULARIZER_KWARGS.get(arg.keyword.value if arg.keyword else "", "norm")
-            if use.layer.kind == "weight":
-                target = "norm" if use.layer.role.value == "normalization" else "embedding"
-            what = _WHAT.get(target, "normalization scale/offset")
+        for place in penalized(facts, _ROLES):
+            roles = [r for r in (Role.NORM, Role.EMBEDDING) if any(v.role is r for v in place.variables)]
+            if place.how == "all_variables":
+                swept = " and ".join(_WHAT[r] for r in roles)
+                if swept:
+                    yield self.finding(
+                        facts, place.node, f"the penalty sums over all trainable variables, which include the {swept}"
+                    )
+                continue
+            if not roles:
+                continue
+            variable = place.variables[0]
+            owner = variable.layer.cls if variable.layer is not None else (variable.symbol or "?")
+            keyword = _keyword(place)
             yield self.finding(
                 facts,
-                where,
-                f"`{arg.keyword.value if arg.keyword else 'regularizer'}` penalizes the {what} of `{use.layer.cls}`",
-                symbol=use.layer.cls,
-                fix=remove_arg_fix(facts, use, arg, where, f"{what} is usually left unregularized"),
+                place.node,
+                f"`{keyword}` penalizes the {_WHAT[roles[0]]} of `{owner}`",
+                symbol=owner,
+                fix=_fix(facts, place, keyword, _WHAT[roles[0]]),
             )
-        for node, swept in _sweeps(facts):
-            yield self.finding(facts, node, f"the penalty sums over all trainable variables, which include the {swept}")
 
 
-def _sweeps(facts: ModuleFacts) -> Iterator[tuple[cst.CSTNode, str]]:
-    """Unfiltered all-variables penalties and what they sweep in: normalization parameters or embeddings."""
-    for term in penalty_terms(facts):
-        if term.all_variables and not term.filtered and not term.zero and term.loop is not None:
-            swept = _what(facts, term.loop.iterable)
-            if swept:
-                yield term.call, swept
+def _keyword(place: Penalized) -> str:
+    node = place.declaration.node if place.declaration is not None else None
+    if isinstance(node, cst.Arg) and node.keyword is not None:
+        return node.keyword.value
+    return "regularizer"
 
 
-def _what(facts: ModuleFacts, iterable: cst.BaseExpression) -> str | None:
-    if isinstance(iterable, cst.Attribute):
-        model = model_of(facts, iterable.value)
-        kinds = {use.layer.kind for use in model.uses} if model is not None else set()
-    else:
-        # tf.trainable_variables(): every layer of the graph built in this module.
-        kinds = {"norm"} if facts.calls_named(vocabulary.BATCH_NORM_FUNCS) else set()
-        kinds |= {
-            layer_kind(c.name.rsplit(".", 1)[1]) for c in facts.calls if c.name and c.name.startswith("keras.layers.")
-        }
-    found = [_WHAT[k] for k in ("norm", "embedding") if k in kinds]
-    return " and ".join(found) or None
+def _fix(facts: ModuleFacts, place: Penalized, keyword: str, what: str) -> Fix | None:
+    declaration = place.declaration
+    if declaration is None or not place.local or place.how != "argument":
+        return None
+    arg, call = declaration.node, declaration.call
+    if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or not any(a is arg for a in call.args):
+        return None
+    return unsafe_fix(
+        f"Remove `{keyword}` ({what} is usually left unregularized)", edits.remove_argument(facts, call, arg)
+    )

@@ -114,9 +114,8 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
 def _fix(facts: ModuleFacts, step: TrainStep, layers: list[Layer]) -> Fix | None:
     names = []
     for layer in layers:
-        symbol = layer.keywords.get("__symbol__")
-        name = getattr(symbol, "value", None)
-        if not isinstance(name, str) or layer.site.facts is not facts:
+        name = layer.symbol
+        if name is None or layer.site.facts is not facts:
             return None  # a layer built inline has no name to read its losses from
         names.append(name)
     losses = " + ".join(f"{name}.losses" for name in dict.fromkeys(names))

@@ -303,7 +303,7 @@ def _term_covers(unit: Unit, term: Term, variables: list[Variable], how: str = "
             return
         members = varset.variables() if varset.owner is not None else variables
         for variable in members:
-            if passes_filters(variable, varset.filters):
+            if passes_filters(variable.role, varset.filters):
                 _cover(unit, variable, Cover(state, how, term.site, term=term))
         return
     for variable in term.covers:
@@ -314,16 +314,16 @@ def _term_covers(unit: Unit, term: Term, variables: list[Variable], how: str = "
 NORMALIZATION_WORDS = ("batch_norm", "batchnorm", "bn", "norm", "gamma", "beta", "moving", "evonorm", "layer_norm")
 
 
-def passes_filters(variable: Variable, filters: tuple[cst.BaseExpression, ...]) -> bool:
-    """Does a variable pass the name tests of an all-variables penalty (``if "bias" not in v.name``)?
+def passes_filters(role: Role, filters: tuple[cst.BaseExpression, ...]) -> bool:
+    """Does a variable of this role pass the name tests of an all-variables penalty (``if "bias" not in v.name``)?
 
     Only what the tests certainly mean is used: tests that only exclude normalization names let
     weights and biases through; any other test is taken to keep the weights and nothing else."""
     if not filters:
         return True
     if all(lets_biases_through(f) for f in filters):
-        return variable.role is not Role.NORM
-    return variable.role is Role.WEIGHT
+        return role is not Role.NORM
+    return role is Role.WEIGHT
 
 
 def lets_biases_through(test: cst.BaseExpression) -> bool:

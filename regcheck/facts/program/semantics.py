@@ -35,6 +35,7 @@ from regcheck.facts.program.values import (
     Args,
     BoundMethod,
     Const,
+    Declaration,
     Function,
     GradientPairs,
     Gradients,
@@ -210,13 +211,19 @@ class _Token:
 
 
 class ArgScope(Value):
-    """What ``slim.arg_scope(...)`` sets: defaults for some layer functions."""
+    """What ``slim.arg_scope(...)`` sets: defaults for some layer functions, and where each was written."""
 
-    __slots__ = ("defaults", "functions")
+    __slots__ = ("declarations", "defaults", "functions")
 
-    def __init__(self, functions: frozenset[str] | None, defaults: dict[str, Value]) -> None:
+    def __init__(
+        self,
+        functions: frozenset[str] | None,
+        defaults: dict[str, Value],
+        declarations: dict[str, Declaration] | None = None,
+    ) -> None:
         self.functions = functions  # None: every function (an arg_scope built where we cannot see)
         self.defaults = defaults
+        self.declarations = declarations or {}
 
 
 class UpdateOps(Value):
@@ -251,6 +258,7 @@ class Semantics:
         self.program.graphs.append(self.default_graph)
         self.graph_stack: list[Graph] = []
         self.scope_regularizers: list[Value] = []
+        self.scope_declarations: list[Declaration | None] = []
         self.scope_names: list[str | None] = []
         self.reuse: list[bool] = []
         self.arg_scopes: list[ArgScope] = []
@@ -276,6 +284,7 @@ class Semantics:
         """Leave every ``with`` block an interrupted entry left open."""
         self.graph_stack.clear()
         self.scope_regularizers.clear()
+        self.scope_declarations.clear()
         self.scope_names.clear()
         self.reuse.clear()
         self.arg_scopes.clear()
@@ -306,10 +315,10 @@ class Semantics:
         self, target: cst.Name, value: Value, source: cst.CSTNode | None, ctx: Context, interp: Interpreter
     ) -> None:
         for option in alternatives(value):
-            if isinstance(option, Variable) and option.symbol is None:
+            if (isinstance(option, Variable) and option.symbol is None) or (
+                isinstance(option, Layer) and option.symbol is None
+            ):
                 option.symbol = target.value
-            elif isinstance(option, Layer) and not option.keywords.get("__symbol__"):
-                option.keywords["__symbol__"] = Const(target.value)
             elif isinstance(option, Model) and not option.api:
                 option.api = target.value
 
@@ -365,6 +374,7 @@ class Semantics:
 
     def _enter_scope(self, request: _ScopeRequest) -> _Token:
         self.scope_regularizers.append(request.regularizer if request.regularizer is not None else NONE)
+        self.scope_declarations.append(request.declaration)
         self.scope_names.append(request.name)
         self.reuse.append(request.reuse or (bool(self.reuse) and self.reuse[-1]))
         return _Token("scope")
@@ -381,6 +391,7 @@ class Semantics:
                 self.tapes.remove(tape)
         elif token.kind == "scope" and self.scope_regularizers:
             self.scope_regularizers.pop()
+            self.scope_declarations.pop()
             self.scope_names.pop()
             self.reuse.pop()
         elif token.kind == "arg_scope" and self.arg_scopes:
@@ -560,7 +571,7 @@ class Semantics:
                 return UNKNOWN
             target = receiver.keras
         if isinstance(target, (Model, Layer)) or target is UNKNOWN:
-            return self._keras_attribute(target, receiver, name, ctx, interp)
+            return self._keras_attribute(target, receiver, name, node, ctx, interp)
         if isinstance(target, Variable):
             if name in ("name", "op", "shape", "dtype", "device", "graph"):
                 return UNKNOWN
@@ -592,7 +603,9 @@ class Semantics:
             return _Bound(target, name)
         return UNKNOWN
 
-    def _keras_attribute(self, target: Value, receiver: Value, name: str, ctx: Context, interp: Interpreter) -> Value:
+    def _keras_attribute(
+        self, target: Value, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
+    ) -> Value:
         owner = target if isinstance(target, (Model, Layer)) else None
         if name == "losses":
             return Sequence(
@@ -603,7 +616,9 @@ class Semantics:
         if name in vocabulary.VARIABLE_LIST_ATTRIBUTES or name in ("trainable_weights", "non_trainable_weights"):
             if name.startswith("non_trainable"):
                 return Sequence([], mutable=True, exact=False)
-            return VarSet(owner)
+            # `self.layers_[0].trainable_variables`: the variables of one part, whatever it is.
+            part = isinstance(node, cst.Attribute) and isinstance(node.value, cst.Subscript) and owner is None
+            return VarSet(owner, part_only=part, node=node)
         if isinstance(target, Layer):
             for slot in (
                 "kernel",
@@ -1072,12 +1087,16 @@ class Semantics:
         scope_regularizer = next(
             (r for r in reversed(self.scope_regularizers) if r is not None and not _is_none(r)), None
         )
+        declared: Declaration | None = None
         if via_get:
             given = args.get("regularizer")
             if given is not None and not _is_none(given):
                 regularizer = self._as_regularizer(given, ctx, interp)
+                where = args.nodes.get("regularizer")
+                declared = Declaration(facts, where, "argument", node) if where is not None else None
             elif scope_regularizer is not None:
                 regularizer = self._as_regularizer(scope_regularizer, ctx, interp)
+                declared = next((d for d in reversed(self.scope_declarations) if d is not None), None)
         variable = Variable(
             site,
             role,
@@ -1089,6 +1108,7 @@ class Semantics:
             route="collection" if via_get else "none",
         )
         variable.explicit = True
+        variable.declared = declared
         if not via_get and scope_regularizer is not None:
             variable.scope_regularizer = scope_regularizer
         graph.variables.append(variable)
@@ -1259,7 +1279,7 @@ class Semantics:
                 layer.config[keyword] = self._as_regularizer(value, ctx, interp) if interp is not None else value
                 node = args.nodes.get(keyword)
                 if node is not None:
-                    layer.keywords[f"__node__{keyword}"] = _NodeRef(node)
+                    layer.declarations[keyword] = Declaration(ctx.facts, node, "argument", layer.site.node)
         use_bias = args.get("use_bias")
         if use_bias is not None:
             layer.use_bias = use_bias
@@ -1292,6 +1312,7 @@ class Semantics:
             variable = Variable(
                 layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route="model", layer=layer
             )
+            variable.declared = layer.declarations.get(keyword) if keyword else None
             layer.variables[key] = variable
             self.program.variables.append(variable)
 
@@ -1496,13 +1517,18 @@ class Semantics:
     # --- TF1 layers -------------------------------------------------------------------------------
 
     def _scope_default(self, name: str, keyword: str) -> Value | None:
+        found = self._scope_entry(name, keyword)
+        return found[0] if found is not None else None
+
+    def _scope_entry(self, name: str, keyword: str) -> tuple[Value, Declaration | None] | None:
+        """The default an enclosing ``slim.arg_scope`` gives ``keyword`` of ``name``, and where it was written."""
         for scope in reversed(self.arg_scopes):
             if scope.functions is None:
                 if keyword in scope.defaults or not scope.defaults:
-                    return scope.defaults.get(keyword, UNKNOWN)
+                    return scope.defaults.get(keyword, UNKNOWN), scope.declarations.get(keyword)
                 continue
             if name in scope.functions and keyword in scope.defaults:
-                return scope.defaults[keyword]
+                return scope.defaults[keyword], scope.declarations.get(keyword)
         return None
 
     def _tf1_layer(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
@@ -1516,23 +1542,26 @@ class Semantics:
         slim_style = not name.startswith("tf.layers.")
         kernel_keyword = next((k for k in vocabulary.KERNEL_REGULARIZER_KWARGS if k in args.keywords), None)
         bias_keyword = next((k for k in vocabulary.BIAS_REGULARIZER_KWARGS if k in args.keywords), None)
-        kernel_reg: Value | None = args.keywords.get(kernel_keyword) if kernel_keyword else None
-        bias_reg: Value | None = args.keywords.get(bias_keyword) if bias_keyword else None
-        if kernel_reg is None and slim_style:
-            kernel_reg = self._scope_default(name, "weights_regularizer")
-        if bias_reg is None and slim_style:
-            bias_reg = self._scope_default(name, "biases_regularizer")
-        layer.config["kernel_regularizer"] = (
-            self._as_regularizer(kernel_reg, ctx, interp) if kernel_reg is not None else NONE
-        )
-        layer.config["bias_regularizer"] = self._as_regularizer(bias_reg, ctx, interp) if bias_reg is not None else NONE
-        if kernel_keyword and kernel_keyword in args.nodes:
-            layer.keywords[f"__node__{kernel_keyword}"] = _NodeRef(args.nodes[kernel_keyword])
-        if bias_keyword and bias_keyword in args.nodes:
-            layer.keywords[f"__node__{bias_keyword}"] = _NodeRef(args.nodes[bias_keyword])
-        layer.keywords["__kernel_keyword__"] = Const(
-            kernel_keyword or ("weights_regularizer" if slim_style else "kernel_regularizer")
-        )
+        declared: dict[str, Declaration | None] = {}
+        regularizers: dict[str, Value | None] = {}
+        for slot, keyword, default in (
+            ("kernel", kernel_keyword, "weights_regularizer"),
+            ("bias", bias_keyword, "biases_regularizer"),
+        ):
+            if keyword is not None:
+                regularizers[slot] = args.keywords[keyword]
+                where = args.nodes.get(keyword)
+                declared[slot] = Declaration(facts, where, "argument", node) if where is not None else None
+            elif slim_style and (entry := self._scope_entry(name, default)) is not None:
+                regularizers[slot], declared[slot] = entry
+        for slot in ("kernel", "bias"):
+            value = regularizers.get(slot)
+            layer.config[f"{slot}_regularizer"] = (
+                self._as_regularizer(value, ctx, interp) if value is not None else NONE
+            )
+        layer.kernel_keyword = kernel_keyword or ("weights_regularizer" if slim_style else "kernel_regularizer")
+        if declared.get("kernel") is not None and kernel_keyword is not None:
+            layer.declarations[kernel_keyword] = declared["kernel"]  # type: ignore[assignment]
         graph = self.graph
         symbol = _symbol_for(facts, node) if node is not None else None
         kernel = Variable(
@@ -1545,6 +1574,7 @@ class Semantics:
             route="collection",
             layer=layer,
         )
+        kernel.declared = declared.get("kernel")
         layer.variables["kernel"] = kernel
         has_bias = True
         use_bias = args.get("use_bias")
@@ -1570,6 +1600,7 @@ class Semantics:
                 route="collection",
                 layer=layer,
             )
+            bias.declared = declared.get("bias")
             layer.variables["bias"] = bias
             variables.append(bias)
         for variable in variables:
@@ -1632,12 +1663,14 @@ class Semantics:
         gamma_reg = args.get("gamma_regularizer") or (args.get("param_regularizers"))
         beta_reg = args.get("beta_regularizer")
         for key, reg in (("gamma", gamma_reg), ("beta", beta_reg)):
+            where = args.nodes.get(f"{key}_regularizer")
             regularizer = (
                 self._as_regularizer(reg, ctx, interp) if reg is not None and not isinstance(reg, Mapping) else NONE
             )
             variable = Variable(
                 site, Role.NORM, slot="norm", graph=graph, regularizer=regularizer, route="collection", layer=layer
             )
+            variable.declared = Declaration(ctx.facts, where, "argument", node) if where is not None else None
             layer.variables[key] = variable
             graph.variables.append(variable)
             self.program.variables.append(variable)
@@ -1725,22 +1758,16 @@ class _Bound(Value):
         self.name = name
 
 
-class _NodeRef(Value):
-    """A CST node kept on an object (the argument that gave a layer its regularizer)."""
-
-    __slots__ = ("node",)
-
-    def __init__(self, node: cst.CSTNode) -> None:
-        self.node = node
-
-
 class _ScopeRequest(Value):
-    __slots__ = ("name", "regularizer", "reuse")
+    __slots__ = ("declaration", "name", "regularizer", "reuse")
 
-    def __init__(self, regularizer: Value | None, name: str | None, reuse: bool) -> None:
+    def __init__(
+        self, regularizer: Value | None, name: str | None, reuse: bool, declaration: Declaration | None = None
+    ) -> None:
         self.regularizer = regularizer
         self.name = name
         self.reuse = reuse
+        self.declaration = declaration
 
 
 class _ControlDependencies(Value):
@@ -2101,7 +2128,9 @@ def _variable_scope(sem: Semantics, args: Args, node: cst.Call | None, ctx: Cont
     regularizer = args.get("regularizer")
     if node is not None and ctx.facts.code(node.func).endswith("name_scope"):
         regularizer = None
-    return _ScopeRequest(regularizer, text if name is not None else "", reusing)
+    where = args.nodes.get("regularizer") if regularizer is not None else None
+    declaration = Declaration(ctx.facts, where, "scope", node) if where is not None else None
+    return _ScopeRequest(regularizer, text if name is not None else "", reusing, declaration)
 
 
 @_api("slim.arg_scope", "tf.contrib.framework.arg_scope")
@@ -2120,8 +2149,12 @@ def _arg_scope(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
                     functions.add("slim." + item.canonical[len("tf.contrib.layers.") :])
     elif first is None or first is UNKNOWN or isinstance(first, (OneOf, Const)):
         return ArgScope(None, {})
-    inherited: dict[str, Value] = {}
-    return ArgScope(frozenset(functions), {**inherited, **args.keywords})
+    declarations = {
+        keyword: Declaration(ctx.facts, where, "arg_scope", node)
+        for keyword, where in args.nodes.items()
+        if isinstance(keyword, str)
+    }
+    return ArgScope(frozenset(functions), dict(args.keywords), declarations)
 
 
 @_api("tf.control_dependencies")
@@ -2596,7 +2629,7 @@ def _m_add_weight(
     )
     variable.trainable = not (isinstance(trainable, Const) and trainable.value is False)
     if regularizer_arg is not None and "regularizer" in args.nodes:
-        sem.program.weight_regularizer_nodes[variable.id] = args.nodes["regularizer"]
+        variable.declared = Declaration(ctx.facts, args.nodes["regularizer"], "argument", node)
     layer.variables[f"{text or symbol or 'w'}#{variable.id}"] = variable
     sem.program.variables.append(variable)
     return variable

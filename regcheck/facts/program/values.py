@@ -418,6 +418,17 @@ class Graph(Value):
         return f"Graph#{self.id}"
 
 
+@dataclass(frozen=True, eq=False)
+class Declaration:
+    """Where a regularizer is given to a variable: a ``*_regularizer=`` / ``regularizer=`` argument of the
+    call that makes it, or the default of an enclosing ``variable_scope`` / ``slim.arg_scope``."""
+
+    facts: ModuleFacts
+    node: cst.CSTNode  # the argument (an Arg, or a dict entry a ``**kwargs`` came from)
+    how: str  # "argument", "scope" (variable_scope), "arg_scope"
+    call: cst.CSTNode | None  # the call the argument is passed to
+
+
 @dataclass(eq=False)
 class Registration:
     """A penalty put into REGULARIZATION_LOSSES: by ``get_variable(regularizer=)``, a layer's
@@ -433,6 +444,7 @@ class Variable(Value):
     """A trainable parameter: a TF1 variable, or a Keras layer's kernel / bias / scale."""
 
     __slots__ = (
+        "declared",
         "explicit",
         "graph",
         "id",
@@ -475,6 +487,7 @@ class Variable(Value):
         self.layer = layer
         self.scope_regularizer: Value | None = None
         self.explicit = False  # created by the code itself (tf.Variable / get_variable), not by a layer
+        self.declared: Declaration | None = None  # where its regularizer was given
 
     def __repr__(self) -> str:
         return f"Variable#{self.id}({self.symbol or self.name or self.slot}, {self.role.value})"
@@ -668,14 +681,17 @@ class Layer(Value):
         "calls",
         "cls",
         "config",
+        "declarations",
         "graph",
         "id",
         "instance",
+        "kernel_keyword",
         "keywords",
         "kind",
         "losses",
         "pretrained",
         "site",
+        "symbol",
         "tf1",
         "units",
         "use_bias",
@@ -700,6 +716,9 @@ class Layer(Value):
         self.pretrained = False
         self.units: Value = UNKNOWN
         self.activation: Value = NONE
+        self.declarations: dict[str, Declaration] = {}  # regularizer keyword -> where it was given
+        self.symbol: str | None = None  # the name the code first binds it to
+        self.kernel_keyword = "kernel_regularizer"  # how this layer's call spells its kernel regularizer
 
     def all_variables(self) -> list[Variable]:
         found = list(self.variables.values())

@@ -1,0 +1,113 @@
+"""Penalties on parameters of a given role, where the code writes them (RC102 for biases, RC103 for
+normalization parameters and embeddings).
+
+A penalty reaches a variable by a regularizer given where the variable is made (a ``bias_regularizer=``
+argument, ``get_variable(regularizer=)``, the default of an enclosing ``variable_scope`` or
+``slim.arg_scope``) or by a term written into a loss (``tf.nn.l2_loss(b)``, or a sum over every
+trainable variable). Each is reported once, where it is written; a penalty written in another module is
+that module's finding, unless it depends on what this module passes to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from regcheck.facts.module import ModuleFacts
+from regcheck.facts.program import program
+from regcheck.facts.program.coverage import anchor_of, passes_filters, regularizer_state
+from regcheck.facts.program.result import Program
+from regcheck.facts.program.values import Declaration, Layer, Model, Term, Variable, VarSet
+from regcheck.facts.roles import Role
+
+
+@dataclass(eq=False)
+class Penalized:
+    """One place that penalizes parameters of the asked roles."""
+
+    node: cst.CSTNode  # where to report, in the module asked about
+    how: str  # "argument", "scope", "arg_scope", "term", "all_variables"
+    variables: list[Variable] = field(default_factory=list)
+    declaration: Declaration | None = None  # how == argument / scope / arg_scope
+    term: Term | None = None  # how == term / all_variables
+    local: bool = True  # written here (else ``node`` is the call here that leads to it)
+
+    @property
+    def filtered(self) -> bool:
+        varset = self.term.covers_all if self.term is not None else None
+        return bool(varset is not None and varset.filters)
+
+
+def penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
+    key = "program_penalized_" + "_".join(sorted(r.value for r in roles))
+    return facts.cached(key, lambda f: _penalized(f, roles))
+
+
+def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
+    prog = program(facts)
+    found: dict[cst.CSTNode, Penalized] = {}
+    for variable in prog.variables:
+        if variable.role not in roles or variable.declared is None:
+            continue
+        if regularizer_state(variable.regularizer) != "active":
+            continue
+        declared = variable.declared
+        if declared.facts is facts:
+            where, local = declared.node, True
+        elif _active_at_home(declared):
+            continue  # the module that writes it reports it
+        else:
+            node = anchor_of(facts, variable.site, innermost=True)
+            if node is None:
+                continue
+            where, local = node, False
+        entry = found.setdefault(where, Penalized(where, declared.how, declaration=declared, local=local))
+        entry.variables.append(variable)
+    for term in _terms(prog):
+        if term.zero or term.kind != "penalty" or term.site is None or term.site.facts is not facts:
+            continue
+        if term.covers_all is not None:
+            swept = _swept(term.covers_all, roles)
+            if swept is not None:
+                entry = found.setdefault(term.site.node, Penalized(term.site.node, "all_variables", term=term))
+                entry.variables.extend(v for v in swept if v not in entry.variables)
+            continue
+        covered = [v for v in term.covers if v.role in roles]
+        if covered:
+            entry = found.setdefault(term.site.node, Penalized(term.site.node, "term", term=term))
+            entry.variables.extend(v for v in covered if v not in entry.variables)
+    return list(found.values())
+
+
+def _terms(prog: Program) -> list[Term]:
+    terms = [term for graph in prog.graphs for term in graph.penalties]
+    owners: list[Layer | Model] = [*prog.layers, *prog.models]
+    for owner in owners:
+        terms.extend(t for t in owner.losses if t not in terms)
+    return terms
+
+
+def _swept(varset: VarSet, roles: frozenset[Role]) -> list[Variable] | None:
+    """The variables of these roles an all-variables penalty sweeps in (empty: those of an owner it
+    cannot see, when its filter would let them through); None when it sweeps none."""
+    if varset.part_only:
+        return None  # the variables of one indexed layer: what they are is not visible
+    if varset.owner is None or not varset.variables():
+        # A model (or graph) whose variables are made where the program model cannot see: it has
+        # biases, whatever else it has.
+        return [] if Role.BIAS in roles and passes_filters(Role.BIAS, varset.filters) else None
+    members = [v for v in varset.variables() if v.role in roles and passes_filters(v.role, varset.filters)]
+    if isinstance(varset.owner, (Model, Layer)) and Role.BIAS in roles:
+        members = [v for v in members if v.slot == "bias" or v.explicit or v.slot == "weight"]
+    return members or None
+
+
+def _active_at_home(declared: Declaration) -> bool:
+    """The regularizer is on whatever calls the code: its own module's program sees it active."""
+    node = declared.node
+    value = node.value if isinstance(node, (cst.Arg, cst.DictElement)) else node
+    if not isinstance(value, cst.BaseExpression):
+        return False
+    home = program(declared.facts).value_of(value)
+    return home is not None and regularizer_state(home) == "active"
