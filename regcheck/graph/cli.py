@@ -1,4 +1,4 @@
-"""`regcheck trace`: run an entry point up to its first training step and report.
+"""`regcheck trace`: run an entry point up to its training steps and report.
 
 ``main(argv)`` gets the arguments after the word ``trace``. Exit codes: 0 no
 finding at or above warning, 1 findings, 2 usage error or the user's code
@@ -8,13 +8,14 @@ could not be traced (it failed, timed out or never trained).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from typing import NoReturn, TextIO
 
 from regcheck.findings import Finding, Severity
-from regcheck.graph.coverage import render_table
-from regcheck.graph.trace import GraphResult, run_entry
+from regcheck.graph.coverage import CoverageRow, render_table
+from regcheck.graph.trace import GraphResult, TraceOptions, run_entry
 
 _FORMATS = ("full", "concise", "json", "github", "sarif")
 
@@ -22,6 +23,8 @@ _FORMATS = ("full", "concise", "json", "github", "sarif")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # usage errors exit 2 with one line, as the main CLI does
         self.print_usage(sys.stderr)
+        if message.startswith("unrecognized arguments"):
+            message += " (arguments for the script go after `--`: regcheck trace train.py -- --epochs 1)"
         print(f"regcheck trace: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
@@ -29,14 +32,30 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="regcheck trace",
-        description="Run a training script up to its first step and report what the minimized loss really penalizes.",
+        description="Run a training script up to its training steps (or call a function that builds a model) "
+        "and report what each minimized loss really penalizes.",
+        epilog="Arguments after `--` go to the script. A function entry (module:function or file.py:function) "
+        "is called without arguments; a model it returns is audited without data or training.",
+        allow_abbrev=False,  # `--out` is the script's flag, not an abbreviation of --output
     )
-    parser.add_argument("entry", help="script.py or package.module:callable")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds before giving up (default 120)")
+    parser.add_argument("entry", help="script.py, package.module:function or file.py:function")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds the script may run before giving up (default 120; TensorFlow's start-up not counted)",
+    )
     parser.add_argument("--coverage", action="store_true", help="print the per-variable coverage table")
     parser.add_argument("--output-format", choices=_FORMATS, default="full")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="run in the current directory (default: a scratch directory that links to its files, so what the "
+        "script writes is thrown away)",
+    )
+    parser.add_argument("--gpu", action="store_true", help="let the script see the GPUs (hidden by default)")
     return parser
 
 
@@ -51,30 +70,58 @@ def _summary(findings: list[Finding]) -> dict[str, int]:
     }
 
 
-def write_findings(findings: list[Finding], output_format: str, stream: TextIO) -> None:
+def _lines(path: str) -> list[str] | None:
     try:
-        from regcheck.report import write_report
-    except ImportError:  # the shared reporters are not there: minimal json / text output
-        pass
-    else:
-        write_report(findings, output_format, stream, summary=_summary(findings))
-        return
-    if output_format in ("json", "sarif"):
-        json.dump({"version": 1, "findings": [f.to_json() for f in findings], "summary": _summary(findings)}, stream)
-        stream.write("\n")
-    else:
-        for f in findings:
-            stream.write(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}\n")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().splitlines()
+    except OSError:
+        return None
+
+
+def write_findings(findings: list[Finding], output_format: str, stream: TextIO) -> None:
+    from regcheck.report import write_report
+
+    write_report(findings, output_format, stream, summary=_summary(findings), lines=_lines, fix_hint=False)
+
+
+def _json(result: GraphResult, coverage: bool) -> str:
+    """The shared JSON report, plus the steps, the notes and (with --coverage) the coverage rows."""
+    buffer = io.StringIO()
+    write_findings(result.findings, "json", buffer)
+    document = json.loads(buffer.getvalue())
+    document["steps"] = result.steps
+    document["notes"] = result.notes
+    if coverage:
+        document["coverage"] = [dict(row.to_json()) for row in result.coverage]
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _tables(result: GraphResult) -> str:
+    if len(result.steps) <= 1:
+        return render_table(result.coverage)
+    out = []
+    for step in result.steps:
+        rows = [r for r in result.coverage if r.step == step["step"]]
+        where = f" at {step['path']}:{step['line']}" if step.get("path") else ""
+        by = f", applied by {step['optimizer']}" if step.get("optimizer") else ""
+        out.append(f"step {step['step']}: {step['hook']}{where}{by}\n" + render_table(rows))
+    return "\n".join(out)
 
 
 def report(result: GraphResult, args: argparse.Namespace, stream: TextIO, err: TextIO) -> int:
-    machine = args.output_format in ("json", "sarif", "github")
-    write_findings(result.findings, args.output_format, stream)
-    if args.coverage:
-        # Machine formats keep stdout parseable: the table goes to stderr there.
-        (err if machine and not args.output else stream).write(render_table(result.coverage))
-    for note in result.notes:
-        err.write(f"regcheck trace: note: {note}\n")
+    if args.output_format == "json":
+        stream.write(_json(result, args.coverage))
+    else:
+        write_findings(result.findings, args.output_format, stream)
+        machine = args.output_format in ("sarif", "github")
+        if not result.findings and not machine:
+            stream.write("All checks passed!\n")
+        if args.coverage:
+            # SARIF and GitHub keep stdout parseable: the table goes to stderr there.
+            (err if machine else stream).write(_tables(result))
+    if args.output_format != "json":
+        for note in result.notes:
+            err.write(f"regcheck trace: note: {note}\n")
     failing = any(f.severity >= Severity.WARNING for f in result.findings)
     return 1 if failing and not args.exit_zero else 0
 
@@ -92,7 +139,8 @@ def main(argv: list[str]) -> int:
     if args.timeout <= 0:
         print("regcheck trace: error: --timeout must be positive", file=sys.stderr)
         return 2
-    result = run_entry(args.entry, script_args, args.timeout)
+    options = TraceOptions(timeout=args.timeout, in_place=args.in_place, gpu=args.gpu)
+    result = run_entry(args.entry, script_args, args.timeout, options=options)
     if result.error is not None:
         print(f"regcheck trace: {result.error}", file=sys.stderr)
         return 2
@@ -105,6 +153,8 @@ def main(argv: list[str]) -> int:
             return 2
     return report(result, args, sys.stdout, sys.stderr)
 
+
+__all__ = ["CoverageRow", "build_parser", "main", "report", "write_findings"]
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -44,9 +44,12 @@ def is_user_file(filename: str) -> bool:
 
 
 def display_path(filename: str) -> str:
-    """Relative to the cwd when the file lies under it, so findings match static ones."""
-    path = os.path.abspath(filename)
-    rel = os.path.relpath(path, os.getcwd())
+    """Relative to the user's cwd when the file lies under it, so findings match static ones.
+
+    A traced script runs in a scratch directory; ``REGCHECK_CWD`` is then the directory the user ran from."""
+    base = os.environ.get("REGCHECK_CWD") or os.getcwd()
+    path = os.path.abspath(os.path.join(base, filename))
+    rel = os.path.relpath(path, base)
     return path if rel.startswith(os.pardir) else rel.replace(os.sep, "/")
 
 
