@@ -104,17 +104,54 @@ def _combine(ir: GraphIR, roots: list[int]) -> int:
 
 
 def find_loss_in_graph(graph: Any) -> Any | None:
-    """The loss of a TF1 graph that holds gradients: grad_ys feed `gradients/<loss op>_grad/...`."""
+    """The loss of a TF1 graph that holds gradients. Its gradient's grad_ys feed ``gradients/<op>_grad/...``
+    for the ops the loss's gradient reached first (a sum's own gradient is passed through, so these are its
+    terms); the loss is their nearest common consumer."""
+    starts: dict[int, Any] = {}
     for op in graph.get_operations():
         if op.type == "Fill" and _GRAD_YS.search(op.name):
             for consumer in op.outputs[0].consumers():
                 match = _GRAD_OF.search(consumer.name)
                 if match:
                     try:
-                        return graph.get_operation_by_name(match.group(3)).outputs[0]
-                    except (KeyError, IndexError):
+                        found = graph.get_operation_by_name(match.group(3))
+                    except (KeyError, ValueError):
                         continue
-    return None
+                    starts.setdefault(id(found), found)
+            if starts:
+                break
+    if not starts:
+        return None
+    ops = list(starts.values())
+    if len(ops) == 1:
+        return ops[0].outputs[0]
+    distances = [_forward_distances(op) for op in ops]
+    common = set(distances[0]).intersection(*distances[1:])
+    if not common:
+        return ops[0].outputs[0]
+    by_id = _ops_by_id(graph)
+    best = min(common, key=lambda key: max(d[key] for d in distances))
+    return by_id[best].outputs[0]
+
+
+def _ops_by_id(graph: Any) -> dict[int, Any]:
+    return {id(op): op for op in graph.get_operations()}
+
+
+def _forward_distances(start: Any) -> dict[int, int]:
+    """id(op) -> how many ops downstream of ``start`` it is, through the forward (non-gradient) ops."""
+    distances = {id(start): 0}
+    frontier = [start]
+    while frontier:
+        following = []
+        for op in frontier:
+            for tensor in op.outputs:
+                for consumer in tensor.consumers():
+                    if id(consumer) not in distances and not _GRADIENT_SCOPE.search(consumer.name):
+                        distances[id(consumer)] = distances[id(op)] + 1
+                        following.append(consumer)
+        frontier = following
+    return distances
 
 
 def find_train_ops(graph: Any) -> list[Any]:
@@ -171,7 +208,7 @@ class TrainingHooks:
         self.recorder = EagerRecorder()
         self.steps: list[Step] = []
         self.notes: list[str] = []
-        self.skipped = 0  # gradients with respect to no trainable variable
+        self.skipped: set[Any] = set()  # where gradients with respect to no trainable variable were taken
         self.pending: list[tuple[Any, Any, Site | None]] = []  # TF1 (loss, sources, site) not yet applied
         self.depth = 0  # inside our own minimize / compute_gradients: inner calls are not new steps
         self.applied: set[int] = set()  # optimizers that applied (eagerly) once
@@ -197,7 +234,7 @@ class TrainingHooks:
         """Capture a step, unless it trains nothing, or it is a step already captured (then stop)."""
         trained = trainable_sources(sources) if sources is not None else None
         if trained is not None and not trained:
-            self.skipped += 1
+            self.skipped.add(place or site or len(self.skipped))
             return
         key = (place, frozenset(id(tf_variable(v)) for v in trained or ()))
         if place is not None and any(step.key == key for step in self.steps):
@@ -243,7 +280,7 @@ class TrainingHooks:
         notes = list(self.notes)
         if self.skipped:
             notes.append(
-                f"{self.skipped} gradient(s) with respect to no trainable variable (a gradient penalty or a "
+                f"{len(self.skipped)} gradient(s) with respect to no trainable variable (a gradient penalty or a "
                 "saliency map) were not taken for training steps"
             )
         steps = [s for s in self.steps if s.ir.loss is not None]
@@ -309,7 +346,8 @@ class TrainingHooks:
 
     # -- installation ---------------------------------------------------------------------
     def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
-        original = owner.__dict__[name] if name in owner.__dict__ else getattr(owner, name)
+        namespace = getattr(owner, "__dict__", {})
+        original = namespace[name] if name in namespace else getattr(owner, name)
         self._undo.append((owner, name, original))
         setattr(owner, name, make(original))
 
@@ -627,8 +665,22 @@ class TrainingHooks:
         self._patch(opt, "minimize", make_minimize)
         self._patch(opt, "compute_gradients", make_compute)
         self._patch(opt, "apply_gradients", make_apply)
-        self._patch(tf, "gradients", make_gradients)
-        self._patch(tf.compat.v1, "gradients", make_gradients)
+        from tensorflow.python.ops import gradients_impl
+
+        # `tf.gradients`, `tf.compat.v1.gradients`: every public API module that exports them (the
+        # `import tensorflow.compat.v1 as tf` spelling reaches a module wrapper of its own), and their
+        # definitions, which API modules loaded later import.
+        originals = (gradients_impl.gradients, gradients_impl.gradients_v2)
+        self._patch(gradients_impl, "gradients", make_gradients)
+        self._patch(gradients_impl, "gradients_v2", make_gradients)
+        for name, module in list(sys.modules.items()):
+            if name.startswith("tensorflow") and not name.startswith("tensorflow.python") and module is not None:
+                try:
+                    exported = getattr(module, "gradients", None)
+                except Exception:
+                    continue
+                if any(exported is original for original in originals):
+                    self._patch(module, "gradients", make_gradients)
         self._patch(session.BaseSession, "run", make_run)
         self._patch(session.BaseSession, "_make_callable_from_options", make_callable)
 
