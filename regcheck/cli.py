@@ -88,7 +88,14 @@ def _check_parser() -> argparse.ArgumentParser:
         "--color", choices=("auto", "always", "never"), default="auto", help="colored output (default: auto)"
     )
     parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
-    parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
+    parser.add_argument(
+        "--graph",
+        metavar="ENTRY",
+        help="also trace ENTRY (script.py [-- ARGS], module:function) and merge graph findings (needs TensorFlow)",
+    )
+    parser.add_argument(
+        "--graph-timeout", type=float, default=120.0, metavar="SECONDS", help="for --graph (default 120)"
+    )
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only")
     parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
@@ -120,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             return serve(args[1:])
         if args and args[0] == "check":
             args = args[1:]
-        return run_check(_check_parser().parse_args(args))
+        script_args: list[str] = []
+        if "--" in args and any(a == "--graph" or a.startswith("--graph=") for a in args[: args.index("--")]):
+            args, script_args = args[: args.index("--")], args[args.index("--") + 1 :]  # --graph's script's own
+        parsed = _check_parser().parse_args(args)
+        parsed.graph_args = script_args
+        return run_check(parsed)
     except KeyboardInterrupt:
         sys.stderr.write("regcheck: interrupted\n")
         return EXIT_ERROR
@@ -295,7 +307,7 @@ def run_check(args: argparse.Namespace) -> int:
             return _show_files(paths, args, settings)
         _check_files(paths, args, settings, state, fixing)
     if args.graph:
-        _merge_graph(args, state)
+        _merge_graph(args, state, settings)
     return _finish(args, settings, state)
 
 
@@ -482,19 +494,25 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
+def _merge_graph(args: argparse.Namespace, state: RunState, settings: Settings) -> None:
     from regcheck import TENSORFLOW_EXTRA, tensorflow_missing
 
     if tensorflow_missing():
         state.problems.append(f"--graph needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}")
         return
     try:
-        from regcheck.graph import run_entry
         from regcheck.graph.merge import merge_findings
+        from regcheck.graph.trace import TraceOptions, run_entry
     except ImportError as exc:
         state.problems.append(f"--graph: the graph path is not available ({exc})")
         return
-    result = run_entry(args.graph, [], 120.0)
+    import importlib.util
+
+    # The graph runs under the Keras the static verdicts assume, where tf-keras is there to run it.
+    legacy = settings.keras_version == "2" and importlib.util.find_spec("tf_keras") is not None
+    options = TraceOptions(timeout=args.graph_timeout, keras="2" if legacy else None)
+    result = run_entry(args.graph, getattr(args, "graph_args", []), args.graph_timeout, options=options)
+    result.findings = [f for f in result.findings if f.code in settings.codes_for(f.path)]
     if result.error:
         state.problems.append(f"{args.graph}: {result.error}")
         return
