@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from regcheck.graph.trace import GraphResult, run_entry
+    from regcheck.graph.trace import GraphResult, Server, TraceOptions, run_entry, trace_many
 
-__all__ = ["GraphResult", "run_entry"]
+__all__ = ["GraphResult", "Server", "TraceOptions", "run_entry", "trace_many"]
 
 
 def __getattr__(name: str) -> Any:

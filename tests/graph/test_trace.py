@@ -211,3 +211,12 @@ def test_check_graph_takes_script_arguments_and_a_timeout(traces):
     outcome = traces["check_graph"]
     assert outcome.returncode == 0, outcome.stderr
     assert "All checks passed!" in outcome.stdout
+
+
+def test_gpus_are_hidden_unless_asked():
+    from regcheck.graph.trace import TraceOptions, _server_env
+
+    assert _server_env(TraceOptions())["CUDA_VISIBLE_DEVICES"] == ""
+    assert _server_env(TraceOptions(gpu=True)).get("CUDA_VISIBLE_DEVICES") == os.environ.get("CUDA_VISIBLE_DEVICES")
+    assert _server_env(TraceOptions(keras="2"))["TF_USE_LEGACY_KERAS"] == "1"
+    assert "TF_USE_LEGACY_KERAS" not in _server_env(TraceOptions(keras="3"))
