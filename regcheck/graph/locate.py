@@ -97,3 +97,12 @@ def format_user_error(exc: BaseException, limit: int = 6) -> str:
     lines = traceback.format_list(frames[-3:]) + traceback.format_exception_only(type(exc), exc)
     text = "".join(lines).rstrip().splitlines()
     return "\n".join(text[-limit:])
+
+
+def brief_user_error(exc: BaseException) -> str:
+    """``train.py:15: AttributeError: ...``: where in the user's code the error surfaced, in one line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    site = user_site((f.filename, f.lineno or 0) for f in frames)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
+    text = message[-1] if message else type(exc).__name__
+    return f"{site.path}:{site.line}: {text}" if site is not None else text

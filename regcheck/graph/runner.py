@@ -35,7 +35,7 @@ import time
 import traceback
 from typing import Any
 
-from regcheck.graph.locate import format_user_error
+from regcheck.graph.locate import brief_user_error, format_user_error
 
 _KILL_GRACE = 0.5  # seconds a finished child's helpers get between SIGTERM and SIGKILL
 
@@ -252,7 +252,7 @@ def _child(job: dict[str, Any]) -> None:
             hooks.notes.append(f"the script exited with status {status} after its training step")
     except BaseException as exc:
         if not hooks.steps:
-            _finish(result, {"status": "error", "error": format_user_error(exc)})
+            _finish(result, {"status": "error", "error": format_user_error(exc), "brief": brief_user_error(exc)})
         hooks.notes.append(f"after its training step the script failed: {format_user_error(exc, 1)}")
     if FAILED:
         hooks.notes.extend(f"a hook could not be installed ({failure})" for failure in FAILED)

@@ -79,6 +79,7 @@ def test_every_example_gets_its_findings_or_what_it_needs(runs, version, example
     expected = EXAMPLE_VERDICTS[version][example]
     if isinstance(expected, str):
         assert result.error is not None and expected in result.error, result.error
+        assert len(result.error.splitlines()) <= 2 and 'File "' not in result.error  # what it needs, no traceback
     else:
         assert result.error is None, result.error
         assert {(f.code, f.symbol) for f in result.findings} == expected
