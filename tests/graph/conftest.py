@@ -212,6 +212,21 @@ def build_model():
     )
 """
 
+# One step, then an evaluation that never ends: the timeout reports the step it captured.
+AFTER_STEP = """\
+import time
+
+import tensorflow as tf
+
+w = tf.Variable(tf.ones([4, 2]), name="w")
+b = tf.Variable(tf.zeros([2]), name="b")
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.matmul(tf.ones([1, 4]), w) + b) + 1e-3 * tf.nn.l2_loss(b)
+tape.gradient(loss, [w, b])
+while True:
+    time.sleep(1)
+"""
+
 LEGACY = {"TF_USE_LEGACY_KERAS": "1"}
 TRACE = ["-m", "regcheck", "trace"]
 
@@ -247,6 +262,7 @@ EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str], dict[str, str]]] = {
         {},
     ),
     "missing": ({}, [*TRACE, "nope.py"], {}),
+    "stuck_after_step": ({"train.py": AFTER_STEP}, [*TRACE, "train.py", "--timeout", "3"], {}),
     "folder": ({"project/train.py": "", "project/model.py": ""}, [*TRACE, "project"], {}),
     "helper": ({"train.py": HELPER}, [*TRACE, "train.py", "--", "{out}/helper.pid"], {}),
     "callbacks_keras3": ({"train.py": CALLBACKS}, [*TRACE, "train.py", "--in-place"], {}),

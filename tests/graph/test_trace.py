@@ -221,3 +221,10 @@ def test_gpus_are_hidden_unless_asked():
     assert _server_env(TraceOptions(gpu=True)).get("CUDA_VISIBLE_DEVICES") == os.environ.get("CUDA_VISIBLE_DEVICES")
     assert _server_env(TraceOptions(keras="2"))["TF_USE_LEGACY_KERAS"] == "1"
     assert "TF_USE_LEGACY_KERAS" not in _server_env(TraceOptions(keras="3"))
+
+
+def test_a_timeout_after_a_step_reports_that_step(traces):
+    outcome = traces["stuck_after_step"]
+    assert outcome.returncode == 1, outcome.stderr
+    assert "RC102" in outcome.stdout
+    assert "stopped by the timeout (3 s) after its last captured step" in outcome.stderr
