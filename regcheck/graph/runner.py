@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import runpy
 import signal
 import sys
 import time
@@ -80,27 +79,61 @@ def _split_entry(entry: str) -> tuple[str, str | None]:
     return module, attr
 
 
-def _resolve(entry: str, display_cwd: str) -> tuple[Any, dict[str, Any] | None]:
-    """Import the entry's module (running a script as ``__main__``): (the callable or None, the script's globals)."""
+class _Entry:
+    """What running an entry's module left: its namespace (kept when the module raised) and the callable."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] | None = None
+        self.path: str | None = None
+        self.target: Any = None
+        self.import_error: BaseException | None = None
+
+
+def _exec_file(path: str, name: str, entry: _Entry) -> None:
+    """Run a file as module ``name`` (``__main__`` for a script), as `python path` would; the namespace stays
+    in ``entry`` whatever happens, so the functions defined before an error are still known."""
+    import types
+
+    module = types.ModuleType(name)
+    module.__dict__.update(__file__=path, __cached__=None, __loader__=None, __package__=None, __spec__=None)
+    sys.modules[name] = module
+    entry.namespace, entry.path = module.__dict__, path
+    with open(path, "rb") as handle:
+        code = compile(handle.read(), path, "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+
+
+def _resolve(entry_text: str, display_cwd: str, entry: _Entry) -> None:
+    """Run or import the entry's module and find its callable (None for a script)."""
     import importlib
 
-    where, attr = _split_entry(entry)
+    where, attr = _split_entry(entry_text)
     if attr is None:
-        path = os.path.join(display_cwd, where)
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-        return None, runpy.run_path(path, run_name="__main__")
+        path = os.path.abspath(os.path.join(display_cwd, where))
+        sys.path.insert(0, os.path.dirname(path))
+        _exec_file(path, "__main__", entry)
+        return
     if where.endswith(".py"):
         path = os.path.abspath(os.path.join(display_cwd, where))
-        folder, stem = os.path.split(path)
-        sys.path.insert(0, folder)
-        module: Any = importlib.import_module(stem[:-3])
+        sys.path.insert(0, os.path.dirname(path))
+        try:
+            _exec_file(path, os.path.basename(path)[:-3], entry)
+        except Exception as exc:  # a module that fails after defining the builder (it loads data at import)
+            if entry.namespace is None or attr.split(".")[0] not in entry.namespace:
+                raise
+            entry.import_error = exc
+        target: Any = entry.namespace
+        first, *rest = attr.split(".")
+        target = target[first] if isinstance(target, dict) and first in target else None
+        if target is None:
+            raise AttributeError(f"{where} defines no {first!r}")
     else:
         sys.path.insert(0, display_cwd)
-        module = importlib.import_module(where)
-    target = module
-    for part in attr.split("."):
+        target = importlib.import_module(where)
+        rest = attr.split(".")
+    for part in rest:
         target = getattr(target, part)
-    return target, None
+    entry.target = target
 
 
 def _required_parameters(function: Any) -> list[str]:
@@ -223,9 +256,15 @@ def _child(job: dict[str, Any]) -> None:
             hooks.finish()
 
     signal.signal(signal.SIGUSR2, on_timeout)
-    namespace: dict[str, Any] | None = None
+    ran = _Entry()
     try:
-        target, namespace = _resolve(entry, job["display_cwd"])
+        _resolve(entry, job["display_cwd"], ran)
+        target = ran.target
+        if ran.import_error is not None:
+            hooks.notes.append(
+                f"importing {entry.rpartition(':')[0]} raised {brief_user_error(ran.import_error)}; "
+                f"{entry.rpartition(':')[2]} was defined before that and is called anyway"
+            )
         if target is not None:
             missing = _required_parameters(target)
             if missing:
@@ -252,15 +291,22 @@ def _child(job: dict[str, Any]) -> None:
             hooks.notes.append(f"the script exited with status {status} after its training step")
     except BaseException as exc:
         if not hooks.steps:
-            _finish(result, {"status": "error", "error": format_user_error(exc), "brief": brief_user_error(exc)})
+            failure: dict[str, Any] = {
+                "status": "error",
+                "error": format_user_error(exc),
+                "brief": brief_user_error(exc),
+            }
+            if ran.namespace is not None and ran.path is not None and ran.target is None:
+                failure["builders"] = _builders(ran.namespace, ran.path)  # defined before the error
+            _finish(result, failure)
         hooks.notes.append(f"after its training step the script failed: {format_user_error(exc, 1)}")
     if FAILED:
         hooks.notes.extend(f"a hook could not be installed ({failure})" for failure in FAILED)
     payload_sink = hooks.sink
 
     def with_candidates(payload: dict[str, Any]) -> None:
-        if payload.get("status") == "no-training" and namespace is not None:
-            payload["builders"] = _builders(namespace, os.path.join(job["display_cwd"], entry))
+        if payload.get("status") == "no-training" and ran.namespace is not None and ran.path is not None:
+            payload["builders"] = _builders(ran.namespace, ran.path)
         payload_sink(payload)
 
     hooks.sink = with_candidates

@@ -49,6 +49,9 @@ class GraphResult:
     steps: list[dict[str, Any]] = field(default_factory=list)  # one per optimizer step: hook, path, line, optimizer
     entry: str = ""
     seconds: float = 0.0  # the child's own run (TensorFlow's start-up excluded)
+    # Functions the script defines that take no argument (before it failed or ended without training):
+    # `entry:function` entries that audit a model without data.
+    builders: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:
@@ -311,9 +314,16 @@ def _outcome(entry: str, job: dict[str, Any], answer: dict[str, Any], options: T
     return result
 
 
+def _builder_hint(entry: str, builders: list[str]) -> str:
+    where = entry.rpartition(":")[0] if ":" in entry and not entry.endswith(".py") else entry
+    commands = ", ".join(f"regcheck trace {where}:{name}" for name in builders[:3])
+    return f"to audit a model without data, trace a function that builds it: {commands}"
+
+
 def _result(entry: str, payload: dict[str, Any]) -> GraphResult:
     status = payload.get("status")
     notes = list(payload.get("notes", []))
+    builders = list(payload.get("builders") or [])
     if status == "ok":
         steps = list(payload.get("steps", []))
         return GraphResult(
@@ -327,24 +337,24 @@ def _result(entry: str, payload: dict[str, Any]) -> GraphResult:
     if status == "error":
         error = payload["error"]
         if error.startswith("the script exited"):
-            return GraphResult(error=f"{entry}: {error} before reaching a training step", notes=notes)
-        if error.startswith(entry):
-            return GraphResult(error=error, notes=notes)
-        return GraphResult(error=f"{entry} failed before reaching a training step:\n{error}", notes=notes)
+            message = f"{entry}: {error} before reaching a training step"
+        elif error.startswith(entry):
+            message = error
+        else:
+            message = f"{entry} failed before reaching a training step:\n{error}"
+        if builders:
+            message += f"\n  hint: {_builder_hint(entry, builders)}"
+        return GraphResult(error=message, notes=notes, builders=builders)
     if status == "no-training":
         message = (
             f"{entry}: no training step was reached (no minimize, GradientTape.gradient, "
             "Session.run of a train op or Model.fit)"
         )
-        builders = payload.get("builders") or []
-        where = entry.rpartition(":")[0] if ":" in entry and not entry.endswith(".py") else entry
         if builders:
-            message += "; to audit a model without data, trace a function that builds it: " + ", ".join(
-                f"regcheck trace {where}:{name}" for name in builders[:3]
-            )
+            message += f"; {_builder_hint(entry, builders)}"
         for note in notes:
             message += f"\n  note: {note}"
-        return GraphResult(error=message, notes=notes)
+        return GraphResult(error=message, notes=notes, builders=builders)
     if status == "no-loss":
         return GraphResult(
             error=f"{entry}: a training step was reached but its loss could not be inspected: " + "; ".join(notes),

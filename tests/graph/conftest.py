@@ -278,6 +278,11 @@ EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str], dict[str, str]]] = {
         [*TRACE, "models:build_model"],
         LEGACY,
     ),
+    "check_graph_builder": (
+        {"train.py": (SCRIPTS / "needs_data.py").read_text()},
+        ["-m", "regcheck", "train.py", "--graph", "train.py", "--no-cache", "--output-format", "json"],
+        {},
+    ),
     "check_graph": (
         {"train.py": ARGPARSE},
         [

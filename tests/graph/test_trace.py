@@ -228,3 +228,11 @@ def test_a_timeout_after_a_step_reports_that_step(traces):
     assert outcome.returncode == 1, outcome.stderr
     assert "RC102" in outcome.stdout
     assert "stopped by the timeout (3 s) after its last captured step" in outcome.stderr
+
+
+def test_check_graph_audits_the_builder_of_a_script_that_needs_data(traces):
+    outcome = traces["check_graph_builder"]
+    assert "--graph: train.py was not traced; auditing train.py:build_model" in outcome.stderr
+    report = json.loads(outcome.stdout)
+    graph = [(f["code"], f["symbol"]) for f in report["findings"] if f["source"] == "graph" or f.get("confirmed")]
+    assert ("RC102", "sequential/dense_1/bias") in graph or any(code == "RC102" for code, _ in graph), report
