@@ -414,7 +414,7 @@ def trace_many(
     # Servers are started here, in the calling thread: a server ends when the thread that started it does.
     servers = [Server(options) for _ in range(max(1, min(jobs, todo.qsize())))]
 
-    def work(server: Server) -> None:
+    def work(slot: int) -> None:
         while True:
             try:
                 index = todo.get_nowait()
@@ -422,13 +422,18 @@ def trace_many(
                 return
             entry, args = items[index]
             try:
-                results[index] = server.run(entry, args, cwd=base)
-            except Exception as exc:  # a dead server: say so for this entry, keep going with the others
+                results[index] = servers[slot].run(entry, args, cwd=base)
+            except Exception as exc:  # a broken pipe: say so for this entry
                 results[index] = GraphResult(error=f"{entry}: {type(exc).__name__}: {exc}", entry=entry)
-                return
+            if servers[slot].proc.poll() is not None:  # the server died (killed, out of memory): a new one
+                servers[slot].close()
+                try:
+                    servers[slot] = Server(options)
+                except RuntimeError:
+                    return
 
     try:
-        threads = [threading.Thread(target=work, args=(server,), daemon=True) for server in servers]
+        threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(len(servers))]
         for thread in threads:
             thread.start()
         for thread in threads:

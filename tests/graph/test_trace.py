@@ -236,3 +236,15 @@ def test_check_graph_audits_the_builder_of_a_script_that_needs_data(traces):
     report = json.loads(outcome.stdout)
     graph = [(f["code"], f["symbol"]) for f in report["findings"] if f["source"] == "graph" or f.get("confirmed")]
     assert ("RC102", "sequential/dense_1/bias") in graph or any(code == "RC102" for code, _ in graph), report
+
+
+@pytest.mark.tensorflow
+def test_trace_many_goes_on_when_a_script_kills_its_worker(tmp_path):
+    from regcheck.graph.trace import trace_many
+
+    (tmp_path / "kills.py").write_text("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    (tmp_path / "trains.py").write_text(SCENARIOS["eager_output_only"][0])
+    killed, traced = trace_many(["kills.py", "trains.py"], cwd=str(tmp_path), jobs=1, timeout=60)
+    assert killed.error is not None
+    assert traced.error is None, traced.error
+    assert {(f.code, f.symbol) for f in traced.findings} == SCENARIOS["eager_output_only"][1]
