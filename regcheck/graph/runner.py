@@ -226,6 +226,7 @@ def _child(job: dict[str, Any]) -> None:
 
     result = job["result"]
     os.setsid()  # own session and process group: the server ends the group, helpers included
+    _on_parent_death(signal.SIGKILL)  # a server killed outright takes its running child along
     _redirect(job)
     dump = open(job["dump"], "w", encoding="utf-8")  # noqa: SIM115  # kept open for faulthandler
     faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True, chain=False)
@@ -418,10 +419,15 @@ def _die_with_parent() -> None:
         os._exit(1)
 
     signal.signal(signal.SIGTERM, on_term)
+    _on_parent_death(signal.SIGTERM)
+
+
+def _on_parent_death(signum: int) -> None:
+    """Linux: get ``signum`` when the parent process ends, however it ends (PR_SET_PDEATHSIG)."""
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None).prctl(1, signum)
     except Exception:
         pass
 
