@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog, tf_variable
@@ -190,7 +190,6 @@ class Step:
     variables: set[int]  # id() of the trainable variable objects it differentiates
     optimizer: Any = None  # the optimizer that applies it, once known
     applied: bool = False
-    functions: list[int] = field(default_factory=list)  # tf.functions being traced when it was captured
 
 
 class _Stop(BaseException):
@@ -245,7 +244,7 @@ class TrainingHooks:
         ir.late_regularizers = late
         ir.hook = hook
         ir.call_site = site or current_site()
-        step = Step(ir, catalog, key, {id(tf_variable(v)) for v in trained or ()}, functions=list(self.calling))
+        step = Step(ir, catalog, key, {id(tf_variable(v)) for v in trained or ()})
         self.steps.append(step)
         self.captured_functions.update(self.calling)
         if self.tracing:
