@@ -1,4 +1,4 @@
-"""The graph path: run user code up to its first training step and inspect the graph.
+"""The graph path: run user code up to its training steps (or build its model) and inspect the graph.
 
 Nothing here imports TensorFlow at import time: the static path (and a
 pre-commit hook on a machine without TensorFlow) imports ``regcheck`` freely.
