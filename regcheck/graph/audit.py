@@ -100,7 +100,9 @@ def _stock_loss_ir(model: Any, catalog: VariableCatalog) -> GraphIR:
     def step(*xs: Any) -> Any:
         terms = []
         if xs:
-            out = model(xs[0] if len(xs) == 1 else list(xs), training=True)
+            # Inference mode: the same variables in the same roles, and half the ops to trace (batch norm
+            # builds no moment and moving-average updates); what differs (dropout, noise) is data, not penalty.
+            out = model(xs[0] if len(xs) == 1 else list(xs), training=False)
             terms += [tf.reduce_mean(tf.cast(o, tf.float32)) for o in tf.nest.flatten(out)]
         # fit adds ops.sum(model.losses): a term that is not a scalar (a constraint's output, RC305) is summed.
         terms += [tf.reduce_sum(tf.cast(loss, tf.float32)) for loss in model.losses]
