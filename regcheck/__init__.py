@@ -103,7 +103,8 @@ def apply_fixes(source: str, findings: Iterable[Finding], unsafe: bool = False) 
 
 
 def trace(entry: str, args: Iterable[str] = (), timeout: float = 120) -> Any:
-    """Run ``entry`` (script or ``module:callable``) up to its first training step and analyse the graph."""
+    """Run ``entry`` (script, ``module:callable`` or ``file.py:callable``) up to its training steps, or audit
+    the model a callable returns, and analyse the graph (see ``regcheck.graph.trace_many`` for many entries)."""
     from regcheck.graph import run_entry
 
     return run_entry(entry, list(args), timeout)

@@ -17,3 +17,8 @@ def train_step(x, y):
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
+
+
+# Random batches stand in for the dataset, so `regcheck trace examples/keras_loop/train.py` reaches the step.
+for _ in range(100):
+    train_step(tf.random.normal([32, 784]), tf.random.uniform([32], maxval=10, dtype=tf.int64))

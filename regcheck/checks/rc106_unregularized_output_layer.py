@@ -18,6 +18,7 @@ class UnregularizedOutputLayer(Check):
     severity = "info"
     summary = "every hidden weight is penalized and only the output layer is not"
     fix_safety = "unsafe"
+    graph = True
     triggers = (b"regularizer",)
     import_triggers = (b"_regularizer=",)
 

@@ -93,7 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-settings", action="store_true", help="print the settings in effect and exit")
     parser.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
-    parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
+    parser.add_argument(
+        "--graph",
+        metavar="ENTRY",
+        help="also trace ENTRY (script.py [-- ARGS], module:function) and merge graph findings (needs TensorFlow)",
+    )
+    parser.add_argument(
+        "--graph-timeout", type=float, default=120.0, metavar="SECONDS", help="for --graph (default 120)"
+    )
     parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
     add_report_options(parser)
     parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
@@ -119,8 +126,14 @@ class RunState:
 
 
 def main(argv: list[str]) -> int:
-    """``regcheck [check] [PATH...]``: ``argv`` are the arguments after ``check``."""
-    return run_check(build_parser().parse_args(argv))
+    """``regcheck [check] [PATH...]``: ``argv`` are the arguments after ``check``; with ``--graph``,
+    those after ``--`` are the traced script's own."""
+    script_args: list[str] = []
+    if "--" in argv and any(a == "--graph" or a.startswith("--graph=") for a in argv[: argv.index("--")]):
+        argv, script_args = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
+    parsed = build_parser().parse_args(argv)
+    parsed.graph_args = script_args
+    return run_check(parsed)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -158,7 +171,7 @@ def run_check(args: argparse.Namespace) -> int:
             return _show_files(paths, args, settings)
         _check_files(paths, args, settings, state, fixing)
     if args.graph:
-        _merge_graph(args, state)
+        _merge_graph(args, state, settings)
     return _finish(args, settings, state)
 
 
@@ -325,18 +338,30 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
+def _merge_graph(args: argparse.Namespace, state: RunState, settings: Settings) -> None:
 
     if tensorflow_missing():
         state.problems.append(f"--graph needs TensorFlow, which is not installed: {TENSORFLOW_EXTRA}")
         return
     try:
-        from regcheck.graph import run_entry
         from regcheck.graph.merge import merge_findings
+        from regcheck.graph.trace import TraceOptions, run_entry
     except ImportError as exc:
         state.problems.append(f"--graph: the graph path is not available ({exc})")
         return
-    result = run_entry(args.graph, [], 120.0)
+    import importlib.util
+
+    # The graph runs under the Keras the static verdicts assume, where tf-keras is there to run it.
+    legacy = settings.keras_version == "2" and importlib.util.find_spec("tf_keras") is not None
+    options = TraceOptions(timeout=args.graph_timeout, keras="2" if legacy else None)
+    result = run_entry(args.graph, getattr(args, "graph_args", []), args.graph_timeout, options=options)
+    builder = next(
+        (b for b in result.builders if any(w in b.lower() for w in ("build", "model", "create", "make"))), None
+    )
+    if result.error and builder:  # a script that needs data it cannot have: its builder can be audited without
+        sys.stderr.write(f"regcheck: note: --graph: {args.graph} was not traced; auditing {args.graph}:{builder}\n")
+        result = run_entry(f"{args.graph}:{builder}", [], args.graph_timeout, options=options)
+    result.findings = [f for f in result.findings if f.code in settings.codes_for(f.path)]
     if result.error:
         state.problems.append(f"{args.graph}: {result.error}")
         return

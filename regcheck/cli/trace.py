@@ -1,4 +1,4 @@
-"""`regcheck trace`: run an entry point up to its first training step and report.
+"""`regcheck trace`: run an entry point up to its training steps (or build its model) and report.
 
 ``main(argv)`` gets the arguments after the word ``trace``. It takes the report options
 of ``regcheck check`` (regcheck.cli.options: ``--output-format``, ``-o/--output-file``,
@@ -11,6 +11,8 @@ code could not be traced (it failed, timed out or never trained).
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -20,13 +22,15 @@ from regcheck.config.settings import Overrides
 from regcheck.findings import Finding
 from regcheck.graph import TENSORFLOW_EXTRA, tensorflow_missing
 from regcheck.graph.coverage import render_table
-from regcheck.graph.trace import GraphResult, run_entry
+from regcheck.graph.trace import GraphResult, TraceOptions, run_entry
 from regcheck.report import write_report
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # usage errors exit 2 with one line, as `regcheck check` does
         self.print_usage(sys.stderr)
+        if message.startswith("unrecognized arguments"):
+            message += " (arguments for the script go after `--`: regcheck trace train.py -- --epochs 1)"
         print(f"regcheck trace: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
 
@@ -34,11 +38,27 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="regcheck trace",
-        description="Run a training script up to its first step and report what the minimized loss really penalizes.",
+        description="Run a training script up to its training steps (or call a function that builds a model) "
+        "and report what each minimized loss really penalizes.",
+        epilog="Arguments after `--` go to the script. A function entry (module:function or file.py:function) "
+        "is called without arguments; a model it returns is audited without data or training.",
+        allow_abbrev=False,  # `--out` is the script's flag, not an abbreviation of --output-file
     )
-    parser.add_argument("entry", help="script.py or package.module:callable")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds before giving up (default 120)")
+    parser.add_argument("entry", help="script.py, package.module:function or file.py:function")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds the script may run before giving up (default 120; TensorFlow's start-up not counted)",
+    )
     parser.add_argument("--coverage", action="store_true", help="print the per-variable coverage table")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="run in the current directory (default: a scratch directory that links to its files, so what the "
+        "script writes is thrown away)",
+    )
+    parser.add_argument("--gpu", action="store_true", help="let the script see the GPUs (hidden by default)")
     add_report_options(parser)
     parser.add_argument("--output", dest="output_file", help=argparse.SUPPRESS)  # the name before -o/--output-file
     return parser
@@ -70,15 +90,43 @@ def _summary(findings: list[Finding]) -> dict[str, object]:
     }
 
 
+def _json(result: GraphResult, findings: list[Finding], coverage: bool) -> str:
+    """The shared JSON report, plus the training steps, the notes and (with --coverage) the coverage rows."""
+    buffer = io.StringIO()
+    write_report(findings, "json", buffer, summary=_summary(findings))
+    document = json.loads(buffer.getvalue())
+    document["steps"] = result.steps
+    document["notes"] = result.notes
+    if coverage:
+        document["coverage"] = [dict(row.to_json()) for row in result.coverage]
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _tables(result: GraphResult) -> str:
+    """One coverage table, or one per training step when the script took several."""
+    if len(result.steps) <= 1:
+        return render_table(result.coverage)
+    out = []
+    for step in result.steps:
+        rows = [r for r in result.coverage if r.step == step["step"]]
+        where = f" at {step['path']}:{step['line']}" if step.get("path") else ""
+        by = f", applied by {step['optimizer']}" if step.get("optimizer") else ""
+        out.append(f"step {step['step']}: {step['hook']}{where}{by}\n" + render_table(rows))
+    return "\n".join(out)
+
+
 def report(result: GraphResult, args: argparse.Namespace, stream: TextIO, err: TextIO) -> None:
     findings = sorted(result.findings, key=Finding.sort_key)
-    write_report(findings, args.output_format, stream, summary=_summary(findings), quiet=args.quiet)
+    if args.output_format == "json":
+        stream.write(_json(result, findings, args.coverage))
+        return
+    write_report(findings, args.output_format, stream, summary=_summary(findings), quiet=args.quiet, fix_hint=False)
     text_format = args.output_format in ("full", "concise")
     if not findings and text_format and not args.quiet:
         stream.write("All checks passed!\n")
     if args.coverage:
         # Machine formats keep stdout parseable: the table goes to stderr there.
-        (stream if text_format or args.output_file else err).write(render_table(result.coverage))
+        (stream if text_format or args.output_file else err).write(_tables(result))
 
 
 def main(argv: list[str]) -> int:
@@ -105,12 +153,14 @@ def main(argv: list[str]) -> int:
     if isinstance(settings, str):
         sys.stderr.write(f"regcheck: error: {settings}\n")
         return EXIT_ERROR
-    result = run_entry(args.entry, script_args, args.timeout)
+    options = TraceOptions(timeout=args.timeout, in_place=args.in_place, gpu=args.gpu)
+    result = run_entry(args.entry, script_args, args.timeout, options=options)
     if result.error is not None:
         print(f"regcheck trace: {result.error}", file=sys.stderr)
         return EXIT_ERROR
     if not write_report_to(args, sys.stdout, lambda stream: report(result, args, stream, sys.stderr)):
         return EXIT_ERROR
-    for note in result.notes:
-        sys.stderr.write(f"regcheck trace: note: {note}\n")
+    if args.output_format != "json":
+        for note in result.notes:
+            sys.stderr.write(f"regcheck trace: note: {note}\n")
     return fails(args, settings, result.findings)

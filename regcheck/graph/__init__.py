@@ -1,4 +1,4 @@
-"""The graph path: run user code up to its first training step and inspect the graph.
+"""The graph path: run user code up to its training steps (or build its model) and inspect the graph.
 
 Nothing here imports TensorFlow at import time: the static path (and a
 pre-commit hook on a machine without TensorFlow) imports ``regcheck`` freely.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from regcheck.graph.trace import GraphResult, run_entry
+    from regcheck.graph.trace import GraphResult, Server, TraceOptions, run_entry, trace_many
 
-__all__ = ["GraphResult", "run_entry"]
+__all__ = ["GraphResult", "Server", "TraceOptions", "run_entry", "trace_many"]
 
 TENSORFLOW_EXTRA = "pip install 'regcheck[tensorflow]'"
 

@@ -9,7 +9,7 @@ from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
 from regcheck.graph.coverage import CoverageRow, format_shape
 from regcheck.graph.decompose import Decomposition, Penalty, ancestors, decompose
-from regcheck.graph.ir import VAR, GraphIR, Site
+from regcheck.graph.ir import VAR, GraphIR, LayerAttr, Site
 from regcheck.graph.roles import BIAS, EMBEDDING, KERNEL, NORM, assign_roles
 
 _NOWHERE = Site("<graph>", 1)
@@ -111,6 +111,35 @@ def _whole_weight(ir: GraphIR, root: int) -> int | None:
     return whole[0] if len(whole) == 1 else None
 
 
+def output_kernels(ir: GraphIR, forward: set[int]) -> set[int]:
+    """Kernels of the output layer(s): read by a MatMul / Conv whose result reaches the loss through no other
+    MatMul / Conv (``forward``: the ops the loss depends on)."""
+    from regcheck.graph.roles import kernel_reads
+
+    consumers: dict[int, list[int]] = {}
+    for index in forward:
+        for source in ir.ops[index].inputs:
+            consumers.setdefault(source, []).append(index)
+    reads = {index: kernel_reads(ir, index) for index in forward}
+    kernel_ops = {index for index, variables in reads.items() if variables}
+    # Does a kernel op lie downstream of each op? Memoised over the consumers, without recursion.
+    downstream: dict[int, bool] = {}
+    for root in kernel_ops:
+        stack: list[tuple[int, bool]] = [(root, False)]
+        while stack:
+            index, expanded = stack.pop()
+            if index in downstream:
+                continue
+            following = consumers.get(index, [])
+            if not expanded:
+                stack.append((index, True))
+                stack.extend((c, False) for c in following if c not in downstream)
+                continue
+            downstream[index] = any(c in kernel_ops or downstream.get(c, False) for c in following)
+    hidden = {var for index in kernel_ops if downstream.get(index) for var in reads[index]}
+    return {var for index in kernel_ops for var in reads[index]} - hidden
+
+
 def analyse(ir: GraphIR) -> Analysis:
     result = Analysis(notes=list(ir.notes))
     dec = decompose(ir)
@@ -129,26 +158,50 @@ def analyse(ir: GraphIR) -> Analysis:
             if index in status:
                 status[index].append(code)
 
-    # RC104 first: a late regularizer explains a missing penalty better than RC101 does.
+    # RC104 first: a late regularizer explains a missing penalty better than RC101 does. Only the variables
+    # this step trains count (a model rebuilt from its config leaves the old, untrained layers behind), and
+    # one assignment (a loop over a model's layers) is one finding, however many layers it reached.
     late = set()
+    groups: dict[tuple[Site | None, str], list[LayerAttr]] = {}
     for entry in ir.late_regularizers:
-        if not by_var.get(entry.variable):
+        if entry.variable in status and not by_var.get(entry.variable):
             late.add(entry.variable)
-            add(
-                "RC104",
-                entry.site or ir.variables[entry.variable].site,
-                f"'{entry.layer}.{entry.attr}' was set after the layer was built: its variable "
-                f"'{ir.variables[entry.variable].name}' carries no penalty and training is unregularized",
-                entry.variable,
+            groups.setdefault((entry.site, entry.attr), []).append(entry)
+    for (site, attr), entries in groups.items():
+        first = ir.variables[entries[0].variable]
+        if len(entries) == 1:
+            message = (
+                f"'{entries[0].layer}.{attr}' was set after the layer was built: its variable "
+                f"'{first.name}' carries no penalty and training is unregularized"
             )
+        else:
+            layers = ", ".join(f"'{e.layer}'" for e in entries[:3])
+            more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+            message = (
+                f"'{attr}' was set on {len(entries)} layers after they were built ({layers}{more}): their "
+                "variables carry no penalty and training is unregularized"
+            )
+        add("RC104", site or first.site, message, entries[0].variable, [e.variable for e in entries])
 
     kernels = [i for i in trained if roles[i] == KERNEL]
     covered = [i for i in kernels if _nonzero(by_var.get(i, []))]
     if covered:
         example = f"'{ir.variables[covered[0]].name}' has {by_var[covered[0]][0].describe()}"
-        for i in kernels:
-            if i not in by_var and i not in late:
-                var = ir.variables[i]
+        missed = [i for i in kernels if i not in by_var and i not in late]
+        outputs = output_kernels(ir, dec.loss_ancestors)
+        # Every hidden kernel penalized and only the output layer left free: advice (RC106), as on the static path.
+        head_only = bool(missed) and all(i in outputs for i in missed)
+        for i in missed:
+            var = ir.variables[i]
+            if head_only:
+                add(
+                    "RC106",
+                    var.site,
+                    f"output kernel '{var.name}' {format_shape(var.shape)} is the only kernel the minimized loss "
+                    f"does not penalize; {len(covered)} hidden kernel(s) are ({example})",
+                    i,
+                )
+            else:
                 add(
                     "RC101",
                     var.site,

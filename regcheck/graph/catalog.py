@@ -67,7 +67,6 @@ class VariableCatalog:
         self.variables: list[Variable] = []
         self._by_key: dict[Hashable, int] = {}
         self._objects: list[Any] = []  # keep handles alive so their ids stay unique
-        self._by_shape: dict[tuple[Any, ...], list[int]] | None = None
 
     def object_of(self, index: int) -> Any:
         """The variable object registered at ``index`` (None for a TF1 op nobody registered)."""
@@ -89,7 +88,6 @@ class VariableCatalog:
                 Variable(name=name, shape=_shape(var), trainable=bool(getattr(var, "trainable", True)), site=site)
             )
             self._objects.append(var)
-            self._by_shape = None
             index = len(self.variables) - 1
         record = self.variables[index]
         for key, val in meta.items():
@@ -117,7 +115,10 @@ class VariableCatalog:
         return self._by_key[key]
 
     def classify_external(self, tensor: Any) -> tuple[str, int | None, float | None]:
-        """Kind of a value that enters a graph from outside: a variable handle, a constant or data."""
+        """Kind of a value that enters a graph from outside: a variable handle, a constant or data.
+
+        A variable is known by its handle only: two variables that hold equal values (zero-initialised
+        biases of one width) are never taken for each other."""
         index = self._by_key.get(("h", id(tensor)))
         if index is not None:
             return VAR, index, None
@@ -129,9 +130,6 @@ class VariableCatalog:
         size = 1
         for dim in shape:
             size *= dim if dim is not None else 2
-        index = self._same_value(tensor, shape, name)
-        if index is not None:
-            return VAR, index, None
         if size <= 1:
             try:
                 return CONST, None, float(tensor.numpy())
@@ -142,25 +140,3 @@ class VariableCatalog:
         if floating or len(shape) >= 2 or size > 8:
             return DATA, None, None
         return CONST, None, None
-
-    def _same_value(self, tensor: Any, shape: tuple[int | None, ...], dtype: str) -> int | None:
-        """An eager variable read that happened in TF's C++ fast path (no op callback): match by value."""
-        if self._by_shape is None:
-            self._by_shape = {}
-            for index, var in enumerate(self._objects):
-                if var is not None and hasattr(var, "numpy"):
-                    key = (tuple(self.variables[index].shape), getattr(var.dtype, "name", ""))
-                    self._by_shape.setdefault(key, []).append(index)
-        candidates = self._by_shape.get((shape, dtype), [])
-        if not candidates or not hasattr(tensor, "numpy"):
-            return None
-        import numpy as np
-
-        value = tensor.numpy()
-        for index in candidates:
-            try:
-                if np.array_equal(value, self._objects[index].numpy()):
-                    return index
-            except Exception:
-                continue
-        return None

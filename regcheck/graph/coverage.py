@@ -15,13 +15,14 @@ class CoverageRow:
     role: str
     penalty: str  # "l2 x0.01", "l2_loss x0.0005 + l1 x1e-05", or "-"
     status: str  # "penalized", "unpenalized", "not trained", or the codes that fired
+    step: int = 1  # which optimizer step of the run (1-based) minimizes this loss
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CoverageRow:
-        return cls(**{key: str(data.get(key, "")) for key in _HEADERS})
+        return cls(**{key: str(data.get(key, "")) for key in _HEADERS}, step=int(data.get("step", 1)))
 
 
 def format_shape(shape: tuple[int | None, ...]) -> str:

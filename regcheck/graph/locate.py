@@ -44,9 +44,12 @@ def is_user_file(filename: str) -> bool:
 
 
 def display_path(filename: str) -> str:
-    """Relative to the cwd when the file lies under it, so findings match static ones."""
-    path = os.path.abspath(filename)
-    rel = os.path.relpath(path, os.getcwd())
+    """Relative to the user's cwd when the file lies under it, so findings match static ones.
+
+    A traced script runs in a scratch directory; ``REGCHECK_CWD`` is then the directory the user ran from."""
+    base = os.environ.get("REGCHECK_CWD") or os.getcwd()
+    path = os.path.abspath(os.path.join(base, filename))
+    rel = os.path.relpath(path, base)
     return path if rel.startswith(os.pardir) else rel.replace(os.sep, "/")
 
 
@@ -94,3 +97,12 @@ def format_user_error(exc: BaseException, limit: int = 6) -> str:
     lines = traceback.format_list(frames[-3:]) + traceback.format_exception_only(type(exc), exc)
     text = "".join(lines).rstrip().splitlines()
     return "\n".join(text[-limit:])
+
+
+def brief_user_error(exc: BaseException) -> str:
+    """``train.py:15: AttributeError: ...``: where in the user's code the error surfaced, in one line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    site = user_site((f.filename, f.lineno or 0) for f in frames)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
+    text = message[-1] if message else type(exc).__name__
+    return f"{site.path}:{site.line}: {text}" if site is not None else text

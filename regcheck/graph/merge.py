@@ -2,8 +2,12 @@
 
 ``merge_findings(static, graph)`` returns ``(kept, dropped)``:
 
-* a static finding the graph confirms (same code, and the same symbol or the
-  same path and line) is kept with ``extra={"confirmed": True}``;
+* a static finding the graph confirms is kept with ``extra={"confirmed": True}``.
+  Both paths are matched by defect, not by line: a finding about a weight
+  (RC101-RC106, RC305) matches on the same code and the same symbol or place;
+  a finding about a training step (RC201, RC202, RC207, RC208, RC501: the
+  static path points at the loss or the compile call, the graph at the step)
+  matches the graph's finding of the same code, the same file first;
 * a static finding the graph refutes (the graph ran, its coverage table has a
   row for the symbol, and no graph finding of that code is about it) goes to
   ``dropped`` as ``(finding, reason)``; the reason says what the graph saw;
@@ -26,6 +30,8 @@ from regcheck.graph.trace import GraphResult
 # The codes the graph path reports (a rule's `graph = True`): a static finding of one of
 # them that the graph's coverage table contradicts is dropped.
 GRAPH_CODES = frozenset(code for code, info in RULES.items() if info.graph)
+# Defects of a training step rather than of one weight: one per step, wherever each path points.
+STEP_CODES = frozenset({"RC201", "RC202", "RC207", "RC208", "RC501"})
 
 
 def symbol_matches(static_symbol: str | None, graph_symbol: str | None) -> bool:
@@ -56,6 +62,12 @@ def merge_findings(
             for i, g in enumerate(graph_findings)
             if g.code == finding.code and (symbol_matches(finding.symbol, g.symbol) or _same_place(finding, g))
         ]
+        if not twins and finding.code in STEP_CODES:
+            steps = [i for i, g in enumerate(graph_findings) if g.code == finding.code and i not in used]
+            steps.sort(
+                key=lambda i: (graph_findings[i].path != finding.path, abs(graph_findings[i].line - finding.line))
+            )
+            twins = steps[:1]
         if twins:
             used.update(twins)
             kept.append(finding.with_changes(extra={**finding.extra, "confirmed": True}))

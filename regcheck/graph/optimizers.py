@@ -10,29 +10,16 @@ TensorFlow and Keras are only touched here when the caller has them loaded.
 from __future__ import annotations
 
 import gc
-import sys
 from typing import Any
 
 from regcheck.graph.catalog import VariableCatalog
+from regcheck.graph.keras_meta import loaded_classes
 
 
 def _optimizer_classes() -> tuple[type, ...]:
-    classes: list[type] = []
-    if "keras" in sys.modules:
-        try:
-            from keras.src.optimizers.base_optimizer import BaseOptimizer
-
-            classes.append(BaseOptimizer)
-        except Exception:
-            pass
-    if "tf_keras" in sys.modules:
-        try:
-            from tf_keras.src.optimizers.optimizer import _BaseOptimizer
-
-            classes.append(_BaseOptimizer)
-        except Exception:
-            pass
-    return tuple(classes)
+    return loaded_classes(
+        "keras.src.optimizers.base_optimizer:BaseOptimizer", "tf_keras.src.optimizers.optimizer:_BaseOptimizer"
+    )
 
 
 def training_optimizers(models: list[Any] | None = None) -> list[tuple[Any, list[Any] | None]]:

@@ -64,29 +64,55 @@ class Registry:
         return catalog, late
 
 
-def patch_layers(on_new: Callable[[Any, Site | None], None], on_late: Callable[[Any, str, Site], None]) -> bool:
-    """Call ``on_new`` when a Keras 3 layer is created and ``on_late`` when a regularizer attribute is set on a built one."""
-    try:
-        from keras.src.layers.layer import Layer
-    except Exception:
-        return False
-    original_new, original_setattr = Layer.__new__, Layer.__setattr__
+# Keras layer base classes whose creation and late regularizer assignments are recorded: Keras 3's, and
+# tf-keras's (TF2 layers, and the TF1-graph layers that tf-keras uses when eager execution is disabled).
+LAYER_MODULES = {
+    "keras.src.layers.layer": ("new", "setattr"),
+    "tf_keras.src.engine.base_layer": ("new", "setattr"),
+    "tf_keras.src.engine.base_layer_v1": ("setattr",),
+}
 
-    def new(cls: Any, *args: Any, **kwargs: Any) -> Any:
-        layer = original_new(cls, *args, **kwargs)
-        on_new(layer, current_site())
-        return layer
 
-    def setattr_(self: Any, name: str, value: Any) -> None:
-        if name in REGULARIZER_ATTRS and value is not None and getattr(self, "built", False):
-            site = current_site()
-            if site is not None:
-                on_late(self, name, site)
-        original_setattr(self, name, value)
+def patch_layers(on_new: Callable[[Any, Site | None], None], on_late: Callable[[Any, str, Site], None]) -> None:
+    """Call ``on_new`` when a Keras layer (Keras 3 or tf-keras) is created and ``on_late`` when a regularizer
+    attribute is set on a built one. Each base class is patched when its module is imported."""
+    from regcheck.graph.imports import after_import
 
-    Layer.__new__ = staticmethod(new)
-    Layer.__setattr__ = setattr_
-    return True
+    for name, parts in LAYER_MODULES.items():
+
+        def patch(module: Any, parts: tuple[str, ...] = parts) -> None:
+            _patch_layer_class(module.Layer, parts, on_new, on_late)
+
+        after_import(name, patch)
+
+
+def _patch_layer_class(
+    layer_cls: Any,
+    parts: tuple[str, ...],
+    on_new: Callable[[Any, Site | None], None],
+    on_late: Callable[[Any, str, Site], None],
+) -> None:
+    if "new" in parts:
+        original_new = layer_cls.__dict__.get("__new__") or layer_cls.__new__
+        original_new = getattr(original_new, "__func__", original_new)
+
+        def new(cls: Any, *args: Any, **kwargs: Any) -> Any:
+            layer = original_new(cls, *args, **kwargs)
+            on_new(layer, current_site())
+            return layer
+
+        layer_cls.__new__ = staticmethod(new)
+    if "setattr" in parts:
+        original_setattr = layer_cls.__dict__.get("__setattr__") or layer_cls.__setattr__
+
+        def setattr_(self: Any, name: str, value: Any) -> None:
+            if name in REGULARIZER_ATTRS and value is not None and getattr(self, "built", False):
+                site = current_site()
+                if site is not None:
+                    on_late(self, name, site)
+            original_setattr(self, name, value)
+
+        layer_cls.__setattr__ = setattr_
 
 
 class CreationSites:
@@ -133,14 +159,12 @@ class CreationSites:
 _IN_PROCESS: CreationSites | None = None
 
 
-def record_creation_sites() -> CreationSites | None:
-    """Start recording layer creation lines in this process (idempotent); None without Keras 3."""
+def record_creation_sites() -> CreationSites:
+    """Start recording layer creation lines in this process (idempotent), for Keras 3 and tf-keras layers."""
     global _IN_PROCESS
     if _IN_PROCESS is None:
-        sites = CreationSites()
-        if not patch_layers(sites.new, sites.late):
-            return None
-        _IN_PROCESS = sites
+        _IN_PROCESS = CreationSites()
+        patch_layers(_IN_PROCESS.new, _IN_PROCESS.late)
     return _IN_PROCESS
 
 

@@ -94,6 +94,18 @@ def _produced_by(ir: GraphIR, index: int, types: set[str]) -> bool:
     return False
 
 
+def kernel_reads(ir: GraphIR, index: int) -> list[int]:
+    """The variables op ``index`` reads as kernels (a MatMul / Conv operand), if it is such an op."""
+    op = ir.ops[index]
+    found = []
+    for k in _KERNEL_OPS.get(op.type, ()):
+        if k < len(op.inputs):
+            var = _source_var(ir, op.inputs[k])
+            if var is not None:
+                found.append(var)
+    return found
+
+
 def assign_roles(ir: GraphIR) -> list[str]:
     roles = [OTHER] * len(ir.variables)
 

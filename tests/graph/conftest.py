@@ -1,5 +1,10 @@
-"""Trace every scenario once per session, in parallel: each trace is a child process
-that imports TensorFlow (seconds each), so the suite runs them side by side."""
+"""Trace the graph tests' scripts once per session.
+
+* ``runs(version)``: every script of ``tests/graph/scripts/`` that runs under that Keras version, the
+  scenarios of scenarios.py (Keras 3) and the files of ``examples/``, through ``trace_many``: one
+  TensorFlow process per Keras version, a forked child per script.
+* ``traces``: the command line itself, for what only it shows (options, messages, exit codes); each is
+  a process of its own that imports TensorFlow, so they run side by side."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +25,91 @@ pytest.importorskip("tensorflow")
 sys.path.insert(0, str(Path(__file__).parent))
 from scenarios import SCENARIOS
 
+from regcheck.graph.trace import GraphResult, trace_many
+
 REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+EXAMPLES = ["tf1_mnist/mlp.py", "tf1_mnist/scoped.py", "tf1_mnist/collections_sum.py", "keras_loop/train.py"]
+EXAMPLES += ["keras_loop/models.py", "keras_loop/models.py:build_model"]
+
+
+@dataclass
+class Script:
+    """A script of tests/graph/scripts and what its header comments expect."""
+
+    name: str
+    versions: list[str]
+    entry: str
+    expect: dict[str, set[tuple[str, str]]]  # Keras version -> {(code, symbol suffix)}
+    errors: list[str]
+    steps: int | None
+    messages: list[str]  # text some finding's message holds
+
+
+def read_script(path: Path) -> Script:
+    versions, errors, messages, steps, entry = ["3"], [], [], None, str(path.relative_to(REPO))
+    expect: dict[str, set[tuple[str, str]]] = {}
+    everywhere: set[tuple[str, str]] = set()
+    for line in path.read_text().splitlines():
+        if not line.startswith("# "):
+            break
+        key, _, value = line[2:].partition(":")
+        value = value.strip()
+        if key == "keras":
+            versions = value.split()
+        elif key == "expect" and value:
+            code, symbol = value.split()
+            everywhere.add((code, symbol))
+        elif key.startswith("expect[") and value:
+            code, symbol = value.split()
+            expect.setdefault(key[7:-1], set()).add((code, symbol))
+        elif key == "error":
+            errors.append(value)
+        elif key == "message":
+            messages.append(value)
+        elif key == "steps":
+            steps = int(value)
+        elif key == "entry":
+            entry += value
+    return Script(
+        path.name, versions, entry, {v: expect.get(v, set()) | everywhere for v in versions}, errors, steps, messages
+    )
+
+
+SCRIPT_CASES = [read_script(p) for p in sorted(SCRIPTS.glob("*.py"))]
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory):
+    """``runs(version)`` -> {name: GraphResult}: scripts (by file name), scenarios (by name), examples (by entry)."""
+    done: dict[str, dict[str, GraphResult]] = {}
+    scenarios = tmp_path_factory.mktemp("scenarios")
+    for name, (text, _) in SCENARIOS.items():
+        (scenarios / name).mkdir()
+        (scenarios / name / "train.py").write_text(text)
+
+    def get(version: str) -> dict[str, GraphResult]:
+        if version not in done:
+            if version == "2":
+                pytest.importorskip("tf_keras")
+            names, entries = [], []
+            for script in SCRIPT_CASES:
+                if version in script.versions:
+                    names.append(script.name)
+                    entries.append(script.entry)
+            for example in EXAMPLES:
+                names.append(example)
+                entries.append(f"examples/{example}")
+            results = dict(zip(names, trace_many(entries, keras=version, cwd=str(REPO), jobs=2, timeout=120)))
+            if version == "3":  # scenarios.py's scripts are Keras 3's (`import keras`); each runs in its folder
+                for name, result in zip(
+                    SCENARIOS, trace_many([f"{n}/train.py" for n in SCENARIOS], keras="3", cwd=str(scenarios), jobs=2)
+                ):
+                    results[name] = result
+            done[version] = results
+        return done[version]
+
+    return get
 
 
 @dataclass
@@ -28,6 +118,8 @@ class Outcome:
     stdout: str
     stderr: str
     cwd: Path
+    seconds: float = 0.0
+    out: Path | None = None  # the job's folder outside the script's own (for files it asked to write there)
 
     @property
     def report(self) -> dict[str, Any]:
@@ -50,54 +142,186 @@ def main():
     tape.gradient(loss, [w_hidden, w_out])
 """
 
-# name -> (files, argv after "trace")
-EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str]]] = {
+# A script that starts a helper holding its stdout and stderr (a TensorBoard server, a data worker), writes
+# into its working directory, then trains for a long time: the trace must return at the first step.
+HELPER = """\
+import os
+import subprocess
+import sys
+
+import tensorflow as tf
+
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open(sys.argv[1], "w") as handle:
+    handle.write(str(helper.pid))
+os.makedirs("logs", exist_ok=True)
+with open("logs/started.txt", "w") as handle:
+    handle.write("written by the script")
+w = tf.Variable(tf.random.normal([4, 2]), name="w")
+for _ in range(100000):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.matmul(tf.random.normal([8, 4]), w)) + 1e-3 * tf.nn.l2_loss(w)
+    tape.gradient(loss, [w])
+"""
+
+# fit with callbacks that write when training begins and ends; traced in place, nothing may appear.
+CALLBACKS = """\
+import numpy as np
+import tensorflow as tf
+
+keras = tf.keras
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(1e-4))])
+model.compile("sgd", "mse")
+callbacks = [
+    keras.callbacks.TensorBoard(log_dir="logs"),
+    keras.callbacks.CSVLogger("training.csv"),
+    keras.callbacks.ModelCheckpoint("best.keras"),
+]
+model.fit(np.ones((8, 4), "float32"), np.ones((8, 2), "float32"), epochs=2, verbose=0, callbacks=callbacks)
+"""
+
+ARGPARSE = """\
+import argparse
+
+import tensorflow as tf
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--out", required=True)
+args = parser.parse_args()
+assert args.out == "x"
+w = tf.Variable(tf.ones([4, 2]), name="w")
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.matmul(tf.ones([1, 4]), w))
+tape.gradient(loss, [w])
+"""
+
+GPU = """\
+import tensorflow as tf
+
+gpus = tf.config.list_physical_devices("GPU")
+tf.config.experimental.set_memory_growth(gpus[0], True)
+"""
+
+BUILDER = """\
+import keras
+
+
+def build_model():
+    return keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(4, kernel_regularizer=keras.regularizers.L2(1e-4)), keras.layers.Dense(2)]
+    )
+"""
+
+# One step, then an evaluation that never ends: the timeout reports the step it captured.
+AFTER_STEP = """\
+import time
+
+import tensorflow as tf
+
+w = tf.Variable(tf.ones([4, 2]), name="w")
+b = tf.Variable(tf.zeros([2]), name="b")
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.matmul(tf.ones([1, 4]), w) + b) + 1e-3 * tf.nn.l2_loss(b)
+tape.gradient(loss, [w, b])
+while True:
+    time.sleep(1)
+"""
+
+LEGACY = {"TF_USE_LEGACY_KERAS": "1"}
+TRACE = ["-m", "regcheck", "trace"]
+
+# name -> (files, argv after `python`, extra environment); "{out}" in argv is a folder outside the script's own
+EXTRA_JOBS: dict[str, tuple[dict[str, str], list[str], dict[str, str]]] = {
     "failing": (
         {"train.py": "def load():\n    raise ValueError('dataset not found: data.csv')\nload()\n"},
-        ["train.py"],
+        [*TRACE, "train.py"],
+        {},
     ),
-    "hanging": ({"train.py": "import time\nwhile True:\n    time.sleep(1)\n"}, ["train.py", "--timeout", "3"]),
+    "hanging": (
+        {"train.py": "import time\nwhile True:\n    time.sleep(1)\n"},
+        [*TRACE, "train.py", "--timeout", "3"],
+        {},
+    ),
     "never_trains": (
         {
             "train.py": "import sys\nimport tensorflow as tf\nassert sys.argv[1:] == ['--flag', 'x']\n"
             "print(tf.constant(1.0) + 1)\n"
         },
-        ["train.py", "--", "--flag", "x"],
+        [*TRACE, "train.py", "--", "--flag", "x"],
+        {},
     ),
-    "callable": ({"mytrain.py": CALLABLE_MODULE}, ["mytrain:main", "--output-format", "json"]),
+    "callable": ({"mytrain.py": CALLABLE_MODULE}, [*TRACE, "mytrain:main", "--output-format", "json"], {}),
     "coverage": (
         {"train.py": SCENARIOS["tf1_output_only"][0]},
-        ["train.py", "--coverage", "--output-format", "concise"],
+        [*TRACE, "train.py", "--coverage", "--output-format", "concise"],
+        {},
     ),
-    "missing": ({}, ["nope.py"]),
+    "json_file": (
+        {"train.py": SCENARIOS["tf1_output_only"][0]},
+        [*TRACE, "train.py", "--coverage", "--output-format", "json", "-o", "{out}/report.json"],
+        {},
+    ),
+    "missing": ({}, [*TRACE, "nope.py"], {}),
+    "stuck_after_step": ({"train.py": AFTER_STEP}, [*TRACE, "train.py", "--timeout", "3"], {}),
+    "folder": ({"project/train.py": "", "project/model.py": ""}, [*TRACE, "project"], {}),
+    "helper": ({"train.py": HELPER}, [*TRACE, "train.py", "--", "{out}/helper.pid"], {}),
+    "callbacks_keras3": ({"train.py": CALLBACKS}, [*TRACE, "train.py", "--in-place"], {}),
+    "callbacks_tf_keras": ({"train.py": CALLBACKS}, [*TRACE, "train.py", "--in-place"], LEGACY),
+    "argparse_error": ({"train.py": ARGPARSE}, [*TRACE, "train.py"], {}),
+    "argparse_after_dashes": ({"train.py": ARGPARSE}, [*TRACE, "train.py", "--", "--out", "x"], {}),
+    "script_flag_without_dashes": ({"train.py": ARGPARSE}, [*TRACE, "train.py", "--out", "x"], {}),
+    "abbreviation": ({"train.py": ARGPARSE}, [*TRACE, "train.py", "--time", "5"], {}),
+    "gpu": ({"train.py": GPU}, [*TRACE, "train.py"], {}),
+    "builder_keras3": ({"models.py": BUILDER}, [*TRACE, "models.py:build_model"], {}),
+    "builder_tf_keras": (
+        {"models.py": BUILDER.replace("import keras", "import tensorflow as tf\n\nkeras = tf.keras")},
+        [*TRACE, "models:build_model"],
+        LEGACY,
+    ),
+    "check_graph_builder": (
+        {"train.py": (SCRIPTS / "needs_data.py").read_text()},
+        ["-m", "regcheck", "train.py", "--graph", "train.py", "--no-cache", "--output-format", "json"],
+        {},
+    ),
+    "check_graph": (
+        {"train.py": ARGPARSE},
+        [
+            "-m",
+            "regcheck",
+            "train.py",
+            "--graph",
+            "train.py",
+            "--graph-timeout",
+            "60",
+            "--no-cache",
+            "--",
+            "--out",
+            "x",
+        ],
+        {},
+    ),
 }
 
 
-def _run(cwd: Path, argv: list[str]) -> Outcome:
+def _run(cwd: Path, argv: list[str], env_extra: dict[str, str], out: Path) -> Outcome:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
-    proc = subprocess.run(
-        [sys.executable, "-m", "regcheck", "trace", *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr, cwd)
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    env.update(env_extra)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return Outcome(proc.returncode, proc.stdout, proc.stderr, cwd, time.monotonic() - start, out)
 
 
 @pytest.fixture(scope="session")
 def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    jobs: dict[str, tuple[Path, list[str]]] = {}
-    for name, (text, _) in SCENARIOS.items():
+    jobs: dict[str, tuple[Path, list[str], dict[str, str], Path]] = {}
+    for name, (files, argv, env) in EXTRA_JOBS.items():
         folder = tmp_path_factory.mktemp(name)
-        (folder / "train.py").write_text(text)
-        jobs[name] = (folder, ["train.py", "--output-format", "json"])
-    for name, (files, argv) in EXTRA_JOBS.items():
-        folder = tmp_path_factory.mktemp(name)
+        out = tmp_path_factory.mktemp(f"{name}_out")
         for filename, text in files.items():
+            (folder / filename).parent.mkdir(parents=True, exist_ok=True)
             (folder / filename).write_text(text)
-        jobs[name] = (folder, argv)
+        jobs[name] = (folder, [a.replace("{out}", str(out)) for a in argv], env, out)
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(_run, folder, argv) for name, (folder, argv) in jobs.items()}
+        futures = {name: pool.submit(_run, *job) for name, job in jobs.items()}
         return {name: future.result() for name, future in futures.items()}

@@ -112,3 +112,29 @@ def test_coverage_table_rows():
         ("w2", "(8, 2)", "kernel", "l2_loss x0.5", "penalized"),
         ("b2", "(2,)", "bias", "-", "unpenalized"),
     ]
+
+
+def test_only_the_output_kernel_unpenalized_is_rc106_advice_and_a_hidden_one_is_rc101():
+    b, data_term, (w1, b1, w2, b2) = two_layer()
+    b.ir.loss = b.op("AddV2", data_term, b.l2(w1, 0.01))
+    assert codes(b.ir) == {("RC106", "w2")}
+    b, data_term, (w1, b1, w2, b2) = two_layer()
+    b.ir.loss = b.op("AddV2", data_term, b.l2(w2, 0.01))
+    assert codes(b.ir) == {("RC101", "w1")}
+
+
+def test_one_late_assignment_over_many_layers_is_one_rc104_on_trained_variables_only():
+    from regcheck.graph.ir import LayerAttr, Site
+
+    b, data_term, (w1, b1, w2, b2) = two_layer()
+    b.ir.variables.append(Variable("old/kernel", (4, 8)))  # a layer of a model that is not trained
+    b.ir.loss = data_term
+    loop = Site("train.py", 7)
+    b.ir.late_regularizers = [
+        LayerAttr("dense", "kernel_regularizer", 0, loop),
+        LayerAttr("dense_1", "kernel_regularizer", 2, loop),
+        LayerAttr("old", "kernel_regularizer", 4, loop),
+    ]
+    (finding,) = analyse(b.ir).findings
+    assert (finding.code, finding.line, finding.symbol) == ("RC104", 7, "w1")
+    assert "set on 2 layers after they were built ('dense', 'dense_1')" in finding.message

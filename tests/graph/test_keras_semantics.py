@@ -5,21 +5,16 @@ must agree with the static one for the same code and Keras version."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from regcheck import check_source
-from regcheck.graph.trace import _result
+from regcheck.graph.trace import trace_many
 
 pytestmark = pytest.mark.tensorflow
 pytest.importorskip("tensorflow")
 
-REPO = Path(__file__).resolve().parents[2]
 CODES = ("RC202", "RC208", "RC305", "RC501")
 
 HEAD = """\
@@ -97,30 +92,12 @@ SCENARIOS = {
 
 
 def _trace_all(folder: Path, legacy: bool) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
-    env.update(
-        TF_CPP_MIN_LOG_LEVEL="3",
-        CUDA_VISIBLE_DEVICES="",
-        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
-    )
-    if legacy:
-        env["TF_USE_LEGACY_KERAS"] = "1"
     entries = []
     for name, (script, _) in SCENARIOS.items():
         (folder / f"{name}.py").write_text(script)
         entries.append(f"{name}.py")
-    result = folder / "results.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "regcheck.graph.runner", "--batch", str(result), *entries],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.exists(), done.stderr[-3000:]
-    payloads = json.loads(result.read_text())["results"]
-    return {name: _result(entry, payload) for name, entry, payload in zip(SCENARIOS, entries, payloads)}
+    results = trace_many(entries, keras="2" if legacy else "3", cwd=str(folder), timeout=300)
+    return dict(zip(SCENARIOS, results))
 
 
 @pytest.fixture(scope="module", params=["3", "2"])

@@ -42,3 +42,23 @@ def test_layer_names_match_graph_variable_paths():
 def test_without_coverage_nothing_is_refuted():
     kept, dropped = merge_findings([finding("RC102", "b_out", 8)], [])
     assert len(kept) == 1 and dropped == []
+
+
+def test_a_training_steps_defect_is_one_finding_wherever_each_path_points():
+    # The static path points at compile (RC501) or at the loss (RC208); the graph at the step (fit, tape.gradient).
+    static = [finding("RC501", "AdamW", 6), finding("RC208", "tf.add_n(self.losses)", 19)]
+    graph = [
+        finding("RC501", "sequential/dense/kernel", 7, "graph"),
+        finding("RC208", "custom/dense/kernel", 20, "graph"),
+    ]
+    kept, dropped = merge_findings(static, graph)
+    assert [(f.code, f.line, f.source, f.extra.get("confirmed")) for f in kept] == [
+        ("RC501", 6, "static", True),
+        ("RC208", 19, "static", True),
+    ]
+    assert dropped == []
+
+
+def test_weight_findings_still_match_by_symbol_or_place_only():
+    kept, _ = merge_findings([finding("RC102", "b_out", 8)], [finding("RC102", "b_hidden", 3, "graph")])
+    assert sorted((f.code, f.symbol) for f in kept) == [("RC102", "b_hidden"), ("RC102", "b_out")]

@@ -84,7 +84,19 @@ def test_graph_codes_are_the_rules_the_graph_reports() -> None:
     from regcheck.graph.merge import GRAPH_CODES
 
     # The rule catalogue, "Graph findings": the codes `regcheck trace` reports.
-    assert {"RC101", "RC102", "RC103", "RC104", "RC201", "RC202", "RC207", "RC208", "RC305", "RC501"} == GRAPH_CODES
+    assert {
+        "RC101",
+        "RC102",
+        "RC103",
+        "RC104",
+        "RC106",
+        "RC201",
+        "RC202",
+        "RC207",
+        "RC208",
+        "RC305",
+        "RC501",
+    } == GRAPH_CODES
 
 
 def test_discovery_finds_every_check_class_in_code_order() -> None:

@@ -24,13 +24,10 @@ _TAPE_PARAMETER = "static miss RC202: the model reaches the tape loop as a funct
 STATIC_XFAIL: dict[str, str] = {
     "keras-RC101": "static miss RC101: training=train_step (a Net(Sequential) subclass overriding train_step)",
     "keras-RC106": "static miss RC106: training=train_step (a Net(Sequential) subclass overriding train_step)",
-    "keras-RC102": "static miss RC102: reach=module_call (the builder is called)",
     "keras-RC202": _TAPE_PARAMETER,
     "keras-RC204": "static miss RC204: `loss + model.losses` in a tape loop is never RC204",
     "keras-RC107": "static miss RC107: the rule does not exist yet",
-    "tf1-RC102": "static miss RC102: api=get_variable with imports=alias (v1 = tf.compat.v1)",
     "tf1-RC204": "static miss RC204: imports=alias (v1 = tf.compat.v1)",
-    "seed-8": "static miss RC102: reach=module_call (the builder is called)",
     "seed-9": "static miss RC102: construction=helper_wd (variable_with_weight_decay(name, shape, wd))",
     "seed-10": _TAPE_PARAMETER,
     "seed-11": "static miss RC207: imports=alias (v1 = tf.compat.v1)",
@@ -44,10 +41,6 @@ for _api in ("custom_layer",):
 
 # Graph path: case id -> cause.
 GRAPH_XFAIL: dict[str, str] = {
-    "graph-keras2-loop-RC202": "graph miss RC202: tf-keras layers are not registered, so no variable has a declared "
-    "regularizer in an eager loop",
-    "graph-keras2-RC104": "graph miss RC104: only Keras 3 layers are hooked for late regularizer assignment",
-    "graph-tf1-RC106": "graph wrong code RC106 as RC101: the graph path has no RC106",
     "graph-keras3-subclass-loop-RC101": "graph miss RC101: a subclassed model built by its first call inside the "
     "tape (eager loop): no trainable variable is reached by the loss",
 }
