@@ -15,10 +15,11 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import closure
-from regcheck.facts.keras_models import ModelInfo
-from regcheck.facts.keras_units import class_model
-from regcheck.facts.tapes import GradientCall, gradient_calls, inside, loss_reads, trained_model
+from regcheck.facts.program import program
+from regcheck.facts.program.coverage import regularizer_state
+from regcheck.facts.program.result import Program
+from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
+from regcheck.facts.program.values import Function, Model, Tensor, TrainStep, Variable
 from regcheck.findings import Edit, Finding, Fix
 
 # Expressions that bind looser than `+`: appending `+ x` to them needs parentheses.
@@ -142,88 +143,112 @@ class Custom(keras.Model):
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for grad in gradient_calls(facts):
-            finding = self._check_gradient(facts, grad)
-            if finding is not None:
+        prog = program(facts)
+        seen: set[tuple[int, int]] = set()
+        for step in prog.train_steps:
+            finding = self._check(facts, prog, step)
+            if finding is not None and (finding.line, finding.column) not in seen:
+                seen.add((finding.line, finding.column))  # one step reached twice (two calls of a train function)
                 yield finding
-        yield from self._check_compute_loss(facts)
 
-    def _check_gradient(self, facts: ModuleFacts, grad: GradientCall) -> Finding | None:
-        found = trained_model(facts, grad)
-        if found is None:
-            return None  # the model is not visible: no guess
-        model_expr, model = found
-        if not model.penalized:
+    def _check(self, facts: ModuleFacts, prog: Program, step: TrainStep) -> Finding | None:
+        models = _trained_models(prog, step)
+        if not models or not any(_penalized(m) for m in models) or loss_is_opaque(step):
             return None
-        reads = loss_reads(facts, grad.target, model_expr)
-        if reads.model_losses or reads.opaque:
+        terms = loss_terms(step)
+        if any(t.kind == "model_losses" for t in terms):
             return None
-        losses = f"{facts.code(model_expr)}.losses"
-        if reads.compiled_loss is not None:
-            if facts.keras_version == "3":
-                return None  # Keras 3's compiled_loss adds model.losses itself
-            call = reads.compiled_loss
-            receiver = facts.code(call.receiver) if call.receiver is not None else "self"
+        if step.compute_loss_override is not None:
+            return self._compute_loss(facts, step.compute_loss_override, models[0])
+        if step.kind == "fit":
+            return None
+        compiled = next((t for t in terms if t.penalty == "compiled_loss" and t.site is not None), None)
+        if compiled is not None and compiled.site is not None and compiled.site.facts is facts:
+            call = compiled.site.node
+            assert isinstance(call, cst.Call)
+            receiver = facts.code(call.func.value) if isinstance(call.func, cst.Attribute) else "self"
             return self.finding(
                 facts,
-                call.node,
+                call,
                 f"`compiled_loss` is called without `regularization_losses={receiver}.losses`, "
-                f"so the penalties of {_describe(model)} never reach the loss (Keras 2; Keras 3's adds them)",
+                f"so the penalties of {_describe(models[0])} never reach the loss (Keras 2; Keras 3's adds them)",
                 fix=safe_fix(
                     f"Pass `regularization_losses={receiver}.losses`",
-                    edits.add_keyword(facts, call.node, "regularization_losses", f"{receiver}.losses"),
+                    edits.add_keyword(facts, call, "regularization_losses", f"{receiver}.losses"),
                 ),
             ).with_changes(keras=facts.keras_version)
+        argument = loss_argument(step)
+        if argument is None or step.site.facts is not facts:
+            return None
+        owner = _model_expression(facts, step)
+        losses = f"{owner}.losses"
+        verb = "tape.gradient" if step.kind == "tape" else step.kind
         return self.finding(
             facts,
-            grad.target,
-            f"the loss given to `tape.gradient` leaves out `{losses}`: the penalties of {_describe(model)} "
+            argument,
+            f"the loss given to `{verb}` leaves out `{losses}`: the penalties of {_describe(models[0])} "
             "are never trained",
-            symbol=facts.code(grad.target),
-            fix=_add_losses_fix(facts, grad, losses),
+            symbol=facts.code(argument),
+            fix=_add_losses_fix(facts, step, losses) if step.kind == "tape" else None,
         )
 
-    def _check_compute_loss(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for function in facts.functions:
-            if function.name.value != "compute_loss" or not _is_method(facts, function):
-                continue
-            model = class_model(facts, function)
-            if model is None or not model.penalized or _adds_losses(facts, function):
-                continue
-            returns = facts.returns.get(function, [])
-            fix = None
-            if returns:
-                fix = safe_fix(
-                    "Add `sum(self.losses)` to the returned loss",
-                    *(_append(facts, r, "sum(self.losses)") for r in returns),
-                )
-            yield self.finding(
-                facts,
-                function.name,
-                f"this `compute_loss` override never adds `self.losses`: the penalties of {_describe(model)} are never trained",
-                fix=fix,
+    def _compute_loss(self, facts: ModuleFacts, override: Function, model: Model) -> Finding | None:
+        definition = override.node
+        if override.facts is not facts or not isinstance(definition, cst.FunctionDef):
+            return None
+        returns = facts.returns.get(definition, [])
+        fix = None
+        if returns:
+            fix = safe_fix(
+                "Add `sum(self.losses)` to the returned loss", *(_append(facts, r, "sum(self.losses)") for r in returns)
             )
+        return self.finding(
+            facts,
+            definition.name,
+            f"this `compute_loss` override never adds `self.losses`: the penalties of {_describe(model)} are never trained",
+            fix=fix,
+        )
 
 
-def _describe(model: ModelInfo) -> str:
-    return f"`{model.label}`" if model.label != "<module>" else "the model"
+def _trained_models(prog: Program, step: TrainStep) -> list[Model]:
+    """The Keras models whose variables the step trains (visible ones: a loaded model is not)."""
+    if step.model is not None:
+        return [step.model]
+    unit = unit_of(prog, step)
+    trained: set[Variable] = set(unit.variables) if unit is not None else set()
+    found = [m for m in prog.models if not m.opaque and trained & set(m.all_variables())]
+    # The innermost: a model used as a block of another is trained as part of it.
+    return sorted(found, key=lambda m: -len(m.all_variables()))
 
 
-def _is_method(facts: ModuleFacts, function: cst.FunctionDef) -> bool:
-    parent = facts.parent(facts.parent(function) or function)
-    return isinstance(parent, cst.ClassDef)
+def _penalized(model: Model) -> bool:
+    if model.losses or any(layer.losses for layer in model.all_layers()):
+        return True
+    return any(v.route == "model" and regularizer_state(v.regularizer) == "active" for v in model.all_variables())
 
 
-def _adds_losses(facts: ModuleFacts, function: cst.FunctionDef) -> bool:
-    """The override reads `.losses` or defers to `super().compute_loss(...)`."""
-    for call in facts.calls:
-        if call.function is function and call.method == "compute_loss":
-            return True
-    for value in facts.returns.get(function, []):
-        for node in closure(facts, value).nodes:
-            if isinstance(node, cst.Attribute) and node.attr.value == "losses":
-                return True
-    return False
+def _describe(model: Model) -> str:
+    """The model by its class, or by the builder that makes it (`build_model`), else "the model"."""
+    if model.instance is not None:
+        return f"`{model.instance.cls.name}`"
+    if model.site.chain:
+        chain_facts, call = model.site.chain[-1]
+        if isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)):
+            return f"`{chain_facts.code(call.func)}`"
+    return "the model"
+
+
+def _model_expression(facts: ModuleFacts, step: TrainStep) -> str:
+    """How the code spells the model: `model` in `tape.gradient(loss, model.trainable_variables)`."""
+    call = step.site.node
+    if isinstance(call, cst.Call):
+        sources = [a.value for a in call.args if a.keyword is None][1:2] or [
+            a.value for a in call.args if a.keyword is not None and a.keyword.value in ("sources", "var_list")
+        ]
+        for value in sources:
+            if isinstance(value, cst.Attribute) and value.attr.value in ("trainable_variables", "trainable_weights"):
+                return facts.code(value.value)
+    return "model"
 
 
 def _append(facts: ModuleFacts, value: cst.BaseExpression, addition: str) -> Edit:
@@ -232,19 +257,15 @@ def _append(facts: ModuleFacts, value: cst.BaseExpression, addition: str) -> Edi
     return edits.insert_after(facts, value, f" + {addition}")
 
 
-def _add_losses_fix(facts: ModuleFacts, grad: GradientCall, losses: str) -> Fix | None:
-    """Add `sum(model.losses)` where the target is last assigned inside the tape block."""
-    if grad.tape is None or not isinstance(grad.target, cst.Name):
+def _add_losses_fix(facts: ModuleFacts, step: TrainStep, losses: str) -> Fix | None:
+    """Add `sum(model.losses)` where the loss is computed inside the tape block."""
+    loss = step.loss
+    tape = step.tape
+    if not isinstance(loss, Tensor) or tape is None or tape.id not in loss.tapes:
         return None
-    name = grad.target.value
-    assignments = [
-        (target, value)
-        for target, values in facts.bound_values.items()
-        if isinstance(target, cst.Name) and target.value == name and inside(facts, target, grad.tape.with_node)
-        for value in values
-    ]
-    if not assignments:
+    node = loss.node
+    parent = facts.parent(node) if node is not None else None
+    if not isinstance(parent, cst.Assign) or parent.value is not node or not isinstance(node, cst.BaseExpression):
         return None
-    _target, value = max(assignments, key=lambda pair: facts.span(pair[0]).line)
     # `sum`, not `tf.add_n`: an empty model.losses makes add_n fail, sum gives 0.
-    return safe_fix(f"Add `sum({losses})` to the loss inside the tape", _append(facts, value, f"sum({losses})"))
+    return safe_fix(f"Add `sum({losses})` to the loss inside the tape", _append(facts, node, f"sum({losses})"))

@@ -114,6 +114,8 @@ def _instantiate_entry(interpreter: Interpreter, cls: ClassValue) -> None:
     if instance.keras is not None:
         symbolic = Tensor((Term("data"),), data=True, symbolic=True)
         interpreter.call(instance, Args([symbolic]), None, ctx)
+    if isinstance(instance.keras, Model) and _overrides_training(instance):
+        interpreter.sem.implied_fit(instance.keras, ctx, interpreter)
     for klass in cls.mro():
         for name, member in list(klass.namespace.items()):
             if not isinstance(member, Function) or member.node in interpreter.entered:
@@ -130,13 +132,15 @@ def _finish_instances(interpreter: Interpreter, semantics: Semantics) -> None:
 
     for model in list(semantics.program.models):
         instance = model.instance
-        if instance is None or model.built:
+        if instance is None:
             continue
+        ctx = Context(instance.cls.facts, Frame({}, None, None))
         call = instance.cls.lookup("call")
-        if isinstance(call, Function) and call.node not in interpreter.entered:
-            ctx = Context(instance.cls.facts, Frame({}, None, None))
+        if not model.built and isinstance(call, Function) and call.node not in interpreter.entered:
             symbolic = Tensor((Term("data"),), data=True, symbolic=True)
             interpreter.call(instance, Args([symbolic]), None, ctx)
+        if _overrides_training(instance):
+            semantics.implied_fit(model, ctx, interpreter)
     for layer in list(semantics.program.layers):
         instance = layer.instance
         if instance is None or layer.built:
@@ -146,6 +150,10 @@ def _finish_instances(interpreter: Interpreter, semantics: Semantics) -> None:
         if isinstance(build, Function) and build.node not in interpreter.entered:
             ctx = Context(instance.cls.facts, Frame({}, None, None))
             interpreter.call(BoundMethod(build, instance), Args([UNKNOWN]), None, ctx)
+
+
+def _overrides_training(instance: Instance) -> bool:
+    return any(isinstance(instance.cls.lookup(name), Function) for name in ("train_step", "compute_loss"))
 
 
 def _referenced_names(module: cst.Module) -> dict[str, int]:

@@ -939,7 +939,7 @@ class Interpreter:
             return self.sem.call_api(func, args, node, ctx, self)
         if func is UNKNOWN or isinstance(func, (Const, ApiObject)):
             self.escape(args)
-            return UNKNOWN
+            return self.sem.call_unknown(func, args, node, ctx, self)
         return self.sem.call_object(func, args, node, ctx, self)
 
     def escape(self, args: Args) -> None:

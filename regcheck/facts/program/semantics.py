@@ -292,6 +292,13 @@ class Semantics:
         self.control.clear()
         self.replica = 0
 
+    def implied_fit(self, model: Model, ctx: Context, interp: Interpreter) -> None:
+        """A model class that overrides ``train_step`` or ``compute_loss`` is trained by ``fit``, whether or
+        not this module calls it: take the step Keras would take."""
+        if any(step.model is model for step in self.program.train_steps):
+            return
+        _m_fit(self, model.instance or model, model, Args(), None, ctx, interp)
+
     def context_key(self) -> tuple[object, ...]:
         """What of TensorFlow's hidden state a call's meaning depends on (the graph, open tapes, scopes)."""
         return (
@@ -529,6 +536,16 @@ class Semantics:
     ) -> None:
         model = instance.keras
         if isinstance(model, Model):
+            if any(b.endswith("Sequential") for b in instance.cls.api_bases()):
+                model.kind = "sequential"
+                layers = args.get("layers", 0)
+                current: Value = Tensor((Term("data"),), data=True, symbolic=True)
+                for option in alternatives(layers) if layers is not None else ():
+                    if isinstance(option, Sequence):
+                        for item in option.items:
+                            current = self._add_to_sequential(model, item, current, node, ctx, interp)
+                self.program.sequential_outputs[model.id] = current
+                return
             outputs = args.get("outputs", 1)
             if outputs is not None:
                 model.kind = "functional"
@@ -708,7 +725,24 @@ class Semantics:
             ".optimizers." in name and name.rsplit(".", 1)[-1][:1].isupper()
         ):
             return self._optimizer(ref.qualified.rsplit(".", 1)[-1], args, node, ctx, interp)
-        return UNKNOWN
+        return self.call_unknown(ref, args, node, ctx, interp)
+
+    def call_unknown(self, func: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+        """A callable the program model cannot read (a loss object, a library function, a free name).
+
+        Given tensors, it computes a tensor from them, as a loss function does: a penalty written into
+        its arguments is not one of the result's terms. Given a model, it may add the model's penalties
+        itself: its result is unknown."""
+        values = [v for v in args.values() if v is not UNKNOWN]
+        if args.unknown_star or not values:
+            return UNKNOWN
+        for value in values:
+            for option in alternatives(value):
+                if isinstance(option, (Model, Instance, Layer, Function, BoundMethod, VarSet)):
+                    return UNKNOWN
+        if not any(isinstance(o, (Tensor, Variable)) for v in values for o in alternatives(v)):
+            return UNKNOWN
+        return self._combine(list(args.values()), node, ctx)
 
     def call_api(self, ref: ApiRef, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         name = ref.canonical
@@ -2656,11 +2690,15 @@ def _m_compute_loss(
     model = target if isinstance(target, Model) else None
     tapes = sem.open_tapes()
     name = node.func.attr.value if node is not None and isinstance(node.func, cst.Attribute) else "compute_loss"
-    terms = [Term("data", tapes=tapes)]
-    if name == "compute_loss" or args.given("regularization_losses"):
+    site = interp.site(ctx.facts, node) if node is not None else None
+    terms = [Term("data", site=site, tapes=tapes)]
+    # compute_loss adds model.losses (Keras 3 and tf-keras); Keras 3's compiled_loss is a shim that adds
+    # them too (on the TensorFlow backend); Keras 2's adds only the regularization_losses it is given.
+    if name == "compute_loss" or args.given("regularization_losses") or ctx.facts.keras_version == "3":
         terms.append(Term("model_losses", model=model, tapes=tapes))
     elif name == "compiled_loss":
-        sem.program.compiled_losses.append((model, interp.site(ctx.facts, node) if node is not None else None))
+        terms[0].penalty = "compiled_loss"  # a data term that could have carried the penalties: the fix goes here
+        sem.program.compiled_losses.append((model, site))
     return Tensor(tuple(terms), data=True, tapes=tapes, node=node)
 
 
