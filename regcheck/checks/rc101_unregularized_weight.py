@@ -398,8 +398,11 @@ def _unit_word(gap: Gap) -> str:
 
 
 def _is_layer(weight: Weight) -> bool:
+    """A Keras layer's kernel (a library class, or a custom layer's own weight), told by its class."""
     layer = weight.layer
-    return layer is not None and not layer.tf1 and weight.first.slot == "kernel"
+    if layer is None or layer.tf1 or layer.cls == "<variables>":
+        return False
+    return weight.first.slot == "kernel" or (weight.first.slot == "weight" and layer.instance is not None)
 
 
 def weight_label(facts: ModuleFacts, weight: Weight, anchor: cst.CSTNode) -> str:

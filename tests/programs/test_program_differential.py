@@ -17,25 +17,12 @@ from programs import oracle
 from programs.cases import GRAPH_SAMPLE, SAMPLE, SHAPES, program
 from programs.generator import GRAPH_CODES, Program
 
-_BUILDER_CALLED = "static miss RC101: a Keras builder that is called (module level, main(), the guard) is not judged"
-
 # Static path: case id -> cause (kind, code: the dimension values the shrinker found).
 STATIC_XFAIL: dict[str, str] = {
-    "keras-RC101": "static miss RC101: training=train_step (a Net(Sequential) subclass overriding train_step)",
     "keras-RC106": "static miss RC106: training=train_step (a Net(Sequential) subclass overriding train_step)",
-    "keras-RC204": "static miss RC204: `loss + model.losses` in a tape loop is never RC204",
-    "keras-RC107": "static miss RC107: the rule does not exist yet",
-    "tf1-RC204": "static miss RC204: imports=alias (v1 = tf.compat.v1)",
     "seed-9": "static miss RC102: construction=helper_wd (variable_with_weight_decay(name, shape, wd))",
     "seed-11": "static miss RC207: imports=alias (v1 = tf.compat.v1)",
-    "shape-custom_layer-inline": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
-    "shape-custom_layer-defined_only": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
-    "shape-custom_layer-two_modules": "static miss RC101: api=custom_layer (add_weight(regularizer=self.kernel_reg))",
 }
-for _api in ("custom_layer",):
-    for _reach in ("module_call", "main_function", "main_guard", "main_guard_main"):
-        STATIC_XFAIL[f"shape-{_api}-{_reach}"] = _BUILDER_CALLED
-
 # Graph path: case id -> cause.
 GRAPH_XFAIL: dict[str, str] = {
     "graph-keras3-subclass-loop-RC101": "graph miss RC101: a subclassed model built by its first call inside the "

@@ -18,8 +18,8 @@ import libcst as cst
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.coverage import Cover, Unit, anchor_of, outputs, units
-from regcheck.facts.program.values import Layer, Variable
-from regcheck.facts.roles import Role
+from regcheck.facts.program.values import Layer, SiteRef, Variable
+from regcheck.facts.roles import Role, role_from_names
 
 _KERNEL_SLOTS = ("kernel", "", "weight")
 
@@ -42,9 +42,11 @@ class Weight:
 
     @property
     def candidate(self) -> bool:
-        """Can be reported as missing: a layer class's kernel or a variable the code creates, not a
-        custom layer's ``add_weight`` (often a buffer nobody means to penalize)."""
-        return self.first.slot != "weight"
+        """Can be reported as missing: a layer class's kernel or a variable the code creates; a custom
+        layer's ``add_weight`` only when its name says it is a weight (others are often buffers: scales,
+        quantization state, that nobody means to penalize)."""
+        variable = self.first
+        return variable.slot != "weight" or role_from_names(variable.name, variable.symbol) is Role.WEIGHT
 
 
 @dataclass(eq=False)
@@ -93,17 +95,27 @@ def _gaps(facts: ModuleFacts) -> list[Gap]:
 
 def _find_gaps(facts: ModuleFacts) -> list[Gap]:
     prog = program(facts)
+    # A layer given a keyword it does not apply is RC107's finding, not a weight left out.
+    ignored = {id(layer) for layer, _keyword in prog.ignored_arguments}
     found: list[tuple[Unit, list[Weight], list[Weight]]] = []
     site_states: dict[cst.CSTNode, set[str]] = {}
     for unit in units(prog):
         weights = _weights(unit)
         for weight in weights:
             site_states.setdefault(weight.first.site.node, set()).add(weight.state)
+            owner = _instance_site(weight)
+            if owner is not None:
+                site_states.setdefault(owner.node, set()).add(weight.state)
         active = [w for w in weights if w.state == "active"]
         # A loss that adds something unseen may penalize a plain variable; a layer's or
         # get_variable's penalty is what it declares.
         missing = [
-            w for w in weights if w.state == "none" and w.candidate and not (unit.opaque and w.first.route == "none")
+            w
+            for w in weights
+            if w.state == "none"
+            and w.candidate
+            and not (unit.opaque and w.first.route == "none")
+            and id(w.layer) not in ignored
         ]
         if active and missing:
             found.append((unit, weights, missing))
@@ -115,6 +127,11 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         for weight in missing_weights:
             site = weight.first.site
             varies = site_states.get(site.node, set()) != {"none"}
+            owner = _instance_site(weight)
+            if varies and owner is not None:
+                # A custom layer's add_weight, left unpenalized by one instance: the instance is what differs.
+                site = owner
+                varies = site_states.get(site.node, set()) != {"none"}
             where = anchor_of(facts, site, innermost=varies)
             if where is None or where in seen:
                 continue
@@ -132,6 +149,14 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         ) < len([w for w in weights if w.candidate or w.state == "active"])
         gaps.append(Gap(unit, active, reported, output_only))
     return gaps
+
+
+def _instance_site(weight: Weight) -> SiteRef | None:
+    """Where the custom layer that made a weight by ``add_weight`` was instantiated."""
+    layer = weight.layer
+    if layer is None or layer.instance is None or layer.site.node is weight.first.site.node:
+        return None
+    return layer.site
 
 
 def _reported_at_home(home: ModuleFacts, node: cst.CSTNode) -> bool:

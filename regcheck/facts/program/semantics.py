@@ -625,11 +625,10 @@ class Semantics:
     ) -> Value:
         owner = target if isinstance(target, (Model, Layer)) else None
         if name == "losses":
-            return Sequence(
-                [Tensor((Term("model_losses", model=owner, tapes=self.open_tapes()),), tapes=self.open_tapes())],
-                mutable=True,
-                exact=False,
-            )
+            site = interp.site(ctx.facts, node) if node is not None else None
+            tapes = self.open_tapes()
+            term = Term("model_losses", site=site, model=owner, tapes=tapes)
+            return Sequence([Tensor((term,), tapes=tapes, node=node)], mutable=True, exact=False)
         if name in vocabulary.VARIABLE_LIST_ATTRIBUTES or name in ("trainable_weights", "non_trainable_weights"):
             if name.startswith("non_trainable"):
                 return Sequence([], mutable=True, exact=False)
