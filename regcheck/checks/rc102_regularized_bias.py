@@ -181,9 +181,9 @@ def _symbol(facts: ModuleFacts, place: Penalized) -> str | None:
         return layer.cls
     if layer is not None and layer.tf1:
         return layer.symbol or variable.symbol or layer.cls
-    call = variable.site.node
-    named = target_symbol(facts, call) if variable.site.facts is facts else None
-    return named or variable.symbol or variable.name
+    call = variable.site.node if variable.site.facts is facts else place.node
+    named = target_symbol(facts, call)
+    return named or variable.name or variable.symbol
 
 
 def _message(facts: ModuleFacts, place: Penalized, symbol: str | None) -> str:
@@ -191,6 +191,8 @@ def _message(facts: ModuleFacts, place: Penalized, symbol: str | None) -> str:
         how = "its filter excludes only normalization variables, so" if place.filtered else "so"
         return f"the penalty sums over all trainable variables; {how} every bias is penalized too"
     if place.how == "term":
+        if not place.local:
+            return f"this call penalizes bias `{symbol}`"
         return f"bias `{symbol}` is penalized"
     if place.how == "scope":
         return (
@@ -233,7 +235,7 @@ def _fix(facts: ModuleFacts, place: Penalized, symbol: str | None) -> Fix | None
         else:
             what = f"Remove `{keyword}` (biases are usually left unregularized)"
         return unsafe_fix(what, edits.remove_argument(facts, call, arg))
-    if place.how == "term" and place.term is not None and len(place.variables) == 1:
+    if place.how == "term" and place.term is not None and len(place.variables) == 1 and place.local:
         return without_term_fix(facts, place.term, f"Remove the penalty on `{symbol}`")
     if place.how == "all_variables" and place.term is not None:
         return _filter_fix(facts, place)

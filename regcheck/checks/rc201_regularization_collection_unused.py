@@ -25,6 +25,7 @@ class RegularizationCollectionUnused(Check):
     graph = True
     # Reported at the call that trains: the penalties or the batch norm may be built in another module.
     triggers = (b"minimize", b"compute_gradients", b"gradients")
+    import_triggers = (b"minimize", b"compute_gradients", b"gradients")  # a helper of an imported module minimizes
 
     VALID = [
         # The regularized variable lives in a graph the notebook threw away before this one.

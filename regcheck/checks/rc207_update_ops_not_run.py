@@ -23,6 +23,7 @@ class UpdateOpsNotRun(Check):
     graph = True
     # Reported at the call that trains: the penalties or the batch norm may be built in another module.
     triggers = (b"minimize",)
+    import_triggers = (b"minimize",)  # a helper of an imported module minimizes
 
     VALID = [
         # Batch norm that updates its statistics in place.

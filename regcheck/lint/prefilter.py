@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # A file that names none of these cannot contain TF/Keras code worth parsing
 # (b"slim" also covers b"tf_slim").
-TF_MARKERS = (b"tensorflow", b"keras", b"slim")
+# `from ops import *` is how `tf` reaches many research files: the star-imported module names it.
+TF_MARKERS = (b"tensorflow", b"keras", b"slim", b"import *")
 # Only a file that mentions this can carry a file-level `# regcheck: noqa`.
 FILE_NOQA = re.compile(r"regcheck:\s*noqa", re.IGNORECASE)
 

@@ -18,11 +18,7 @@ from programs.cases import GRAPH_SAMPLE, SAMPLE, SHAPES, program
 from programs.generator import GRAPH_CODES, Program
 
 # Static path: case id -> cause (kind, code: the dimension values the shrinker found).
-STATIC_XFAIL: dict[str, str] = {
-    "keras-RC106": "static miss RC106: training=train_step (a Net(Sequential) subclass overriding train_step)",
-    "seed-9": "static miss RC102: construction=helper_wd (variable_with_weight_decay(name, shape, wd))",
-    "seed-11": "static miss RC207: imports=alias (v1 = tf.compat.v1)",
-}
+STATIC_XFAIL: dict[str, str] = {}  # none left: every cause the first measurement found is fixed
 # Graph path: case id -> cause.
 GRAPH_XFAIL: dict[str, str] = {
     "graph-keras3-subclass-loop-RC101": "graph miss RC101: a subclassed model built by its first call inside the "

@@ -64,19 +64,37 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
             where, local = node, False
         entry = found.setdefault(where, Penalized(where, declared.how, declaration=declared, local=local))
         entry.variables.append(variable)
-    for term in _terms(prog):
-        if term.zero or term.kind != "penalty" or term.site is None or term.site.facts is not facts:
-            continue
+    terms = [t for t in _terms(prog) if not t.zero and t.kind == "penalty" and t.site is not None]
+    # A helper's penalty line that covers weights from some calls and a bias from another: the call is
+    # what differs, so the finding goes to the call (`variable_with_weight_decay("b1", [8], wd=...)`).
+    covered_roles: dict[cst.CSTNode, set[Role]] = {}
+    for term in terms:
+        assert term.site is not None
+        covered_roles.setdefault(term.site.node, set()).update(v.role for v in term.covers)
+    for term in terms:
+        site = term.site
+        assert site is not None
         if term.covers_all is not None:
+            if site.facts is not facts:
+                continue
             swept = _swept(term.covers_all, roles)
             if swept is not None:
-                entry = found.setdefault(term.site.node, Penalized(term.site.node, "all_variables", term=term))
+                entry = found.setdefault(site.node, Penalized(site.node, "all_variables", term=term))
                 entry.variables.extend(v for v in swept if v not in entry.variables)
             continue
         covered = [v for v in term.covers if v.role in roles]
-        if covered:
-            entry = found.setdefault(term.site.node, Penalized(term.site.node, "term", term=term))
-            entry.variables.extend(v for v in covered if v not in entry.variables)
+        if not covered:
+            continue
+        if covered_roles.get(site.node, set()) - roles:
+            call = anchor_of(facts, site, innermost=True)
+            if call is None or call is site.node:
+                continue
+            entry = found.setdefault(call, Penalized(call, "term", term=term, local=False))
+        elif site.facts is facts:
+            entry = found.setdefault(site.node, Penalized(site.node, "term", term=term))
+        else:
+            continue  # written in another module, the same for every call: that module reports it
+        entry.variables.extend(v for v in covered if v not in entry.variables)
     return list(found.values())
 
 

@@ -142,11 +142,11 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         if not reported:
             continue
         active = [w for w in weights if w.state == "active"]
-        # A weight left out by one call of a helper that penalizes it from another call is that call's
-        # omission, not a head chosen to stay unpenalized.
-        output_only = all(any(v in heads for v in m.weight.variables) and m.local for m in reported) and len(
-            missing_weights
-        ) < len([w for w in weights if w.candidate or w.state == "active"])
+        # Layers wired without a model (a backbone a helper returns) have a head only where every call
+        # of the layer leaves it out: one left out by one call of a helper is that call's omission.
+        output_only = all(
+            any(v in heads for v in m.weight.variables) and (m.local or unit.kind != "layers") for m in reported
+        ) and len(missing_weights) < len([w for w in weights if w.candidate or w.state == "active"])
         gaps.append(Gap(unit, active, reported, output_only))
     return gaps
 

@@ -1,0 +1,145 @@
+"""The program model follows a training step across modules and across notebook cells.
+
+TF1 code registers its regularizers in one module, builds batch norm in another and minimizes in a
+third (issue 17, cause 4). Each program here is written for one pattern, with every module split that
+shows it; the finding must be where the loss is trained, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+
+MODEL = """
+    import tensorflow.compat.v1 as tf
+
+    def inference(x):
+        with tf.variable_scope("hidden"):
+            w1 = tf.get_variable("w", [784, 128], regularizer=tf.keras.regularizers.l2(1e-4))
+            h = tf.nn.relu(tf.matmul(x, w1))
+        with tf.variable_scope("out"):
+            w2 = tf.get_variable("w", [128, 10], regularizer=tf.keras.regularizers.l2(1e-4))
+            return tf.matmul(h, w2)
+"""
+
+BATCH_NORM_MODEL = """
+    import tensorflow.compat.v1 as tf
+
+    def inference(x, training):
+        h = tf.layers.dense(x, 64)
+        h = tf.layers.batch_normalization(h, training=training)
+        return tf.layers.dense(h, 10)
+"""
+
+# The loss reads the collection (or not) in train.py; the helper that minimizes lives in utils.py.
+TRAIN_OPTIMIZE = """
+    import tensorflow.compat.v1 as tf
+
+    def optimize(loss):
+        return tf.train.AdamOptimizer(1e-3).minimize(loss)
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def _findings(root: Path, code: str) -> list[tuple[str, int]]:
+    status, out, err = run_cli(str(root), "--select", code, "--output-format", "json", "--no-cache", "--exit-zero")
+    assert status == 0, err
+    return sorted((Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"])
+
+
+@pytest.mark.parametrize("style", ["module_level", "main", "guard"])
+def test_collection_filled_in_one_module_and_unread_where_the_loss_is_minimized(tmp_path: Path, style: str) -> None:
+    body = {
+        "module_level": "logits = model.inference(x)\nloss = tf.reduce_mean(logits)\ntrain_op = tf.train.AdamOptimizer().minimize(loss)\n",
+        "main": "def main():\n    logits = model.inference(x)\n    loss = tf.reduce_mean(logits)\n    train_op = tf.train.AdamOptimizer().minimize(loss)\nmain()\n",
+        "guard": "if __name__ == '__main__':\n    logits = model.inference(x)\n    loss = tf.reduce_mean(logits)\n    train_op = tf.train.AdamOptimizer().minimize(loss)\n",
+    }[style]
+    train = "import tensorflow.compat.v1 as tf\nimport model\nx = tf.placeholder(tf.float32, [None, 784])\n" + body
+    root = _write(tmp_path, {"model.py": MODEL, "train.py": train})
+    found = _findings(root, "RC201")
+    assert len(found) == 1 and found[0][0] == "train.py"
+    reads = train.replace("tf.reduce_mean(logits)", "tf.reduce_mean(logits) + tf.losses.get_regularization_loss()")
+    assert _findings(_write(tmp_path / "read", {"model.py": MODEL, "train.py": reads}), "RC201") == []
+
+
+def test_minimized_by_a_helper_of_another_module_is_reported_at_the_call_that_hands_it_the_loss(tmp_path: Path) -> None:
+    train = """
+        import tensorflow.compat.v1 as tf
+        import model
+        from utils import optimize
+        x = tf.placeholder(tf.float32, [None, 784])
+        loss = tf.reduce_mean(model.inference(x))
+        train_op = optimize(loss)
+    """
+    root = _write(tmp_path, {"model.py": MODEL, "utils.py": TRAIN_OPTIMIZE, "train.py": train})
+    assert _findings(root, "RC201") == [("train.py", 7)]
+
+
+def test_batch_norm_built_in_another_module_needs_update_ops_where_the_train_op_is(tmp_path: Path) -> None:
+    train = """
+        import tensorflow.compat.v1 as tf
+        from resnet_model import inference
+        x = tf.placeholder(tf.float32, [None, 784])
+        loss = tf.reduce_mean(inference(x, training=True))
+        train_op = tf.train.AdamOptimizer().minimize(loss)
+    """
+    root = _write(tmp_path, {"resnet_model.py": BATCH_NORM_MODEL, "train.py": train})
+    assert _findings(root, "RC207") == [("train.py", 6)]
+    fixed = train.replace(
+        "train_op = tf.train.AdamOptimizer().minimize(loss)",
+        "with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n"
+        "            train_op = tf.train.AdamOptimizer().minimize(loss)",
+    )
+    assert (
+        _findings(_write(tmp_path / "fixed", {"resnet_model.py": BATCH_NORM_MODEL, "train.py": fixed}), "RC207") == []
+    )
+
+
+def test_update_ops_run_by_one_train_op_do_not_cover_another(tmp_path: Path) -> None:
+    """A GAN: the discriminator's train op runs UPDATE_OPS, the generator's (whose batch norm it is) does not."""
+    source = """
+        import tensorflow.compat.v1 as tf
+        z = tf.placeholder(tf.float32, [None, 100])
+        with tf.variable_scope("generator"):
+            g = tf.layers.dense(z, 784)
+            g = tf.layers.batch_normalization(g, training=True)
+        with tf.variable_scope("discriminator"):
+            d = tf.layers.dense(g, 1)
+        g_vars = tf.trainable_variables("generator")
+        d_vars = tf.trainable_variables("discriminator")
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            d_train = tf.train.AdamOptimizer().minimize(tf.reduce_mean(d), var_list=d_vars)
+        g_train = tf.train.AdamOptimizer().minimize(-tf.reduce_mean(d), var_list=g_vars)
+    """
+    root = _write(tmp_path, {"gan.py": source})
+    assert _findings(root, "RC207") == [("gan.py", 13)]
+
+
+def test_notebook_cells_are_run_in_order_and_each_graph_judged_alone(tmp_path: Path) -> None:
+    import nbformat
+
+    cells = [
+        "import tensorflow.compat.v1 as tf\ndef reset_graph():\n    tf.reset_default_graph()",
+        "reset_graph()\nw1 = tf.get_variable('w1', [784, 10])\nloss = data_loss + 0.01 * tf.nn.l2_loss(w1)",
+        "reset_graph()\nw2 = tf.get_variable('w2', [784, 256])\nw3 = tf.get_variable('w3', [256, 10])\n"
+        "loss = data_loss + 0.01 * tf.nn.l2_loss(w3)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    (tmp_path / "nb.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    status, out, err = run_cli(
+        str(tmp_path), "--select", "RC101", "--output-format", "json", "--no-cache", "--exit-zero"
+    )
+    assert status == 0, err
+    found = [(f["cell"], f["line"]) for f in json.loads(out)["findings"]]
+    assert found == [(3, 2)]  # w2, in the third cell's graph; the second cell's graph is consistent
