@@ -2693,7 +2693,7 @@ def _m_compute_loss(
     terms = [Term("data", site=site, tapes=tapes)]
     # compute_loss adds model.losses (Keras 3 and tf-keras); Keras 3's compiled_loss is a shim that adds
     # them too (on the TensorFlow backend); Keras 2's adds only the regularization_losses it is given.
-    if name == "compute_loss" or args.given("regularization_losses") or ctx.facts.keras_version == "3":
+    if name == "compute_loss" or args.given("regularization_losses") or ctx.facts.keras_version != "2":
         terms.append(Term("model_losses", model=model, tapes=tapes))
     elif name == "compiled_loss":
         terms[0].penalty = "compiled_loss"  # a data term that could have carried the penalties: the fix goes here
