@@ -16,6 +16,7 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
+from regcheck.facts.program.coverage import anchor_of, regularizer_state
 from regcheck.facts.program.values import Layer
 from regcheck.findings import Finding, Fix
 
@@ -85,7 +86,14 @@ model = tf.keras.Sequential([tf.keras.layers.SeparableConv1D(32, 3, **reg), tf.k
         seen: set[cst.CSTNode] = set()
         for layer, keyword in program(facts).ignored_arguments:
             declared = layer.declarations.get(keyword)
-            where = declared.node if declared is not None and declared.facts is facts else layer.site.anchor(facts)
+            if declared is None or regularizer_state(layer.config.get(keyword)) != "active":
+                continue  # `kernel_regularizer=None`, or one that depends on what a caller passes
+            if declared.facts is facts:
+                where: cst.CSTNode | None = declared.node
+            elif _given_at_home(declared.facts, declared.node, keyword):
+                continue  # the module that writes it reports it
+            else:
+                where = anchor_of(facts, layer.site, innermost=True)
             if where is None or where in seen:
                 continue
             seen.add(where)
@@ -99,6 +107,16 @@ model = tf.keras.Sequential([tf.keras.layers.SeparableConv1D(32, 3, **reg), tf.k
                 symbol=layer.cls,
                 fix=_fix(facts, layer, keyword, where, applied),
             )
+
+
+def _given_at_home(home: ModuleFacts, node: cst.CSTNode, keyword: str) -> bool:
+    """The module that writes the argument sees it given a regularizer whatever calls it."""
+    for layer, name in program(home).ignored_arguments:
+        declared = layer.declarations.get(name)
+        if name == keyword and declared is not None and declared.node is node:
+            if regularizer_state(layer.config.get(name)) == "active":
+                return True
+    return False
 
 
 def _applied(layer: Layer) -> list[str]:

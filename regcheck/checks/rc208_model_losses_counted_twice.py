@@ -18,30 +18,25 @@ same loss; the safe fix drops it, keeping the one Keras makes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Iterable
 
 import libcst as cst
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
-from regcheck.facts import CallFact, ModuleFacts
-from regcheck.facts.dataflow import closure
-from regcheck.facts.tapes import gradient_calls
+from regcheck.facts import ModuleFacts
+from regcheck.facts.program import program
+from regcheck.facts.program.semantics import ADDED_BY_COMPILED_LOSS, ADDED_BY_COMPUTE_LOSS, ADDED_BY_KERAS3_SHIM
+from regcheck.facts.program.training import loss_terms
+from regcheck.facts.program.values import Term
 from regcheck.findings import Finding
 
-_SUMS = frozenset(
-    {"tf.add_n", "tf.math.add_n", "tf.reduce_sum", "tf.math.reduce_sum", "keras.ops.sum", "keras.ops.add_n"}
-)
-
-
-@dataclass(frozen=True)
-class _Adder:
-    """A Keras call that adds model.losses itself, and why."""
-
-    call: CallFact
-    why: str
+_WHY = {
+    ADDED_BY_COMPUTE_LOSS: "`compute_loss(...)` adds them itself",
+    ADDED_BY_COMPILED_LOSS: "`compiled_loss(..., regularization_losses=...)` adds them",
+    ADDED_BY_KERAS3_SHIM: "Keras 3's `compiled_loss(...)` adds them itself on the TensorFlow backend",
+}
+_SUMS = frozenset({"sum", "add_n", "reduce_sum"})
 
 
 class ModelLossesCountedTwice(Check):
@@ -147,97 +142,50 @@ class Custom(keras.Model):
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
         reported: set[cst.CSTNode] = set()
-        for target in _loss_roots(facts):
-            nodes = closure(facts, target).nodes
-            adders = [a for a in (_adder(facts, n) for n in nodes) if a is not None]
-            if not adders:
+        for step in program(facts).train_steps:
+            terms = loss_terms(step)
+            added = [t for t in terms if t.kind == "model_losses" and t.penalty in _WHY and _counts(facts, t)]
+            if not added:
                 continue
-            for extra in (n for n in nodes if _explicit_sum(facts, n)):
-                if extra in reported:
+            for term in terms:
+                extra = _explicit_sum(facts, term)
+                if extra is None or extra in reported:
                     continue
                 reported.add(extra)
-                yield self._finding(facts, adders[0], cast(cst.Call, extra))  # _explicit_sum: a call
+                yield self._finding(facts, added[0], extra)
 
-    def _finding(self, facts: ModuleFacts, adder: _Adder, extra: cst.Call) -> Finding:
+    def _finding(self, facts: ModuleFacts, adder: Term, extra: cst.Call) -> Finding:
         shown = facts.code(extra)
         removal = edits.remove_operand(facts, extra)
-        fix = (
-            safe_fix(f"Drop `{shown}`: `{adder.call.method}` already adds the penalties", removal) if removal else None
-        )
+        entry = "compute_loss" if adder.penalty == ADDED_BY_COMPUTE_LOSS else "compiled_loss"
+        fix = safe_fix(f"Drop `{shown}`: `{entry}` already adds the penalties", removal) if removal else None
         finding = self.finding(
             facts,
             extra,
-            f"`model.losses` reach the loss twice: {adder.why}, and `{shown}` adds them again, "
+            f"`model.losses` reach the loss twice: {_WHY[adder.penalty]}, and `{shown}` adds them again, "
             "so every penalty counts double",
             symbol=shown,
             fix=fix,
         )
-        version_dependent = adder.call.method == "compiled_loss" and adder.call.arg("regularization_losses") is None
-        return finding.with_changes(keras=facts.keras_version) if version_dependent else finding
+        return finding.with_changes(keras=facts.keras_version) if adder.penalty == ADDED_BY_KERAS3_SHIM else finding
 
 
-def _loss_roots(facts: ModuleFacts) -> Iterator[cst.BaseExpression]:
-    """The losses that are trained: tape.gradient targets, and what compute_loss overrides return."""
-    for grad in gradient_calls(facts):
-        yield grad.target
-    for function in facts.functions:
-        if function.name.value == "compute_loss" and _is_method(facts, function):
-            yield from facts.returns.get(function, [])
+def _counts(facts: ModuleFacts, term: Term) -> bool:
+    """Keras 3's compiled_loss adds the penalties only in Keras 3: where that is not known, no verdict."""
+    return term.penalty != ADDED_BY_KERAS3_SHIM or facts.keras_version == "3"
 
 
-def _is_method(facts: ModuleFacts, function: cst.FunctionDef) -> bool:
-    return isinstance(facts.parent(facts.parent(function) or function), cst.ClassDef)
-
-
-def _adder(facts: ModuleFacts, node: cst.CSTNode) -> _Adder | None:
-    call = facts.call(node) if isinstance(node, cst.Call) else None
-    if call is None or call.name is not None:
+def _explicit_sum(facts: ModuleFacts, term: Term) -> cst.Call | None:
+    """``sum(x.losses)``, ``tf.add_n(x.losses)``, ``tf.reduce_sum(...)``, ``keras.ops.sum(...)`` written in
+    this module: the call that adds a ``.losses`` list by hand."""
+    site = term.site
+    if term.kind != "model_losses" or term.penalty in _WHY or site is None or site.facts is not facts:
         return None
-    if call.method == "compute_loss":
-        if _own_override_adds_nothing(facts, call):
-            return None
-        return _Adder(call, "`compute_loss(...)` adds them itself")
-    if call.method == "compiled_loss":
-        if call.arg("regularization_losses") is not None:
-            return _Adder(call, "`compiled_loss(..., regularization_losses=...)` adds them")
-        if facts.keras_version == "3":
-            return _Adder(call, "Keras 3's `compiled_loss(...)` adds them itself on the TensorFlow backend")
-    return None
-
-
-def _own_override_adds_nothing(facts: ModuleFacts, call: CallFact) -> bool:
-    """``self.compute_loss(...)`` in a class whose own compute_loss never adds the losses."""
-    if not (isinstance(call.receiver, cst.Name) and call.receiver.value == "self") or call.class_def is None:
-        return False
-    for statement in call.class_def.body.body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == "compute_loss":
-            return not _adds_losses(facts, statement)
-    return False
-
-
-def _adds_losses(facts: ModuleFacts, function: cst.FunctionDef) -> bool:
-    for call in facts.calls:
-        if call.function is function and call.method == "compute_loss":
-            return True  # super().compute_loss(...)
-    for value in facts.returns.get(function, []):
-        for node in closure(facts, value).nodes:
-            if isinstance(node, cst.Attribute) and node.attr.value == "losses" and facts.canonical(node) is None:
-                return True
-    return False
-
-
-def _explicit_sum(facts: ModuleFacts, node: cst.CSTNode) -> bool:
-    """``sum(x.losses)``, ``tf.add_n(x.losses)``, ``tf.reduce_sum(x.losses)``, ``keras.ops.sum(x.losses)``."""
-    call = facts.call(node) if isinstance(node, cst.Call) else None
-    if call is None or not call.positional:
-        return False
-    is_sum = call.name in _SUMS or (
-        isinstance(call.node.func, cst.Name) and call.node.func.value == "sum" and call.name is None
-    )
-    argument = call.positional[0].value
-    return (
-        is_sum
-        and isinstance(argument, cst.Attribute)
-        and argument.attr.value == "losses"
-        and facts.canonical(argument) is None
-    )
+    attribute = site.node
+    arg = facts.parent(attribute)
+    call = facts.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg:
+        return None
+    func = call.func
+    name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    return call if name in _SUMS else None

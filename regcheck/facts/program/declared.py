@@ -55,7 +55,7 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
         declared = variable.declared
         if declared.facts is facts:
             where, local = declared.node, True
-        elif _active_at_home(declared):
+        elif active_at_home(declared):
             continue  # the module that writes it reports it
         else:
             node = anchor_of(facts, variable.site, innermost=True)
@@ -121,11 +121,10 @@ def _swept(varset: VarSet, roles: frozenset[Role]) -> list[Variable] | None:
     return members or None
 
 
-def _active_at_home(declared: Declaration) -> bool:
-    """The regularizer is on whatever calls the code: its own module's program sees it active."""
-    node = declared.node
-    value = node.value if isinstance(node, (cst.Arg, cst.DictElement)) else node
-    if not isinstance(value, cst.BaseExpression):
-        return False
-    home = program(declared.facts).value_of(value)
-    return home is not None and regularizer_state(home) == "active"
+def active_at_home(declared: Declaration) -> bool:
+    """The regularizer is given whatever calls the code: its own module's program sees it active there."""
+    home = program(declared.facts)
+    return any(
+        v.declared is not None and v.declared.node is declared.node and regularizer_state(v.regularizer) == "active"
+        for v in home.variables
+    )

@@ -132,10 +132,8 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
                 # A custom layer's add_weight, left unpenalized by one instance: the instance is what differs.
                 site = owner
                 varies = site_states.get(site.node, set()) != {"none"}
-            where = anchor_of(facts, site, innermost=varies)
+            where = _locate(facts, site, varies)
             if where is None or where in seen:
-                continue
-            if site.facts is not facts and not varies and _reported_at_home(site.facts, site.node):
                 continue
             seen.add(where)
             reported.append(Missing(weight, where, not varies))
@@ -149,6 +147,22 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         ) and len(missing_weights) < len([w for w in weights if w.candidate or w.state == "active"])
         gaps.append(Gap(unit, active, reported, output_only))
     return gaps
+
+
+def _locate(facts: ModuleFacts, site: SiteRef, varies: bool) -> cst.CSTNode | None:
+    """Where the defect is, as seen from ``facts``: the line that builds the weight, or (when it is
+    penalized from some calls and not others) the call that leaves it out. A defect in another module
+    is that module's finding when its own lint reports it; otherwise the call here that leads to it."""
+    chain = site.chain
+    if varies and chain:
+        home, node = chain[-1]
+    else:
+        home, node = site.facts, site.node
+    if home is facts:
+        return node
+    if _reported_at_home(home, node):
+        return None
+    return anchor_of(facts, site, innermost=False)
 
 
 def _instance_site(weight: Weight) -> SiteRef | None:

@@ -193,6 +193,13 @@ IGNORED_KERNEL_REGULARIZER = frozenset(
 _KERAS_REG_SLOTS = vocabulary.KERAS_REGULARIZER_KWARGS
 
 
+# Term.penalty of the model_losses terms Keras adds itself, by entry point (RC208 compares them with
+# the ones the code adds by hand).
+ADDED_BY_COMPUTE_LOSS = "added:compute_loss"
+ADDED_BY_COMPILED_LOSS = "added:compiled_loss"  # compiled_loss(..., regularization_losses=...)
+ADDED_BY_KERAS3_SHIM = "added:keras3_compiled_loss"  # Keras 3's compiled_loss, which adds them anyway
+
+
 def is_known(canonical: str) -> bool:
     """A canonical name this module gives a meaning to (for names a star import may bring)."""
     last = canonical.rsplit(".", 1)[-1]
@@ -1537,8 +1544,10 @@ class Semantics:
     def _stock_compute_loss(self, instance: Instance, args: Args, node: cst.Call | None, ctx: Context) -> Value:
         model = instance.keras if isinstance(instance.keras, Model) else None
         tapes = self.open_tapes()
+        site = SiteRef(ctx.facts, node) if node is not None else None
+        added = Term("model_losses", site=site, model=model, tapes=tapes, penalty=ADDED_BY_COMPUTE_LOSS)
         return Tensor(
-            (Term("data", tapes=tapes), Term("model_losses", model=model, tapes=tapes)),
+            (Term("data", tapes=tapes), added),
             data=True,
             tapes=tapes,
             node=node,
@@ -2693,8 +2702,13 @@ def _m_compute_loss(
     terms = [Term("data", site=site, tapes=tapes)]
     # compute_loss adds model.losses (Keras 3 and tf-keras); Keras 3's compiled_loss is a shim that adds
     # them too (on the TensorFlow backend); Keras 2's adds only the regularization_losses it is given.
-    if name == "compute_loss" or args.given("regularization_losses") or ctx.facts.keras_version != "2":
-        terms.append(Term("model_losses", model=model, tapes=tapes))
+    # Each term Keras adds says which entry point added it (RC208 tells them from the ones the code adds).
+    if name == "compute_loss":
+        terms.append(Term("model_losses", site=site, model=model, tapes=tapes, penalty=ADDED_BY_COMPUTE_LOSS))
+    elif args.given("regularization_losses"):
+        terms.append(Term("model_losses", site=site, model=model, tapes=tapes, penalty=ADDED_BY_COMPILED_LOSS))
+    elif ctx.facts.keras_version != "2":
+        terms.append(Term("model_losses", site=site, model=model, tapes=tapes, penalty=ADDED_BY_KERAS3_SHIM))
     elif name == "compiled_loss":
         terms[0].penalty = "compiled_loss"  # a data term that could have carried the penalties: the fix goes here
         sem.program.compiled_losses.append((model, site))
