@@ -27,7 +27,7 @@ from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.semantics import ADDED_BY_COMPILED_LOSS, ADDED_BY_COMPUTE_LOSS, ADDED_BY_KERAS3_SHIM
-from regcheck.facts.program.training import loss_terms
+from regcheck.facts.program.training import explicit_sum, loss_terms
 from regcheck.facts.program.values import Term
 from regcheck.findings import Finding
 
@@ -36,7 +36,6 @@ _WHY = {
     ADDED_BY_COMPILED_LOSS: "`compiled_loss(..., regularization_losses=...)` adds them",
     ADDED_BY_KERAS3_SHIM: "Keras 3's `compiled_loss(...)` adds them itself on the TensorFlow backend",
 }
-_SUMS = frozenset({"sum", "add_n", "reduce_sum"})
 
 
 class ModelLossesCountedTwice(Check):
@@ -148,7 +147,7 @@ class Custom(keras.Model):
             if not added:
                 continue
             for term in terms:
-                extra = _explicit_sum(facts, term)
+                extra = explicit_sum(facts, term)
                 if extra is None or extra in reported:
                     continue
                 reported.add(extra)
@@ -173,19 +172,3 @@ class Custom(keras.Model):
 def _counts(facts: ModuleFacts, term: Term) -> bool:
     """Keras 3's compiled_loss adds the penalties only in Keras 3: where that is not known, no verdict."""
     return term.penalty != ADDED_BY_KERAS3_SHIM or facts.keras_version == "3"
-
-
-def _explicit_sum(facts: ModuleFacts, term: Term) -> cst.Call | None:
-    """``sum(x.losses)``, ``tf.add_n(x.losses)``, ``tf.reduce_sum(...)``, ``keras.ops.sum(...)`` written in
-    this module: the call that adds a ``.losses`` list by hand."""
-    site = term.site
-    if term.kind != "model_losses" or term.penalty in _WHY or site is None or site.facts is not facts:
-        return None
-    attribute = site.node
-    arg = facts.parent(attribute)
-    call = facts.parent(arg) if isinstance(arg, cst.Arg) else None
-    if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg:
-        return None
-    func = call.func
-    name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-    return call if name in _SUMS else None

@@ -60,7 +60,6 @@ class Program:
     add_losses: list[tuple[Model | Layer, SiteRef | None]] = field(default_factory=list)
     compiled_losses: list[tuple[Model | None, SiteRef | None]] = field(default_factory=list)
     model_calls: list[tuple[Model, SiteRef | None, frozenset[int]]] = field(default_factory=list)
-    replica_scaled: set[int] = field(default_factory=set)
     # working state of the interpreter (the tensors a square / abs made, the outputs of Sequential models)
     squares: dict[int, Value] = field(default_factory=dict)
     square_kinds: dict[int, str] = field(default_factory=dict)

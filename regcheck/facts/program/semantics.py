@@ -17,6 +17,8 @@ guesses a penalty that is not written.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from regcheck.facts import vocabulary
 from regcheck.facts.program.values import (
     FALSE,
     NONE,
+    REPLICAS,
     TRUE,
     UNKNOWN,
     ApiObject,
@@ -48,6 +51,7 @@ from regcheck.facts.program.values import (
     Optimizer,
     Registration,
     Regularizer,
+    ReplicaCount,
     Sequence,
     SiteRef,
     Tape,
@@ -589,6 +593,8 @@ class Semantics:
     def get_attribute(
         self, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
     ) -> Value:
+        if name in ("num_replicas_in_sync", "num_replicas"):
+            return REPLICAS
         target: Value = receiver
         if isinstance(receiver, Instance):
             if receiver.keras is None:
@@ -1417,10 +1423,12 @@ class Semantics:
         ]
         result.reads = result.reads | frozenset(variables)
         if kernels:
+            # The input feeds the first kernel; a separable convolution's depthwise kernel feeds its pointwise one.
             for source in result.frontier:
-                for kernel in kernels[:1]:
-                    self.program.feeds.setdefault(source, set()).add(kernel)
-            result.frontier = frozenset(kernels[:1])
+                self.program.feeds.setdefault(source, set()).add(kernels[0])
+            for before, after in itertools.pairwise(kernels):
+                self.program.feeds.setdefault(before, set()).add(after)
+            result.frontier = frozenset(kernels[-1:])
         if isinstance(inputs, Tensor) and inputs.symbolic:
             result.symbolic = True
         result.graph = self.graph
@@ -1870,6 +1878,8 @@ def _with_coefficient(regularizer: Regularizer, coefficient: Value | None, defau
 
 
 def _reciprocal(value: Value) -> Value:
+    if isinstance(value, ReplicaCount):
+        return value  # divided by the replica count: spread over the replicas, as multiplying by 1/n
     if isinstance(value, Const) and isinstance(value.value, (int, float)) and value.value:
         return Const(1 / value.value)
     return UNKNOWN if not is_zero(value) else value
@@ -2342,15 +2352,14 @@ def _create_train_op(sem: Semantics, args: Args, node: cst.Call | None, ctx: Con
     return TrainOp(step)
 
 
-@_api("tf.nn.scale_regularization_loss")
+@_api("tf.nn.scale_regularization_loss", "tf.nn.compute_average_loss")
 def _scale_regularization(
     sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
 ) -> Value:
-    result = sem._additive(list(args.values()), node, ctx)
+    first = args.get("regularization_loss", 0) or args.get("per_example_loss", 0)
+    result = sem._additive([first] if first is not None else [], node, ctx)
     if isinstance(result, Tensor):
-        sem.program.replica_scaled.add(id(result))
-        for term in result.terms:
-            sem.program.replica_scaled.add(id(term))
+        result.terms = tuple(dataclasses.replace(t, replica_scaled=True) for t in result.terms)
     return result
 
 
@@ -2488,9 +2497,8 @@ def _m_run(
     sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
 ) -> Value | None:
     fetches = args.get("fetches", 0)
-    if (isinstance(target, ApiObject) and target.kind == "strategy") or (
-        target is UNKNOWN and fetches is not None and isinstance(fetches, (Function, BoundMethod))
-    ):
+    strategy = isinstance(target, ApiObject) and (target.kind.startswith("tf.distribute.") or "Strategy" in target.kind)
+    if strategy or (target is UNKNOWN and fetches is not None and isinstance(fetches, (Function, BoundMethod))):
         function = args.get("fn", 0)
         if isinstance(function, (Function, BoundMethod)):
             inner_args = args.get("args", 1)

@@ -81,3 +81,22 @@ def _flat(value: Value) -> list[Value]:
         else:
             out.append(option)
     return out
+
+
+_SUMS = frozenset({"sum", "add_n", "reduce_sum"})
+
+
+def explicit_sum(facts: ModuleFacts, term: Term) -> cst.Call | None:
+    """The call that adds a ``.losses`` list by hand in this module (``sum(x.losses)``, ``tf.add_n(x.losses)``,
+    ``tf.reduce_sum(...)``, ``keras.ops.sum(...)``), for a ``model_losses`` term that code wrote."""
+    site = term.site
+    if term.kind != "model_losses" or term.penalty.startswith("added:") or site is None or site.facts is not facts:
+        return None
+    attribute = site.node
+    arg = facts.parent(attribute)
+    call = facts.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or not call.args or call.args[0] is not arg:
+        return None
+    func = call.func
+    name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    return call if name in _SUMS else None

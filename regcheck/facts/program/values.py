@@ -14,6 +14,7 @@ rule can tell one call of a helper from another.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -557,49 +558,35 @@ class Term:
     source_list: cst.CSTNode | None = None  # a hand-kept list of variables it loops over
     regularizer: Regularizer | None = None
 
+    replica_scaled: bool = False  # divided by the replica count (tf.nn.scale_regularization_loss and the like)
+
     def scaled(self, factor: Value) -> Term:
-        zero = self.zero or is_zero(factor)
+        """This term multiplied by ``factor``."""
         number = factor.value if isinstance(factor, Const) and isinstance(factor.value, (int, float)) else None
         coefficient = self.coefficient
         if number is not None:
             coefficient = number if coefficient is None else coefficient * number
-        return Term(
-            self.kind,
-            self.site,
-            self.covers,
-            self.covers_all,
-            self.penalty,
-            coefficient,
-            zero,
-            self.graph,
-            self.model,
-            self.tapes,
-            self.source_list,
-            self.regularizer,
+        return dataclasses.replace(
+            self,
+            coefficient=coefficient,
+            zero=self.zero or is_zero(factor),
+            replica_scaled=self.replica_scaled or isinstance(factor, ReplicaCount),
         )
 
     def taped(self, tapes: frozenset[int]) -> Term:
+        """This term, recorded by these tapes too (an op on it ran while they were open)."""
         if not tapes or tapes <= self.tapes:
             return self
-        copy = Term(**{f: getattr(self, f) for f in _TERM_FIELDS})
-        copy.tapes = self.tapes | tapes
-        return copy
+        return dataclasses.replace(self, tapes=self.tapes | tapes)
 
 
-_TERM_FIELDS = (
-    "kind",
-    "site",
-    "covers",
-    "covers_all",
-    "penalty",
-    "coefficient",
-    "zero",
-    "graph",
-    "model",
-    "tapes",
-    "source_list",
-    "regularizer",
-)
+class ReplicaCount(Value):
+    """``strategy.num_replicas_in_sync``: what spreads a per-replica value over the replicas."""
+
+    __slots__ = ()
+
+
+REPLICAS = ReplicaCount()
 
 
 def is_zero(value: Value) -> bool:
