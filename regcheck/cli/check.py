@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
 class RunState:
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # What was skipped and said on stderr without failing the run (an unreadable folder, a link loop).
+    warnings: list[str] = field(default_factory=list)
     files: int = 0
     checked: int = 0
     fixed: int = 0
@@ -185,6 +187,8 @@ def _show_files(paths: list[str], args: argparse.Namespace, settings: Settings) 
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     for path in sorted(discovered.files + [p.path for p in discovered.unreadable]):
         sys.stdout.write(f"{path}\n")
+    for skipped in discovered.skipped:
+        sys.stderr.write(f"regcheck: warning: {skipped}\n")
     for problem in discovered.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
     return EXIT_ERROR if discovered.problems else EXIT_OK
@@ -215,6 +219,7 @@ def _check_stdin(args: argparse.Namespace, settings: Settings, state: RunState, 
 def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     state.problems.extend(str(p) for p in discovered.problems)
+    state.warnings.extend(str(p) for p in discovered.skipped)
     state.files = len(discovered.files) + len(discovered.unreadable)
     for problem in discovered.unreadable:
         if "RC001" in settings.codes_for(problem.path):
@@ -363,6 +368,11 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
         summary["refuted"] = state.refuted
     if state.problems:
         summary["errors"] = list(state.problems)
+    if state.warnings:
+        summary["warnings"] = list(state.warnings)
+    if not args.quiet:
+        for warning in state.warnings:
+            sys.stderr.write(f"regcheck: warning: {warning}\n")
     for problem in state.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
     text_format = args.output_format in ("full", "concise")
@@ -393,6 +403,7 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
                 summary=summary,
                 lines=state.lines.get,
                 errors=state.problems,
+                warnings=state.warnings,
                 quiet=args.quiet,
             )
             if not findings and not state.problems and not args.quiet and text_format and not state.fixed:

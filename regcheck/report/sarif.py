@@ -83,9 +83,10 @@ def _result(
     return result
 
 
-def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str, Any]]:
+def _notifications(findings: list[Finding], errors: list[str], warnings: list[str]) -> list[dict[str, Any]]:
     """What kept regcheck from checking something: usage and internal errors, and the files
-    it could not read (RC001, also a result), so code scanning lists them as tool errors."""
+    it could not read (RC001, also a result), so code scanning lists them as tool errors; and
+    the folders it skipped (warnings: the run still succeeded)."""
     notes: list[dict[str, Any]] = []
     for finding in findings:
         if finding.code == "RC001":
@@ -100,6 +101,8 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
             )
     for error in errors:
         notes.append({"level": "error", "message": {"text": error}})
+    for warning in warnings:
+        notes.append({"level": "warning", "message": {"text": warning}})
     return notes
 
 
@@ -108,6 +111,7 @@ def write_sarif(
     stream: TextIO,
     errors: list[str] | None = None,
     notebook_line: Callable[[Finding], int | None] | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     errors = errors or []
     codes = sorted({f.code for f in findings})
@@ -129,7 +133,7 @@ def write_sarif(
                     {
                         # False when regcheck itself failed (exit 2): a usage, configuration or internal error.
                         "executionSuccessful": not errors,
-                        "toolExecutionNotifications": _notifications(findings, errors),
+                        "toolExecutionNotifications": _notifications(findings, errors, warnings or []),
                     }
                 ],
                 "results": [_result(f, rule_index, notebook_line) for f in findings],
