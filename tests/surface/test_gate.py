@@ -137,6 +137,8 @@ def _scenarios(project: Path) -> dict[str, tuple[int, list[str]]]:
     (project / "conf").mkdir()
     (project / "conf" / "regcheck.toml").write_text('selct = ["RC1"]\n')
     (project / "conf" / "m.py").write_text(CLEAN)
+    (project / "readonly.py").write_text(BUGGY)
+    (project / "readonly.py").chmod(0o444)
     return {
         "no finding at or above `fail-on` (default `warning`) remains": (0, ["clean.py"]),
         "findings remain but `--exit-zero` was given": (0, ["model.py", "--exit-zero"]),
@@ -152,6 +154,8 @@ def _scenarios(project: Path) -> dict[str, tuple[int, list[str]]]:
             ["clean.py", "--select", "RC999"],
         ),
         "a configuration error: an unknown key or a bad value in `[tool.regcheck]`": (2, ["conf/m.py"]),
+        "`--fix` could not write a file: a read-only file (mode without a write bit, or not yours to write) is "
+        "refused with `Permission denied` and left as it is; the other files are fixed": (2, ["readonly.py", "--fix"]),
         "an internal error of regcheck (reported as one line, after every other file was checked)": (2, []),
     }
 
