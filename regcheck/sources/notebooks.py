@@ -397,7 +397,7 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
     if indent:  # the cell as stored is indented: so is every line the edit inserts
         first, *others = content.split("\n")
         content = "\n".join([first, *(indent + rest if rest.strip() else rest for rest in others)])
-    return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content)
+    return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content, cell)
 
 
 # --- the way back ---------------------------------------------------------------
