@@ -39,6 +39,7 @@ from regcheck.run.batch import lint_files
 from regcheck.run.project import ProjectIndex
 from regcheck.sources.discover import discover, is_excluded
 from regcheck.sources.files import SourceError, decode_source, unreadable_finding
+from regcheck.sources.notebooks import NotebookError, load_notebook
 from regcheck.sources.units import SourceUnit
 
 
@@ -110,7 +111,8 @@ class RunState:
     checked: int = 0
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
-    lines: dict[str, list[str]] = field(default_factory=dict)
+    # (path, cell) -> the lines code frames are drawn from: the text as it is once the run is over.
+    lines: dict[tuple[str, int | None], list[str]] = field(default_factory=dict)
     internal_error: bool = False
     # --show-fixes: path -> code -> how many of its findings the fixes removed.
     fixes_by_file: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -257,6 +259,7 @@ def _take(
     state.problems.extend(str(p) for p in report.problems)
     state.internal_error = state.internal_error or report.internal_error
     findings = report.findings
+    text = unit.source.text if unit is not None else None
     if fixing and unit is not None and (unit.stdin or any(f.fix for f in findings)):
         project = index() if index is not None and unit.uses_project else None
         outcome = fix_unit(
@@ -269,10 +272,23 @@ def _take(
         if outcome.written:
             state.stdin_fixed = state.stdin_fixed or unit.stdin
             _count_fixes(state, unit.path, findings, outcome.findings)
+            text = outcome.text if outcome.text is not None else text
         findings = outcome.findings
-    if unit is not None and report.cells is None and (findings or unit.stdin):
-        state.lines[unit.path] = unit.source.text.splitlines(keepends=True)
+    if unit is not None and text is not None and (findings or unit.stdin):
+        state.lines.update(_frame_lines(unit, text))
     state.findings.extend(findings)
+
+
+def _frame_lines(unit: SourceUnit, text: str) -> dict[tuple[str, int | None], list[str]]:
+    """The lines code frames show for a unit's findings, from its text as it now is: a module's lines,
+    or each code cell's lines (cells numbered as findings number them)."""
+    if unit.kind == "module":
+        return {(unit.path, None): text.splitlines(keepends=True)}
+    try:
+        _notebook, cells = load_notebook(text)
+    except NotebookError:
+        return {}
+    return {(unit.path, cell.number): cell.source.splitlines(keepends=True) for cell in cells}
 
 
 def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[Finding]) -> None:
@@ -401,7 +417,7 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
                 args.output_format,
                 stream,
                 summary=summary,
-                lines=state.lines.get,
+                lines=lambda finding: state.lines.get((finding.path, finding.cell)),
                 errors=state.problems,
                 warnings=state.warnings,
                 quiet=args.quiet,

@@ -9,8 +9,8 @@ from regcheck.findings import Finding
 
 FORMATS = ("full", "concise", "json", "github", "sarif")
 
-# Reads a file's lines for code frames; None when the file is not available (stdin, deleted).
-LineSource = Callable[[str], "list[str] | None"]
+# The lines a finding's code frame is drawn from (a module's, or a notebook cell's); None: no frame.
+LineSource = Callable[[Finding], "list[str] | None"]
 
 
 def write_report(

@@ -67,14 +67,14 @@ def write_full(
     findings: list[Finding],
     stream: TextIO,
     summary: dict[str, Any],
-    lines: Callable[[str], list[str] | None] | None,
+    lines: Callable[[Finding], list[str] | None] | None,
     fix_hint: bool,
     quiet: bool = False,
 ) -> None:
     style = _Style(_use_color(stream))
     for finding in findings:
         stream.write(_headline(finding, style) + "\n")
-        source = lines(finding.path) if lines is not None and finding.cell is None else None
+        source = lines(finding) if lines is not None else None
         if source:
             stream.write(_frame(finding, source, style))
         if finding.fix is not None:
