@@ -27,11 +27,11 @@ from regcheck.cli.options import (
 )
 from regcheck.config.settings import Overrides, Settings, render_settings
 from regcheck.findings import Finding
+from regcheck.fixing.noqa import with_noqa
 from regcheck.fixing.unit import fix_unit
 from regcheck.fixing.write import write_source_atomic
 from regcheck.graph import TENSORFLOW_EXTRA, tensorflow_missing
 from regcheck.lint.module import FileReport
-from regcheck.lint.suppressions import add_noqa
 from regcheck.lint.unit import lint_unit
 from regcheck.report import write_report
 from regcheck.report.text import write_show_fixes, write_statistics
@@ -301,12 +301,13 @@ def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[
 
 
 def _add_noqa(report: FileReport, state: RunState) -> None:
-    """--add-noqa: a `# noqa: CODE` on each line with a finding (atomic write; notebooks are left alone)."""
+    """--add-noqa: a `# noqa: CODE` on each line with a finding, in a module or a notebook's cells (atomic
+    write). What a comment cannot suppress (RC000, RC001) is still reported."""
     state.checked += int(report.parsed)
-    if report.source is None or report.cells is not None or not report.findings:
-        state.findings.extend(f for f in report.findings if report.cells is not None or f.code in ("RC000", "RC001"))
+    state.findings.extend(f for f in report.findings if f.code in ("RC000", "RC001"))
+    if report.source is None or not report.findings:
         return
-    text, added = add_noqa(report.source.text, report.findings)
+    text, added = with_noqa(SourceUnit(report.source), report.findings)
     if not added:
         return
     try:
@@ -404,6 +405,15 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
         for diff in state.diffs:
             stream.write(diff)
         if args.add_noqa:
+            if findings:  # what a comment cannot suppress (RC000, RC001): said, as it decides the exit code
+                write_report(
+                    findings,
+                    args.output_format if text_format else "concise",
+                    stream,
+                    summary=summary,
+                    quiet=True,
+                    lines=lambda f: None,
+                )
             if not args.quiet:
                 stream.write(f"Added {state.noqa_added} noqa directive{'s' if state.noqa_added != 1 else ''}.\n")
         elif args.fix_only:
