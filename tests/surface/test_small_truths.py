@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,25 @@ def test_clean_says_removed_only_when_it_removed(shared_tmp_path: Path, monkeypa
     assert run_cli("clean") == (0, f"removed {cache}\n", "")
     assert not cache.exists()
     assert run_cli("clean") == (0, "", "")  # nothing to remove: nothing said
+
+
+# --- encodings ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")],
+)
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_utf16_and_utf32_text_is_called_by_its_name(project: Path, encoding: str, name: str, suffix: str) -> None:
+    text = BUGGY if suffix == ".py" else json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    Path(f"wide{suffix}").write_bytes(data)
+    code, out, err = run_cli(f"wide{suffix}", "--no-cache", "--output-format", "concise")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0] == (
+        f"wide{suffix}:1:1: RC001 {name} text (it starts with a {name} byte order mark): "
+        "Python reads source as UTF-8; save it as UTF-8 (error)"
+    )
