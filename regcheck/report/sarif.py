@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from regcheck.__about__ import __version__
 from regcheck.config.catalog import RULES
@@ -18,12 +19,13 @@ HELP_URI = "https://github.com/regcheck/regcheck/blob/main/rules/{code}.md"
 
 
 def _uri(path: str) -> str:
-    """Repository-relative URI when the file is under the working directory."""
+    """Repository-relative URI when the file is under the working directory, else a ``file:`` URI;
+    percent-encoded either way (RFC 3986: a space, a colon or a newline in a name is not a URI character)."""
     # The folders are resolved, not the entry: a broken symlink is reported under its own name.
     absolute = Path(os.path.abspath(path))
     candidate = absolute.parent.resolve() / absolute.name
     try:
-        return candidate.relative_to(Path(os.getcwd()).resolve()).as_posix()
+        return quote(candidate.relative_to(Path(os.getcwd()).resolve()).as_posix(), safe="/")
     except ValueError:
         return candidate.as_uri()
 

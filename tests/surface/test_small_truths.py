@@ -56,3 +56,41 @@ def test_utf16_and_utf32_text_is_called_by_its_name(project: Path, encoding: str
         f"wide{suffix}:1:1: RC001 {name} text (it starts with a {name} byte order mark): "
         "Python reads source as UTF-8; save it as UTF-8 (error)"
     )
+
+
+# --- SARIF ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "uri"),
+    [
+        ("my model.py", "my%20model.py"),
+        ("a:b.py", "a%3Ab.py"),
+        ("new\nline.py", "new%0Aline.py"),
+        ("50%.py", "50%25.py"),
+        ("modèle.py", "mod%C3%A8le.py"),
+        ("sub dir/#1.py", "sub%20dir/%231.py"),
+    ],
+)
+def test_sarif_file_uris_are_percent_encoded(project: Path, name: str, uri: str) -> None:
+    from urllib.parse import unquote
+
+    (project / name).parent.mkdir(exist_ok=True)
+    (project / name).write_text(BUGGY)
+    code, out, _ = run_cli(name, "--no-cache", "--output-format", "sarif")
+    (result,) = json.loads(out)["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert (code, location, unquote(location)) == (1, uri, name)
+
+
+def test_sarif_uris_outside_the_working_directory_are_file_uris(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "in here").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a b.py").write_text(BUGGY)
+    monkeypatch.chdir(tmp_path / "in here")
+    out = run_cli(str(tmp_path / "elsewhere" / "a b.py"), "--no-cache", "--output-format", "sarif")[1]
+    (result,) = json.loads(out)["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert location == (tmp_path / "elsewhere" / "a b.py").resolve().as_uri() and "%20" in location
