@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from regcheck.cli.options import EXIT_ERROR
+from regcheck.cli.options import EXIT_ERROR, EXIT_INTERRUPTED
 
 COMMANDS = ("check", "rule", "trace", "server", "clean")
 
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0] if args and args[0] in COMMANDS else "check"
     try:
         return command(name)(args[1:] if args and args[0] == name else args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: the workers are stopped on the way out (regcheck.run.pool)
         sys.stderr.write("regcheck: interrupted\n")
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug of ours: one line for the user, never a traceback

@@ -235,13 +235,17 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
         return project[0]
 
     progress = _Progress(len(discovered.files), enabled=not args.quiet)
-    for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
-        progress.step()
-        if args.add_noqa:
-            _add_noqa(report, state)
-            continue
-        unit = SourceUnit(report.source) if report.source is not None else None
-        _take(unit, report, args, settings, state, fixing, index)
+    reports = lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs)
+    try:
+        for report in reports:
+            progress.step()
+            if args.add_noqa:
+                _add_noqa(report, state)
+                continue
+            unit = SourceUnit(report.source) if report.source is not None else None
+            _take(unit, report, args, settings, state, fixing, index)
+    finally:
+        reports.close()  # on Ctrl-C or an error too: the pool's workers stop now
 
 
 def _take(

@@ -19,6 +19,7 @@ from regcheck.findings import Finding
 from regcheck.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: the shell's convention for a run stopped by Ctrl-C
 
 
 def csv(text: str) -> list[str]:
