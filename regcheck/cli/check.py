@@ -26,7 +26,7 @@ from regcheck.cli.options import (
     write_report_to,
 )
 from regcheck.config.settings import Overrides, Settings, render_settings
-from regcheck.findings import Finding
+from regcheck.findings import Applicability, Finding
 from regcheck.fixing.noqa import with_noqa
 from regcheck.fixing.unit import fix_unit
 from regcheck.fixing.write import write_source_atomic
@@ -110,6 +110,7 @@ class RunState:
     files: int = 0
     checked: int = 0
     fixed: int = 0
+    would_fix: int = 0  # --diff: the fixes the diffs show
     diffs: list[str] = field(default_factory=list)
     # (path, cell) -> the lines code frames are drawn from: the text as it is once the run is over.
     lines: dict[tuple[str, int | None], list[str]] = field(default_factory=dict)
@@ -269,7 +270,10 @@ def _take(
         outcome = fix_unit(
             unit, report, settings.codes_for(unit.path), args.unsafe_fixes, args.diff, project, settings.keras_version
         )
-        state.fixed += outcome.applied
+        if args.diff:
+            state.would_fix += outcome.applied
+        else:
+            state.fixed += outcome.applied
         state.diffs.extend(outcome.diffs)
         state.problems.extend(outcome.problems)
         state.internal_error = state.internal_error or outcome.internal_error
@@ -351,6 +355,19 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _unsafe_only(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
+
+
+def _would_fix(fixes: int, unsafe: int) -> str:
+    """--diff's summary, ruff's words: how many fixes the diff shows, and how many more --unsafe-fixes would add."""
+    available = f"fix{'es' if unsafe != 1 else ''} available with `--unsafe-fixes`"
+    if not fixes:
+        return f"No findings would be fixed ({unsafe} {available}).\n" if unsafe else "No findings would be fixed.\n"
+    would = f"Would fix {fixes} finding{'s' if fixes != 1 else ''}"
+    return f"{would} ({unsafe} more {available}).\n" if unsafe else f"{would}.\n"
+
+
 def _merge_graph(args: argparse.Namespace, state: RunState) -> None:
 
     if tensorflow_missing():
@@ -408,6 +425,8 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
     def write(stream: TextIO) -> None:
         for diff in state.diffs:
             stream.write(diff)
+        if args.diff and not args.quiet:  # on stderr, as ruff does: stdout stays a patch `git apply` takes
+            sys.stderr.write(_would_fix(state.would_fix, 0 if args.unsafe_fixes else _unsafe_only(findings)))
         if args.add_noqa:
             if findings:  # what a comment cannot suppress (RC000, RC001): said, as it decides the exit code
                 write_report(

@@ -175,7 +175,7 @@ def apply_fixes_to(source: str, findings: Iterable[Finding], unsafe: bool = Fals
 @dataclass
 class FixOutcome:
     findings: list[Finding]  # what is left to report
-    applied: int = 0  # fixes written back
+    applied: int = 0  # fixes written back (with ``diff``: the fixes the diffs show)
     written: bool = False  # the unit was written back (a file replaced, or the source sent to stdout)
     diffs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -224,7 +224,7 @@ def _fix_unit(
     if diff:
         diffs = fixed.view.diffs(fixed.result.text)
         return (
-            FixOutcome(report.findings, diffs=diffs)
+            FixOutcome(report.findings, fixed.result.applied, diffs=diffs)  # applied: would be, nothing written
             if diffs is not None
             else FixOutcome(report.findings, problems=[cannot])
         )

@@ -94,3 +94,38 @@ def test_sarif_uris_outside_the_working_directory_are_file_uris(
     (result,) = json.loads(out)["runs"][0]["results"]
     location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert location == (tmp_path / "elsewhere" / "a b.py").resolve().as_uri() and "%20" in location
+
+
+# --- fix summaries, ruff's words ------------------------------------------------------------------
+
+MLP = (Path(__file__).resolve().parents[2] / "examples" / "tf1_mnist" / "mlp.py").read_text()  # 1 safe, 2 unsafe
+
+
+def test_fix_summary_counts_what_was_found_as_fixed_plus_remaining(project: Path) -> None:
+    Path("mlp.py").write_text(MLP)
+    code, out, _ = run_cli("mlp.py", "--fix", "--no-cache", "--output-format", "concise")
+    assert code == 1 and out.splitlines()[-2:] == [
+        "Found 3 findings (1 fixed, 2 remaining).",
+        "[-] 2 more fixable with `regcheck --fix --unsafe-fixes`.",
+    ]
+    code, out, _ = run_cli("mlp.py", "--fix", "--unsafe-fixes", "--no-cache")
+    assert (code, out) == (0, "Found 2 findings (2 fixed, 0 remaining).\n")
+
+
+def test_diff_says_how_many_findings_it_would_fix(project: Path) -> None:
+    Path("mlp.py").write_text(MLP)
+    code, out, err = run_cli("mlp.py", "--diff", "--no-cache")
+    assert code == 1 and out.startswith("--- a/mlp.py\n+++ b/mlp.py\n")  # stdout: the patch alone
+    assert err == "Would fix 1 finding (2 more fixes available with `--unsafe-fixes`).\n"
+    code, out, err = run_cli("mlp.py", "--diff", "--unsafe-fixes", "--no-cache")
+    assert err == "Would fix 3 findings.\n"
+    assert run_cli("mlp.py", "--diff", "--no-cache", "-q")[2] == ""
+    Path("mlp.py").write_text(MLP.replace("(logits, y)", "(logits=logits, labels=y)"))  # the safe fix, done
+    assert run_cli("mlp.py", "--diff", "--no-cache") == (
+        1,  # RC101 and RC102 (warnings) remain
+        "",
+        "No findings would be fixed (2 fixes available with `--unsafe-fixes`).\n",
+    )
+    Path("mlp.py").write_text("import tensorflow as tf\n")
+    assert run_cli("mlp.py", "--diff", "--no-cache") == (0, "", "No findings would be fixed.\n")
+    assert Path("mlp.py").read_text() == "import tensorflow as tf\n"
