@@ -95,10 +95,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     parser.add_argument("--stdin-filename", help="the path to report for source read from stdin (alone: read stdin)")
     parser.add_argument("--graph", metavar="ENTRY", help="also trace ENTRY and merge graph findings (needs TensorFlow)")
-    parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs,
+        default=0,
+        metavar="N",
+        help="worker processes: a number, or 0 / auto for one per core (the default); 1 checks in this process",
+    )
     add_report_options(parser)
     parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
     return parser
+
+
+def jobs(text: str) -> int:
+    """``-j N``: a number of worker processes, or ``0`` / ``auto`` for one per core."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, or 0 / auto for one per core; got {text!r}")
+    return value
 
 
 @dataclass

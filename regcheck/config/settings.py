@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Iterable
@@ -239,8 +240,9 @@ def _list(table: dict[str, Any], key: str, where: str) -> list[str]:
 
 
 def _as_list(value: Any, where: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
+    if isinstance(value, str):  # as ruff: a string is not a list of one (`select = "RC1"` is a slip for ["RC1"])
+        quoted = json.dumps(value)
+        raise ConfigError(f"{where} must be a list of strings, e.g. [{quoted}], not the string {quoted}")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings")
     return value

@@ -129,3 +129,68 @@ def test_diff_says_how_many_findings_it_would_fix(project: Path) -> None:
     Path("mlp.py").write_text("import tensorflow as tf\n")
     assert run_cli("mlp.py", "--diff", "--no-cache") == (0, "", "No findings would be fixed.\n")
     assert Path("mlp.py").read_text() == "import tensorflow as tf\n"
+
+
+# --- usage: what cannot be honoured is said, not dropped -------------------------------------------
+
+
+def test_rule_with_a_code_and_all_is_a_usage_error() -> None:
+    assert run_cli("rule", "--all", "RC101") == (2, "", "regcheck: error: give a rule (RC101) or --all, not both\n")
+    assert run_cli("rule", "RC101")[0] == 0 and run_cli("rule", "--all")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('select = "RC1"', "select"),
+        ('extend-select = "RC601"', "extend-select"),
+        ('ignore = "RC304"', "ignore"),
+        ('exclude = "legacy/"', "exclude"),
+        ('[tool.regcheck.per-file-ignores]\n"tests/*" = "RC101"', "per-file-ignores"),
+    ],
+)
+def test_a_string_where_a_list_belongs_is_a_configuration_error(project: Path, table: str, key: str) -> None:
+    Path("pyproject.toml").write_text(f"[tool.regcheck]\n{table}\n")
+    Path("model.py").write_text(BUGGY)
+    code, out, err = run_cli("model.py", "--no-cache")
+    assert (code, out) == (2, "")
+    value = table.rsplit(" = ", 1)[1]
+    assert err == (
+        f"regcheck: error: {project / 'pyproject.toml'}: {key} must be a list of strings, e.g. [{value}], "
+        f"not the string {value}\n"
+    )
+
+
+def _regcheck(*argv: str, cwd: Path) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "regcheck", *argv], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "two", ""])
+def test_jobs_must_be_a_count_or_auto(project: Path, value: str) -> None:
+    Path("model.py").write_text(BUGGY)
+    code, out, err = _regcheck("model.py", "-j", value, "--no-cache", cwd=project)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        f"regcheck: error: argument -j/--jobs: expected a number of processes, or 0 / auto for one per core; got {value!r}"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "auto", "1", "2"])
+def test_jobs_zero_and_auto_mean_one_per_core(project: Path, value: str) -> None:
+    Path("model.py").write_text(BUGGY)
+    code, out, _ = run_cli("model.py", "-j", value, "--no-cache", "--output-format", "concise")
+    assert code == 1 and "model.py:2:8: RC406" in out
+
+
+def test_check_and_trace_spell_the_output_file_the_same_way() -> None:
+    def option_line(*argv: str) -> str:
+        text = _regcheck(*argv, "--help", cwd=Path.cwd())[1]
+        return next(line.strip() for line in text.splitlines() if line.strip().startswith("-o "))
+
+    assert option_line("check") == option_line("trace") == "-o OUTPUT_FILE, --output-file OUTPUT_FILE"
