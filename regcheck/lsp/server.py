@@ -287,7 +287,7 @@ def create_server() -> RegcheckServer:
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
             watchers = [
-                types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/pyproject.toml", "**/regcheck.toml")
+                types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", *(f"**/{name}" for name in CONFIG_NAMES))
             ]
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
             registration = types.Registration(

@@ -16,7 +16,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regcheck.config.settings import ConfigError, Settings, load_settings
+from regcheck.config.settings import CONFIG_FILES, ConfigError, Settings, load_settings
 from regcheck.findings import Finding
 from regcheck.fixing.unit import fix_in_memory
 from regcheck.lint.module import FileReport
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pathspec
 
 # Files whose change changes the settings.
-CONFIG_NAMES = ("pyproject.toml", "regcheck.toml")
+CONFIG_NAMES = CONFIG_FILES
 
 
 class Workspace:

@@ -194,3 +194,39 @@ def test_check_and_trace_spell_the_output_file_the_same_way() -> None:
         return next(line.strip() for line in text.splitlines() if line.strip().startswith("-o "))
 
     assert option_line("check") == option_line("trace") == "-o OUTPUT_FILE, --output-file OUTPUT_FILE"
+
+
+# --- which configuration file applies -------------------------------------------------------------
+
+
+def test_one_config_file_applies_per_folder_as_in_ruff_and_the_others_are_named(project: Path) -> None:
+    Path("model.py").write_text(BUGGY)
+    Path("pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.regcheck]\nignore = ["RC406"]\n')
+    assert run_cli("model.py", "--no-cache") == (0, "All checks passed!\n", "")  # pyproject.toml alone applies
+
+    Path("regcheck.toml").write_text('select = ["RC1"]\n')
+    code, out, err = run_cli("model.py", "--no-cache")
+    assert (code, out) == (0, "All checks passed!\n")  # regcheck.toml applies: RC406 is not selected
+    assert err == (
+        f"regcheck: warning: {project / 'pyproject.toml'} holds settings too, and is ignored: regcheck.toml applies "
+        "(in one folder, .regcheck.toml > regcheck.toml > pyproject.toml, as ruff does)\n"
+    )
+    code, out, _ = run_cli("model.py", "--show-settings")
+    assert out.splitlines()[:2] == [
+        f"config file: {project / 'regcheck.toml'}",
+        f"ignored config file: {project / 'pyproject.toml'} (holds settings; {project / 'regcheck.toml'} applies)",
+    ]
+
+    Path(".regcheck.toml").write_text('[tool.regcheck]\nfail-on = "error"\n')  # both spellings of the table
+    code, out, err = run_cli("model.py", "--no-cache", "--output-format", "concise")
+    assert code == 1 and "RC406" in out  # .regcheck.toml applies: every default rule, fail on errors
+    assert [line.split(" holds")[0] for line in err.splitlines()] == [
+        f"regcheck: warning: {project / 'regcheck.toml'}",
+        f"regcheck: warning: {project / 'pyproject.toml'}",
+    ]
+    assert run_cli("model.py", "--no-cache", "-q", "--output-format", "concise")[2] == ""
+
+    # A pyproject.toml without [tool.regcheck] (or one that does not parse) holds no settings: no warning.
+    Path(".regcheck.toml").unlink()
+    Path("pyproject.toml").write_text("[project\n")
+    assert run_cli("model.py", "--no-cache") == (0, "All checks passed!\n", "")
