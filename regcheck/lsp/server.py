@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from regcheck.__about__ import __version__
@@ -45,9 +49,28 @@ _SEVERITY = {
 log = logging.getLogger(__name__)
 
 
+class RegcheckProtocol(LanguageServerProtocol):
+    """pygls's protocol, tolerant of a client's slip: a ``didChange`` for a document it never opened is
+    logged and ignored (pygls raised a KeyError that editors show as an error popup)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        uri = params.text_document.uri
+        if unquote(uri) not in self.workspace.text_documents:
+            message = f"regcheck: ignored a change to {uri}, which was never opened (textDocument/didOpen)"
+            self._server.window_log_message(types.LogMessageParams(types.MessageType.Warning, message))
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+
 class RegcheckServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("regcheck", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "regcheck",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=RegcheckProtocol,
+        )
         self.project: Workspace | None = None
         self._root: Path = Path.cwd()
         self._pending: dict[str, asyncio.Task[None]] = {}

@@ -220,3 +220,21 @@ def test_notebooks_and_other_files_are_not_linted(tmp_path: Path) -> None:
         await session.stop()
 
     run(scenario())
+
+
+def test_a_change_to_a_document_never_opened_is_ignored_without_an_error(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.versions[session.uri("ghost.py")] = 1
+        session.change("ghost.py", TRAIN)  # no didOpen first: a client's slip
+        session.open("train.py", TRAIN)
+        # Notifications are handled in order: the change was handled (or failed) before this.
+        assert [d.code for d in await session.diagnostics("train.py", version=1)] == ["RC202"]
+        assert session.messages == []  # no error popup
+        assert session._queue(session.uri("ghost.py")).empty()
+        assert any("never opened" in log for log in session.logs)
+        assert not any("KeyError" in log for log in session.logs)
+        await session.stop()
+
+    run(scenario())
