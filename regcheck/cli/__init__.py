@@ -3,6 +3,7 @@
     regcheck [check] [PATH ...]     regcheck.cli.check
     regcheck rule [CODE | --all]    regcheck.cli.rule
     regcheck trace SCRIPT | mod:fn  regcheck.cli.trace
+    regcheck coverage [PATH ...]    regcheck.cli.coverage
     regcheck server                 regcheck.cli.server
     regcheck clean                  regcheck.cli.clean
 
@@ -18,7 +19,7 @@ from collections.abc import Callable
 
 from regcheck.cli.options import EXIT_ERROR, EXIT_INTERRUPTED
 
-COMMANDS = ("check", "rule", "trace", "server", "clean")
+COMMANDS = ("check", "rule", "trace", "coverage", "server", "clean")
 
 
 def command(name: str) -> Callable[[list[str]], int]:
@@ -31,6 +32,10 @@ def command(name: str) -> Callable[[list[str]], int]:
         from regcheck.cli import trace
 
         return trace.main
+    if name == "coverage":
+        from regcheck.cli import coverage
+
+        return coverage.main
     if name == "server":
         from regcheck.cli import server
 

@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="regcheck",
         description="Find and fix regularization mistakes in TensorFlow and Keras code.",
         epilog=(
-            "Other commands: `regcheck rule [CODE|--all]`, `regcheck trace SCRIPT|module:fn`, `regcheck clean`. "
+            "Other commands: `regcheck rule [CODE|--all]`, `regcheck trace SCRIPT|module:fn`, "
+            "`regcheck coverage [PATH...]`, `regcheck server`, `regcheck clean`. "
             "Exit codes: 0 no finding at or above --fail-on (or --exit-zero); 1 findings remain, including "
             "RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error."
         ),

@@ -2,6 +2,7 @@
 
 - Diagnostics on open, on change (debounced, ``DEBOUNCE`` seconds) and on save;
   open documents that import a changed module are re-linted too.
+- Hover on a line that makes layers or variables: how the penalties cover them (``regcheck coverage``).
 - Code actions: a finding's safe fix (quickfix, preferred), its unsafe fix
   (quickfix, titled unsafe), ``# noqa: RCxxx``, and ``source.fixAll.regcheck``
   (every safe fix).
@@ -32,6 +33,7 @@ from regcheck.findings import Applicability, Finding, Severity
 from regcheck.fixing.apply import fixed_by
 from regcheck.lsp.edits import TextChange, diff_changes, noqa_change, split_lines
 from regcheck.lsp.workspace import CONFIG_NAMES, Workspace
+from regcheck.report.coverage import render_markdown
 
 DEBOUNCE = 0.3  # seconds of quiet after the last keystroke before re-linting
 SOURCE = "regcheck"
@@ -157,6 +159,26 @@ class RegcheckServer(LanguageServer):
             self.lint_and_publish(uri)
             linted = self._linted.get(uri, (text, []))
         return linted
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """On a line that makes layers or variables: how the penalties cover them (regcheck coverage)."""
+        uri = params.text_document.uri
+        path = _python_path(uri)
+        if path is None or uri not in self.workspace.text_documents:
+            return None
+        text = self.workspace.get_text_document(uri).source
+        workspace = self.regcheck_workspace()
+        try:
+            hits = workspace.coverage_at(path, text, params.position.line + 1)
+        except Exception as exc:  # a bug of ours must not take the editor's server down
+            log.exception("regcheck coverage failed on %s", path)
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"regcheck: {path}: {exc!r}"))
+            return None
+        if not hits:
+            return None
+        root = str(workspace.root)
+        value = "\n---\n\n".join(render_markdown(table, rows, root) for table, rows in hits)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value))
 
     # -- conversions ---------------------------------------------------------------
 
@@ -373,6 +395,10 @@ def create_server() -> RegcheckServer:
             touched.append(path)
         for path in touched:
             ls.relint_dependents(path)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: RegcheckServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -362,6 +362,16 @@ def _to_cell(document: Document, line: int) -> tuple[int, int]:
     return last[0], last[1] + (line - len(document.line_map))
 
 
+def cell_position(document: Document, line: int, column: int = 1) -> tuple[int, int, int]:
+    """(cell, line in cell, column in cell as stored) of a position in the notebook's module."""
+    cell, cell_line = _to_cell(document, line)
+    shift = len(document.indents.get(cell, ""))
+    flags = document.partial.get(cell)
+    if flags is not None and not (0 < cell_line <= len(flags) and flags[cell_line - 1]):
+        shift = 0
+    return cell, cell_line, column + shift
+
+
 def map_finding(document: Document, finding: Finding) -> Finding:
     cell, line = _to_cell(document, finding.line)
     end_cell, end_line = _to_cell(document, finding.end_line)
