@@ -46,26 +46,35 @@ class Applicability(str, enum.Enum):
 
 @dataclass(frozen=True, order=True)
 class Edit:
-    """Replace the text between two positions (1-based, end exclusive) with ``content``."""
+    """Replace the text between two positions (1-based, end exclusive) with ``content``.
+
+    In a notebook, ``cell`` is the cell the edit is in (numbered as ``Finding.cell``), and its
+    positions count within that cell: a fix may edit another cell than the one its finding is in."""
 
     line: int
     column: int
     end_line: int
     end_column: int
     content: str
+    cell: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "line": self.line,
             "column": self.column,
             "end_line": self.end_line,
             "end_column": self.end_column,
             "content": self.content,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
-        return cls(data["line"], data["column"], data["end_line"], data["end_column"], data["content"])
+        return cls(
+            data["line"], data["column"], data["end_line"], data["end_column"], data["content"], data.get("cell")
+        )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
     regcheck [check] [PATH ...]     regcheck.cli.check
     regcheck rule [CODE | --all]    regcheck.cli.rule
     regcheck trace SCRIPT | mod:fn  regcheck.cli.trace
+    regcheck coverage [PATH ...]    regcheck.cli.coverage
     regcheck server                 regcheck.cli.server
     regcheck clean                  regcheck.cli.clean
 
@@ -16,9 +17,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from regcheck.cli.options import EXIT_ERROR
+from regcheck.cli.options import EXIT_ERROR, EXIT_INTERRUPTED
 
-COMMANDS = ("check", "rule", "trace", "server", "clean")
+COMMANDS = ("check", "rule", "trace", "coverage", "server", "clean")
 
 
 def command(name: str) -> Callable[[list[str]], int]:
@@ -31,6 +32,10 @@ def command(name: str) -> Callable[[list[str]], int]:
         from regcheck.cli import trace
 
         return trace.main
+    if name == "coverage":
+        from regcheck.cli import coverage
+
+        return coverage.main
     if name == "server":
         from regcheck.cli import server
 
@@ -49,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0] if args and args[0] in COMMANDS else "check"
     try:
         return command(name)(args[1:] if args and args[0] == name else args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: the workers are stopped on the way out (regcheck.run.pool)
         sys.stderr.write("regcheck: interrupted\n")
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug of ours: one line for the user, never a traceback

@@ -26,12 +26,12 @@ from regcheck.cli.options import (
     write_report_to,
 )
 from regcheck.config.settings import Overrides, Settings, render_settings
-from regcheck.findings import Finding
+from regcheck.findings import Applicability, Finding
+from regcheck.fixing.noqa import with_noqa
 from regcheck.fixing.unit import fix_unit
 from regcheck.fixing.write import write_source_atomic
 from regcheck.graph import TENSORFLOW_EXTRA, tensorflow_missing
 from regcheck.lint.module import FileReport
-from regcheck.lint.suppressions import add_noqa
 from regcheck.lint.unit import lint_unit
 from regcheck.report import write_report
 from regcheck.report.text import write_show_fixes, write_statistics
@@ -39,6 +39,7 @@ from regcheck.run.batch import lint_files
 from regcheck.run.project import ProjectIndex
 from regcheck.sources.discover import discover, is_excluded
 from regcheck.sources.files import SourceError, decode_source, unreadable_finding
+from regcheck.sources.notebooks import NotebookError, load_notebook
 from regcheck.sources.units import SourceUnit
 
 
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="regcheck",
         description="Find and fix regularization mistakes in TensorFlow and Keras code.",
         epilog=(
-            "Other commands: `regcheck rule [CODE|--all]`, `regcheck trace SCRIPT|module:fn`, `regcheck clean`. "
+            "Other commands: `regcheck rule [CODE|--all]`, `regcheck trace SCRIPT|module:fn`, "
+            "`regcheck coverage [PATH...]`, `regcheck server`, `regcheck clean`. "
             "Exit codes: 0 no finding at or above --fail-on (or --exit-zero); 1 findings remain, including "
             "RC001 (a file that cannot be read) and RC000 (a syntax error); 2 usage, configuration or internal error."
         ),
@@ -101,21 +103,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--graph-timeout", type=float, default=120.0, metavar="SECONDS", help="for --graph (default 120)"
     )
-    parser.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=jobs,
+        default=0,
+        metavar="N",
+        help="worker processes: a number, or 0 / auto for one per core (the default); 1 checks in this process",
+    )
     add_report_options(parser)
     parser.add_argument("-V", "--version", action="version", version=f"regcheck {__version__}")
     return parser
+
+
+def jobs(text: str) -> int:
+    """``-j N``: a number of worker processes, or ``0`` / ``auto`` for one per core."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, or 0 / auto for one per core; got {text!r}")
+    return value
 
 
 @dataclass
 class RunState:
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # What was skipped and said on stderr without failing the run (an unreadable folder, a link loop).
+    warnings: list[str] = field(default_factory=list)
     files: int = 0
     checked: int = 0
     fixed: int = 0
+    would_fix: int = 0  # --diff: the fixes the diffs show
     diffs: list[str] = field(default_factory=list)
-    lines: dict[str, list[str]] = field(default_factory=dict)
+    # (path, cell) -> the lines code frames are drawn from: the text as it is once the run is over.
+    lines: dict[tuple[str, int | None], list[str]] = field(default_factory=dict)
     internal_error: bool = False
     # --show-fixes: path -> code -> how many of its findings the fixes removed.
     fixes_by_file: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -198,6 +224,8 @@ def _show_files(paths: list[str], args: argparse.Namespace, settings: Settings) 
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     for path in sorted(discovered.files + [p.path for p in discovered.unreadable]):
         sys.stdout.write(f"{path}\n")
+    for skipped in discovered.skipped:
+        sys.stderr.write(f"regcheck: warning: {skipped}\n")
     for problem in discovered.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
     return EXIT_ERROR if discovered.problems else EXIT_OK
@@ -228,6 +256,7 @@ def _check_stdin(args: argparse.Namespace, settings: Settings, state: RunState, 
 def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings, state: RunState, fixing: bool) -> None:
     discovered = discover(paths, settings.root, settings.exclude, force_exclude=args.force_exclude)
     state.problems.extend(str(p) for p in discovered.problems)
+    state.warnings.extend(str(p) for p in discovered.skipped)
     state.files = len(discovered.files) + len(discovered.unreadable)
     for problem in discovered.unreadable:
         if "RC001" in settings.codes_for(problem.path):
@@ -241,13 +270,17 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
         return project[0]
 
     progress = _Progress(len(discovered.files), enabled=not args.quiet)
-    for report in lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs):
-        progress.step()
-        if args.add_noqa:
-            _add_noqa(report, state)
-            continue
-        unit = SourceUnit(report.source) if report.source is not None else None
-        _take(unit, report, args, settings, state, fixing, index)
+    reports = lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs)
+    try:
+        for report in reports:
+            progress.step()
+            if args.add_noqa:
+                _add_noqa(report, state)
+                continue
+            unit = SourceUnit(report.source) if report.source is not None else None
+            _take(unit, report, args, settings, state, fixing, index)
+    finally:
+        reports.close()  # on Ctrl-C or an error too: the pool's workers stop now
 
 
 def _take(
@@ -265,22 +298,39 @@ def _take(
     state.problems.extend(str(p) for p in report.problems)
     state.internal_error = state.internal_error or report.internal_error
     findings = report.findings
+    text = unit.source.text if unit is not None else None
     if fixing and unit is not None and (unit.stdin or any(f.fix for f in findings)):
         project = index() if index is not None and unit.uses_project else None
         outcome = fix_unit(
             unit, report, settings.codes_for(unit.path), args.unsafe_fixes, args.diff, project, settings.keras_version
         )
-        state.fixed += outcome.applied
+        if args.diff:
+            state.would_fix += outcome.applied
+        else:
+            state.fixed += outcome.applied
         state.diffs.extend(outcome.diffs)
         state.problems.extend(outcome.problems)
         state.internal_error = state.internal_error or outcome.internal_error
         if outcome.written:
             state.stdin_fixed = state.stdin_fixed or unit.stdin
             _count_fixes(state, unit.path, findings, outcome.findings)
+            text = outcome.text if outcome.text is not None else text
         findings = outcome.findings
-    if unit is not None and report.cells is None and (findings or unit.stdin):
-        state.lines[unit.path] = unit.source.text.splitlines(keepends=True)
+    if unit is not None and text is not None and (findings or unit.stdin):
+        state.lines.update(_frame_lines(unit, text))
     state.findings.extend(findings)
+
+
+def _frame_lines(unit: SourceUnit, text: str) -> dict[tuple[str, int | None], list[str]]:
+    """The lines code frames show for a unit's findings, from its text as it now is: a module's lines,
+    or each code cell's lines (cells numbered as findings number them)."""
+    if unit.kind == "module":
+        return {(unit.path, None): text.splitlines(keepends=True)}
+    try:
+        _notebook, cells = load_notebook(text)
+    except NotebookError:
+        return {}
+    return {(unit.path, cell.number): cell.source.splitlines(keepends=True) for cell in cells}
 
 
 def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[Finding]) -> None:
@@ -293,12 +343,13 @@ def _count_fixes(state: RunState, path: str, before: list[Finding], after: list[
 
 
 def _add_noqa(report: FileReport, state: RunState) -> None:
-    """--add-noqa: a `# noqa: CODE` on each line with a finding (atomic write; notebooks are left alone)."""
+    """--add-noqa: a `# noqa: CODE` on each line with a finding, in a module or a notebook's cells (atomic
+    write). What a comment cannot suppress (RC000, RC001) is still reported."""
     state.checked += int(report.parsed)
-    if report.source is None or report.cells is not None or not report.findings:
-        state.findings.extend(f for f in report.findings if report.cells is not None or f.code in ("RC000", "RC001"))
+    state.findings.extend(f for f in report.findings if f.code in ("RC000", "RC001"))
+    if report.source is None or not report.findings:
         return
-    text, added = add_noqa(report.source.text, report.findings)
+    text, added = with_noqa(SourceUnit(report.source), report.findings)
     if not added:
         return
     try:
@@ -336,6 +387,19 @@ class _Progress:
         if self.done == self.total and self.shown:
             sys.stderr.write("\r\033[K")
         sys.stderr.flush()
+
+
+def _unsafe_only(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
+
+
+def _would_fix(fixes: int, unsafe: int) -> str:
+    """--diff's summary, ruff's words: how many fixes the diff shows, and how many more --unsafe-fixes would add."""
+    available = f"fix{'es' if unsafe != 1 else ''} available with `--unsafe-fixes`"
+    if not fixes:
+        return f"No findings would be fixed ({unsafe} {available}).\n" if unsafe else "No findings would be fixed.\n"
+    would = f"Would fix {fixes} finding{'s' if fixes != 1 else ''}"
+    return f"{would} ({unsafe} more {available}).\n" if unsafe else f"{would}.\n"
 
 
 def _merge_graph(args: argparse.Namespace, state: RunState, settings: Settings) -> None:
@@ -388,6 +452,11 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
         summary["refuted"] = state.refuted
     if state.problems:
         summary["errors"] = list(state.problems)
+    if state.warnings:
+        summary["warnings"] = list(state.warnings)
+    if not args.quiet:
+        for warning in state.warnings:
+            sys.stderr.write(f"regcheck: warning: {warning}\n")
     for problem in state.problems:
         sys.stderr.write(f"regcheck: error: {problem}\n")
     text_format = args.output_format in ("full", "concise")
@@ -402,7 +471,18 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
     def write(stream: TextIO) -> None:
         for diff in state.diffs:
             stream.write(diff)
+        if args.diff and not args.quiet:  # on stderr, as ruff does: stdout stays a patch `git apply` takes
+            sys.stderr.write(_would_fix(state.would_fix, 0 if args.unsafe_fixes else _unsafe_only(findings)))
         if args.add_noqa:
+            if findings:  # what a comment cannot suppress (RC000, RC001): said, as it decides the exit code
+                write_report(
+                    findings,
+                    args.output_format if text_format else "concise",
+                    stream,
+                    summary=summary,
+                    quiet=True,
+                    lines=lambda f: None,
+                )
             if not args.quiet:
                 stream.write(f"Added {state.noqa_added} noqa directive{'s' if state.noqa_added != 1 else ''}.\n")
         elif args.fix_only:
@@ -416,8 +496,9 @@ def _finish(args: argparse.Namespace, settings: Settings, state: RunState) -> in
                 args.output_format,
                 stream,
                 summary=summary,
-                lines=state.lines.get,
+                lines=lambda finding: state.lines.get((finding.path, finding.cell)),
                 errors=state.problems,
+                warnings=state.warnings,
                 quiet=args.quiet,
             )
             if not findings and not state.problems and not args.quiet and text_format and not state.fixed:

@@ -19,6 +19,7 @@ from regcheck.findings import Finding
 from regcheck.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: the shell's convention for a run stopped by Ctrl-C
 
 
 def csv(text: str) -> list[str]:
@@ -47,9 +48,15 @@ def settings_for(args: argparse.Namespace, start: Path, overrides: Overrides) ->
 
         text.COLOR = args.color == "always"
     try:
-        return load_settings(start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated)
+        settings = load_settings(
+            start if start.exists() else Path.cwd(), args.config, overrides, isolated=args.isolated
+        )
     except ConfigError as exc:
         return str(exc)
+    if not args.quiet:
+        for warning in settings.config_warnings:
+            sys.stderr.write(f"regcheck: warning: {warning}\n")
+    return settings
 
 
 def write_report_to(args: argparse.Namespace, default: TextIO, write: Callable[[TextIO], None]) -> bool:

@@ -19,6 +19,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--all", action="store_true", help="print every rule's page")
     parser.add_argument("--output-format", choices=("text", "json"), default="text", help="text (default) or json")
     args = parser.parse_args(argv)
+    if args.code and args.all:
+        sys.stderr.write(f"regcheck: error: give a rule ({args.code}) or --all, not both\n")
+        return EXIT_ERROR
 
     def as_json(code: str) -> dict[str, object]:
         info = RULES[code]

@@ -1,8 +1,9 @@
-"""Settings from ``[tool.regcheck]`` in pyproject.toml or ``regcheck.toml``, with CLI overrides."""
+"""Settings from ``.regcheck.toml``, ``regcheck.toml`` or ``[tool.regcheck]`` in pyproject.toml, with CLI overrides."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Iterable
@@ -47,6 +48,19 @@ class Settings:
     keras: str = "auto"
     keras_version: str = "3"
     keras_reason: str = "auto: no dependency declaration decides, Keras 3"
+    # Files of the config file's folder that hold settings too, and are ignored (one file applies per folder).
+    ignored_configs: tuple[Path, ...] = ()
+
+    @property
+    def config_warnings(self) -> list[str]:
+        """One line per configuration file that holds settings and is ignored, for stderr."""
+        if self.config_file is None:
+            return []
+        return [
+            f"{ignored} holds settings too, and is ignored: {self.config_file.name} applies "
+            f"(in one folder, {' > '.join(CONFIG_FILES)}, as ruff does)"
+            for ignored in self.ignored_configs
+        ]
 
     def codes_for(self, path: str) -> frozenset[str]:
         """The selected codes for one file, after per-file-ignores."""
@@ -117,21 +131,39 @@ class Overrides:
     keras: str | None = None  # --keras auto|3|2
 
 
-def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest regcheck.toml, or pyproject.toml with a [tool.regcheck] table, walking up."""
+# The configuration files of one folder, the one that applies first: ruff's order (.ruff.toml, ruff.toml,
+# pyproject.toml with a [tool.ruff] table). The first one found walking up from the checked path applies.
+CONFIG_FILES = (".regcheck.toml", "regcheck.toml", "pyproject.toml")
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any], tuple[Path, ...]] | None:
+    """The nearest folder's configuration, walking up: the file that applies, its table, and the other files
+    of that folder that hold settings too (ignored: only one file of a folder applies, as in ruff)."""
     current = start.resolve()
-    if current.is_file():
+    if _is_file(current):
         current = current.parent
     for directory in [current, *current.parents]:
-        candidate = directory / "regcheck.toml"
-        if candidate.is_file():
-            return candidate, _load(candidate, toplevel=True)
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            table = _load(pyproject, toplevel=False)
+        candidates = [directory / name for name in CONFIG_FILES if _is_file(directory / name)]
+        for index, path in enumerate(candidates):
+            table = _load(path, toplevel=path.name != "pyproject.toml")
             if table is not None:
-                return pyproject, table
+                return path, table, tuple(other for other in candidates[index + 1 :] if _holds_settings(other))
     return None
+
+
+def _holds_settings(path: Path) -> bool:
+    """Does a file that does not apply hold settings (that a user may think apply)? Never an error: it is not read."""
+    try:
+        return bool(_load(path, toplevel=path.name != "pyproject.toml"))
+    except ConfigError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder this user may not search
+        return False
 
 
 def _load(path: Path, toplevel: bool) -> Any:
@@ -152,15 +184,15 @@ def load_settings(
     """``isolated``: read no configuration file at all (``--isolated``); only the defaults and overrides."""
     overrides = overrides or Overrides()
     if isolated:
-        found: tuple[Path, dict[str, Any]] | None = None
+        found: tuple[Path, dict[str, Any], tuple[Path, ...]] | None = None
     elif config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: config file not found")
         table = _load(config_file, toplevel=config_file.name != "pyproject.toml") or {}
-        found = (config_file, table)
+        found = (config_file, table, ())
     else:
         found = find_config(start)
-    path, table = found if found else (None, {})
+    path, table, ignored = found if found else (None, {}, ())
     where = str(path) if path else "settings"
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
@@ -201,7 +233,7 @@ def load_settings(
     keras = _keras_target(keras_value, keras_where, root if path else start)
     return Settings(
         frozenset(select), per_file_ignores, tuple(exclude), fail_on, root, path,
-        keras=keras.setting, keras_version=keras.version, keras_reason=keras.reason,
+        keras=keras.setting, keras_version=keras.version, keras_reason=keras.reason, ignored_configs=ignored,
     )  # fmt: skip
 
 
@@ -213,6 +245,10 @@ def render_settings(settings: Settings, paths: Iterable[str]) -> str:
 
     lines = [
         f"config file: {settings.config_file or '(none)'}",
+        *(
+            f"ignored config file: {ignored} (holds settings; {settings.config_file} applies)"
+            for ignored in settings.ignored_configs
+        ),
         f"root: {settings.root}",
         f"paths: {' '.join(paths)}",
         f"select: {codes(settings.select)}",
@@ -239,8 +275,9 @@ def _list(table: dict[str, Any], key: str, where: str) -> list[str]:
 
 
 def _as_list(value: Any, where: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
+    if isinstance(value, str):  # as ruff: a string is not a list of one (`select = "RC1"` is a slip for ["RC1"])
+        quoted = json.dumps(value)
+        raise ConfigError(f"{where} must be a list of strings, e.g. [{quoted}], not the string {quoted}")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings")
     return value
@@ -250,9 +287,7 @@ def _as_list(value: Any, where: str) -> list[str]:
 
 
 # Files whose contents decide the settings: configuration and dependency declarations.
-_DECIDING = frozenset(
-    {"regcheck.toml", "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"}
-)
+_DECIDING = frozenset({*CONFIG_FILES, "setup.cfg", "setup.py", "environment.yml", "environment.yaml"})
 _SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], Settings]] = {}
 
 

@@ -175,11 +175,12 @@ def apply_fixes_to(source: str, findings: Iterable[Finding], unsafe: bool = Fals
 @dataclass
 class FixOutcome:
     findings: list[Finding]  # what is left to report
-    applied: int = 0  # fixes written back
+    applied: int = 0  # fixes written back (with ``diff``: the fixes the diffs show)
     written: bool = False  # the unit was written back (a file replaced, or the source sent to stdout)
     diffs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     internal_error: bool = False
+    text: str | None = None  # the unit's text as written back (what is left is reported on it)
 
 
 def fix_unit(
@@ -217,13 +218,13 @@ def _fix_unit(
     if fixed is None or fixed.result.text == fixed.view.text:
         if unit.stdin and not diff:  # stdin --fix always hands the source on, fixed or not
             write_back(unit, unit.source.text)
-            return FixOutcome(report.findings, written=True)
+            return FixOutcome(report.findings, written=True, text=unit.source.text)
         return FixOutcome(report.findings)
     cannot = f"{unit.path}: fixes not applied: they would move code across cells"
     if diff:
         diffs = fixed.view.diffs(fixed.result.text)
         return (
-            FixOutcome(report.findings, diffs=diffs)
+            FixOutcome(report.findings, fixed.result.applied, diffs=diffs)  # applied: would be, nothing written
             if diffs is not None
             else FixOutcome(report.findings, problems=[cannot])
         )
@@ -233,14 +234,15 @@ def _fix_unit(
     if problem is not None:
         return FixOutcome(report.findings, problems=[problem])
     if unit.kind == "module":
-        return FixOutcome(fixed.result.remaining, fixed.result.applied, True)
+        return FixOutcome(fixed.result.remaining, fixed.result.applied, True, text=fixed.text)
     # What is left points into the module: lint the written notebook for findings in cells.
     try:
         written = decode_source(unit.path, unit.source.encode(fixed.text))
     except SourceError:
-        return FixOutcome(report.findings, fixed.result.applied, True)
+        return FixOutcome(report.findings, fixed.result.applied, True, text=fixed.text)
     after = lint_notebook(written, codes, keras)
-    return FixOutcome(after.findings, fixed.result.applied, True, problems=[str(p) for p in after.problems])
+    problems = [str(p) for p in after.problems]
+    return FixOutcome(after.findings, fixed.result.applied, True, problems=problems, text=fixed.text)
 
 
 def write_back(unit: SourceUnit, text: str) -> str | None:

@@ -31,6 +31,9 @@ def write_source_atomic(source: SourceFile, new_text: str) -> None:
     except UnicodeEncodeError as exc:
         raise WriteError(f"the fixed code cannot be encoded as {source.encoding} ({exc.reason})") from None
     info = os.stat(target)
+    if not writable(target, info):
+        # The rename would replace it anyway (the folder is writable), and with a new owner: refuse, as ruff does.
+        raise WriteError("Permission denied (the file is read-only); left as it is")
     if source.raw:
         with open(target, "rb") as handle:
             if handle.read() != source.raw:
@@ -58,6 +61,12 @@ def write_source_atomic(source: SourceFile, new_text: str) -> None:
             pass
         raise
     _fsync_directory(target.parent)
+
+
+def writable(path: Path, info: os.stat_result) -> bool:
+    """May this user write ``path`` in place? Not when the mode has no write bit (root, whom the mode does
+    not stop, included: a 0444 file says "do not change me"), nor when this user has no write permission."""
+    return bool(stat.S_IMODE(info.st_mode) & 0o222) and os.access(path, os.W_OK)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from regcheck.report.columns import render_columns
+
 _HEADERS = ("variable", "shape", "role", "penalty", "status")
 
 
@@ -31,10 +33,7 @@ def format_shape(shape: tuple[int | None, ...]) -> str:
 
 
 def render_table(rows: list[CoverageRow]) -> str:
+    """The measured table, laid out as ``regcheck coverage``'s static one (regcheck.report.columns)."""
     if not rows:
         return "no trainable variables were reached by the loss\n"
-    cells = [_HEADERS] + [(r.variable, r.shape, r.role, r.penalty, r.status) for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(_HEADERS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines) + "\n"
+    return render_columns(_HEADERS, [(r.variable, r.shape, r.role, r.penalty, r.status) for r in rows])

@@ -21,7 +21,7 @@ from regcheck.findings import Finding
 from regcheck.lint.prefilter import FILE_NOQA, imports_trigger, names_tf, wants_parse
 from regcheck.lint.project import Project
 from regcheck.sources.files import Problem, SourceFile
-from regcheck.sources.text import apply_edits, compiles, python_syntax_error
+from regcheck.sources.text import apply_edits, beyond_limits, compiles, python_syntax_error
 
 
 @dataclass
@@ -68,6 +68,14 @@ def lint_text(
 
             report.findings = unused_noqa(path, text, [], codes)
         return report
+    # CPython first: code past its limits (500 nested calls) is RC000 even where libcst would parse it, and
+    # never reaches libcst, which takes minutes on such input. ast.parse costs a tenth of a libcst parse.
+    cpython = python_syntax_error(text)
+    if cpython is not None and beyond_limits(cpython[2]):
+        report.parsed = True
+        if "RC000" in codes:
+            report.findings.append(_rc000(path, cpython))
+        return report
     import libcst as cst
 
     try:
@@ -75,10 +83,10 @@ def lint_text(
     except cst.ParserSyntaxError as exc:
         report.parsed = True
         if "RC000" in codes:
-            report.findings.append(_syntax_finding(path, exc, text))
+            report.findings.append(_syntax_finding(path, exc, cpython))
         return report
     except RecursionError:
-        report.problems.append(Problem(path, "skipped: too deeply nested to parse"))
+        report.problems.append(Problem(path, "skipped: too deeply nested for libcst to parse", 1, 1))
         return report
     report.parsed = report.analysed = True
     from regcheck.checks import checks_for
@@ -120,16 +128,20 @@ def _syntax_check(path: str, text: str, report: FileReport) -> None:
     """RC000 for a file no other selected rule needs parsed: CPython's parser decides, and
     libcst confirms a failure, so the verdict matches that of a file parsed for its rules."""
     report.parsed = True
-    if python_syntax_error(text) is None:
+    cpython = python_syntax_error(text)
+    if cpython is None:
+        return
+    if beyond_limits(cpython[2]):  # past CPython's limits: no Python runs it, whatever libcst says
+        report.findings.append(_rc000(path, cpython))
         return
     import libcst as cst
 
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        report.findings.append(_syntax_finding(path, exc, text))
+        report.findings.append(_syntax_finding(path, exc, cpython))
     except RecursionError:
-        report.problems.append(Problem(path, "skipped: too deeply nested to parse"))
+        report.problems.append(Problem(path, "skipped: too deeply nested for libcst to parse", 1, 1))
 
 
 def _describe(exc: BaseException) -> str:
@@ -138,14 +150,19 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _syntax_finding(path: str, exc: Exception, text: str | None = None) -> Finding:
-    info = RULES["RC000"]
+def _syntax_finding(path: str, exc: Exception, cpython: tuple[int, int, str] | None) -> Finding:
+    """RC000 for a file libcst rejects: with CPython's message and position when it rejects it too
+    (the ones users know from running their code)."""
+    if cpython is not None:
+        return _rc000(path, cpython)
     line = getattr(exc, "raw_line", 1) or 1
     column = (getattr(exc, "raw_column", 0) or 0) + 1
-    message = getattr(exc, "message", str(exc)).splitlines()[0]
-    cpython = python_syntax_error(text) if text is not None else None
-    if cpython is not None:  # CPython's message and position are the ones users know
-        line, column, message = cpython
+    return _rc000(path, (line, column, getattr(exc, "message", str(exc)).splitlines()[0]))
+
+
+def _rc000(path: str, error: tuple[int, int, str]) -> Finding:
+    info = RULES["RC000"]
+    line, column, message = error
     return Finding(info.code, info.name, info.severity, path, line, column, line, column, f"syntax error: {message}")
 
 

@@ -2,6 +2,7 @@
 
 - Diagnostics on open, on change (debounced, ``DEBOUNCE`` seconds) and on save;
   open documents that import a changed module are re-linted too.
+- Hover on a line that makes layers or variables: how the penalties cover them (``regcheck coverage``).
 - Code actions: a finding's safe fix (quickfix, preferred), its unsafe fix
   (quickfix, titled unsafe), ``# noqa: RCxxx``, and ``source.fixAll.regcheck``
   (every safe fix).
@@ -16,11 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from regcheck.__about__ import __version__
@@ -28,6 +33,7 @@ from regcheck.findings import Applicability, Finding, Severity
 from regcheck.fixing.apply import fixed_by
 from regcheck.lsp.edits import TextChange, diff_changes, noqa_change, split_lines
 from regcheck.lsp.workspace import CONFIG_NAMES, Workspace
+from regcheck.report.coverage import render_markdown
 
 DEBOUNCE = 0.3  # seconds of quiet after the last keystroke before re-linting
 SOURCE = "regcheck"
@@ -45,9 +51,28 @@ _SEVERITY = {
 log = logging.getLogger(__name__)
 
 
+class RegcheckProtocol(LanguageServerProtocol):
+    """pygls's protocol, tolerant of a client's slip: a ``didChange`` for a document it never opened is
+    logged and ignored (pygls raised a KeyError that editors show as an error popup)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        uri = params.text_document.uri
+        if unquote(uri) not in self.workspace.text_documents:
+            message = f"regcheck: ignored a change to {uri}, which was never opened (textDocument/didOpen)"
+            self._server.window_log_message(types.LogMessageParams(types.MessageType.Warning, message))
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+
 class RegcheckServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("regcheck", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "regcheck",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=RegcheckProtocol,
+        )
         self.project: Workspace | None = None
         self._root: Path = Path.cwd()
         self._pending: dict[str, asyncio.Task[None]] = {}
@@ -134,6 +159,26 @@ class RegcheckServer(LanguageServer):
             self.lint_and_publish(uri)
             linted = self._linted.get(uri, (text, []))
         return linted
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """On a line that makes layers or variables: how the penalties cover them (regcheck coverage)."""
+        uri = params.text_document.uri
+        path = _python_path(uri)
+        if path is None or uri not in self.workspace.text_documents:
+            return None
+        text = self.workspace.get_text_document(uri).source
+        workspace = self.regcheck_workspace()
+        try:
+            hits = workspace.coverage_at(path, text, params.position.line + 1)
+        except Exception as exc:  # a bug of ours must not take the editor's server down
+            log.exception("regcheck coverage failed on %s", path)
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"regcheck: {path}: {exc!r}"))
+            return None
+        if not hits:
+            return None
+        root = str(workspace.root)
+        value = "\n---\n\n".join(render_markdown(table, rows, root) for table, rows in hits)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value))
 
     # -- conversions ---------------------------------------------------------------
 
@@ -287,7 +332,7 @@ def create_server() -> RegcheckServer:
         watch = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
         if watch and watch.dynamic_registration:
             watchers = [
-                types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/pyproject.toml", "**/regcheck.toml")
+                types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", *(f"**/{name}" for name in CONFIG_NAMES))
             ]
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
             registration = types.Registration(
@@ -350,6 +395,10 @@ def create_server() -> RegcheckServer:
             touched.append(path)
         for path in touched:
             ls.relint_dependents(path)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: RegcheckServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -16,11 +16,13 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regcheck.config.settings import ConfigError, Settings, load_settings
+from regcheck.config.settings import CONFIG_FILES, ConfigError, Settings, load_settings
 from regcheck.findings import Finding
 from regcheck.fixing.unit import fix_in_memory
 from regcheck.lint.module import FileReport
 from regcheck.lint.unit import lint_unit
+from regcheck.report.coverage import Row, Table, tables
+from regcheck.run.programs import Located, programs
 from regcheck.run.project import ProjectIndex
 from regcheck.sources.discover import DEFAULT_EXCLUDES, discover
 from regcheck.sources.files import SourceError, SourceFile, read_source
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     import pathspec
 
 # Files whose change changes the settings.
-CONFIG_NAMES = ("pyproject.toml", "regcheck.toml")
+CONFIG_NAMES = CONFIG_FILES
 
 
 class Workspace:
@@ -134,6 +136,23 @@ class Workspace:
             if key in {normalize(d) for d in seen}:
                 found.append(other)
         return found
+
+    def coverage_at(self, path: str | Path, text: str, line: int) -> list[tuple[Table, list[Row]]]:
+        """The coverage rows of the variables made on ``line`` (1-based) of the document: each with its
+        table (the training step that trains them, also when an open document that imports this one
+        trains them; else the model or graph they are built into)."""
+        key = normalize(path)
+        self._set_text(key, text)
+        located = Located()
+        found = tables(
+            programs([key, *self.dependents(key)], self.project, self.settings.keras_version, located), located
+        )
+        hits = []
+        for table in found:
+            rows = [r for r in table.rows if r.place is not None and (r.place.path, r.place.line) == (key, line)]
+            if rows:
+                hits.append((table, rows))
+        return hits
 
     def in_scope(self, path: str | Path) -> bool:
         """Not excluded by ``exclude`` / ``extend-exclude`` (or the default excludes), as in ruff's server."""

@@ -9,8 +9,8 @@ from regcheck.findings import Finding
 
 FORMATS = ("full", "concise", "json", "github", "sarif")
 
-# Reads a file's lines for code frames; None when the file is not available (stdin, deleted).
-LineSource = Callable[[str], "list[str] | None"]
+# The lines a finding's code frame is drawn from (a module's, or a notebook cell's); None: no frame.
+LineSource = Callable[[Finding], "list[str] | None"]
 
 
 def write_report(
@@ -23,9 +23,11 @@ def write_report(
     fix_hint: bool = True,
     errors: list[str] | None = None,
     quiet: bool = False,
+    warnings: list[str] | None = None,
 ) -> None:
     """Write findings in one of FORMATS. ``summary`` is the JSON summary object; ``errors`` are
-    the run's usage and internal errors (one line each), which SARIF records as tool notifications."""
+    the run's usage and internal errors (one line each), ``warnings`` what it skipped without failing
+    (an unreadable folder, a link loop): SARIF records both as tool notifications."""
     findings = sorted(findings, key=Finding.sort_key)
     if output_format == "json":
         from regcheck.report.json_format import write_json
@@ -34,7 +36,7 @@ def write_report(
     elif output_format == "sarif":
         from regcheck.report.sarif import write_sarif
 
-        write_sarif(findings, stream, errors or [], notebook_line)
+        write_sarif(findings, stream, errors or [], notebook_line, warnings or [])
     elif output_format == "github":
         from regcheck.report.github import write_github
 

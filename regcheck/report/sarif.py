@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from regcheck.__about__ import __version__
 from regcheck.config.catalog import RULES
@@ -18,12 +19,13 @@ HELP_URI = "https://github.com/regcheck/regcheck/blob/main/rules/{code}.md"
 
 
 def _uri(path: str) -> str:
-    """Repository-relative URI when the file is under the working directory."""
+    """Repository-relative URI when the file is under the working directory, else a ``file:`` URI;
+    percent-encoded either way (RFC 3986: a space, a colon or a newline in a name is not a URI character)."""
     # The folders are resolved, not the entry: a broken symlink is reported under its own name.
     absolute = Path(os.path.abspath(path))
     candidate = absolute.parent.resolve() / absolute.name
     try:
-        return candidate.relative_to(Path(os.getcwd()).resolve()).as_posix()
+        return quote(candidate.relative_to(Path(os.getcwd()).resolve()).as_posix(), safe="/")
     except ValueError:
         return candidate.as_uri()
 
@@ -83,9 +85,10 @@ def _result(
     return result
 
 
-def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str, Any]]:
+def _notifications(findings: list[Finding], errors: list[str], warnings: list[str]) -> list[dict[str, Any]]:
     """What kept regcheck from checking something: usage and internal errors, and the files
-    it could not read (RC001, also a result), so code scanning lists them as tool errors."""
+    it could not read (RC001, also a result), so code scanning lists them as tool errors; and
+    the folders it skipped (warnings: the run still succeeded)."""
     notes: list[dict[str, Any]] = []
     for finding in findings:
         if finding.code == "RC001":
@@ -100,6 +103,8 @@ def _notifications(findings: list[Finding], errors: list[str]) -> list[dict[str,
             )
     for error in errors:
         notes.append({"level": "error", "message": {"text": error}})
+    for warning in warnings:
+        notes.append({"level": "warning", "message": {"text": warning}})
     return notes
 
 
@@ -108,6 +113,7 @@ def write_sarif(
     stream: TextIO,
     errors: list[str] | None = None,
     notebook_line: Callable[[Finding], int | None] | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     errors = errors or []
     codes = sorted({f.code for f in findings})
@@ -129,7 +135,7 @@ def write_sarif(
                     {
                         # False when regcheck itself failed (exit 2): a usage, configuration or internal error.
                         "executionSuccessful": not errors,
-                        "toolExecutionNotifications": _notifications(findings, errors),
+                        "toolExecutionNotifications": _notifications(findings, errors, warnings or []),
                     }
                 ],
                 "results": [_result(f, rule_index, notebook_line) for f in findings],

@@ -67,14 +67,14 @@ def write_full(
     findings: list[Finding],
     stream: TextIO,
     summary: dict[str, Any],
-    lines: Callable[[str], list[str] | None] | None,
+    lines: Callable[[Finding], list[str] | None] | None,
     fix_hint: bool,
     quiet: bool = False,
 ) -> None:
     style = _Style(_use_color(stream))
     for finding in findings:
         stream.write(_headline(finding, style) + "\n")
-        source = lines(finding.path) if lines is not None and finding.cell is None else None
+        source = lines(finding) if lines is not None else None
         if source:
             stream.write(_frame(finding, source, style))
         if finding.fix is not None:
@@ -102,13 +102,15 @@ def _frame(finding: Finding, source: list[str], style: _Style) -> str:
 
 
 def _footer(findings: list[Finding], stream: TextIO, summary: dict[str, Any], fix_hint: bool) -> None:
-    if not findings:
-        if summary.get("fixed"):
-            stream.write(f"Fixed {summary['fixed']} finding(s); nothing left.\n")
+    """ruff's summary: ``Found 5 findings.``; after fixes ``Found 8 findings (5 fixed, 3 remaining).``, where
+    what was found is what was fixed plus what remains."""
+    fixed = int(summary.get("fixed") or 0)
+    found = len(findings) + fixed
+    if not found:
         return
-    stream.write(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}")
-    if summary.get("fixed"):
-        stream.write(f" ({summary['fixed']} fixed, {len(findings)} remaining)")
+    stream.write(f"Found {found} finding{'s' if found != 1 else ''}")
+    if fixed:
+        stream.write(f" ({fixed} fixed, {len(findings)} remaining)")
     stream.write(".\n")
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.SAFE)
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)

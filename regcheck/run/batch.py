@@ -8,7 +8,7 @@ worker processes (regcheck.run.pool) that inherit the run's state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from regcheck.config.settings import Settings
 from regcheck.lint.module import FileReport
@@ -76,7 +76,9 @@ class _Run:
         return [self.lint(path) for path in paths]
 
 
-def lint_files(paths: Iterable[str], settings: Settings, use_cache: bool = True, jobs: int = 0) -> Iterator[FileReport]:
+def lint_files(
+    paths: Iterable[str], settings: Settings, use_cache: bool = True, jobs: int = 0
+) -> Generator[FileReport, None, None]:
     """Lint files, streaming one report per file in input order.
 
     ``jobs``: worker processes (0: one per core; 1: in-process). Cached results are

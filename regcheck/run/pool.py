@@ -19,6 +19,7 @@ every worker before it takes a task:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -90,17 +91,48 @@ def lint_pooled(
             jobs, initializer=guard_worker, initargs=(parent, _adopt, factory, *args)
         )
     where: dict[int, tuple[concurrent.futures.Future[list[R]], int]] = {}
+    finished = False
     try:
-        for batch in _batches(tasks):
-            future = executor.submit(_work, [tasks[i][0] for i in batch])
-            for position, index in enumerate(batch):
-                where[index] = (future, position)
+        with _sigint_held():  # the workers are made here: none may see a Ctrl-C before it ignores it
+            for batch in _batches(tasks):
+                future = executor.submit(_work, [tasks[i][0] for i in batch])
+                for position, index in enumerate(batch):
+                    where[index] = (future, position)
         for index, (path, _size) in enumerate(tasks):
             future, position = where.pop(index)
             yield _result(future, position, run, path)
+        finished = True
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            executor.shutdown(wait=True)
+        else:  # Ctrl-C, an error, or the caller stopped early: stop the workers now, not after their batches
+            stop_workers(executor)
         _STATE = None
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back while workers are forked: they start with it blocked (and ignore it before they
+    unblock it, guard_worker); a Ctrl-C meanwhile reaches this process as the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def stop_workers(executor: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Shut the pool down without waiting for the work in hand: cancel what is queued, kill the workers."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _result(future: concurrent.futures.Future[list[R]], position: int, run: Linter[R], path: str) -> R:
@@ -165,6 +197,12 @@ def _watch(parent: int) -> None:
 
 def guard_worker(parent: int, then: Callable[..., Any] | None = None, *args: Any) -> None:
     """A pool initializer: guard this worker against outliving ``parent``, then run ``then(*args)``."""
+    # Ctrl-C in a terminal reaches the whole process group: the parent stops the workers (stop_workers),
+    # which would otherwise each print a KeyboardInterrupt traceback. SIGINT is still blocked here
+    # (_sigint_held): ignore it, then let it through.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _parent_death_signal()
     if os.getppid() != parent:  # the parent died before the guard was set
         os._exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,9 +43,12 @@ class Discovery:
     files: list[str]
     # Usage errors: a path named on the command line that does not exist (exit 2).
     problems: list[Problem]
-    # Entries found (or named) that cannot be read: broken links, link loops, unreadable
-    # directories. They become RC001 findings, like files whose bytes cannot be decoded.
+    # Files found (or named) that cannot be read: broken links, link loops. They become RC001
+    # findings, like files whose bytes cannot be decoded.
     unreadable: list[Problem] = field(default_factory=list)
+    # Directories met while walking and skipped: one that cannot be read (no permission), a symbolic
+    # link back into the walk (a loop). A warning each on stderr, as ruff does; the rest is checked.
+    skipped: list[Problem] = field(default_factory=list)
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
@@ -66,6 +70,7 @@ def discover(
     found: list[str] = []
     problems: list[Problem] = []
     unreadable: list[Problem] = []
+    skipped: list[Problem] = []
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
@@ -84,9 +89,14 @@ def discover(
             continue
         if excluded is None:
             excluded = _spec(list(DEFAULT_EXCLUDES) + list(exclude))
-        for file in _walk(path, root, excluded, respect_gitignore, unreadable):
+        for file in _walk(path, root, excluded, respect_gitignore, unreadable, skipped):
             _add(found, seen, file)
-    return Discovery(found, problems, unreadable)
+    return Discovery(found, problems, unreadable, _once(skipped))
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Each skipped directory once, however many routes led to it."""
+    return list(dict.fromkeys(problems))
 
 
 def is_excluded(path: str, root: Path, exclude: Iterable[str] = ()) -> bool:
@@ -135,7 +145,12 @@ def _relative_to(path: Path, root: Path) -> str | None:
 
 
 def _walk(
-    top: Path, root: Path, excluded: pathspec.GitIgnoreSpec, respect_gitignore: bool, problems: list[Problem]
+    top: Path,
+    root: Path,
+    excluded: pathspec.GitIgnoreSpec,
+    respect_gitignore: bool,
+    problems: list[Problem],
+    skipped: list[Problem],
 ) -> Iterator[str]:
     ignores: list[tuple[Path, pathspec.GitIgnoreSpec]] | None = None  # None: no .gitignore at all, nested ones included
     if respect_gitignore:
@@ -144,7 +159,23 @@ def _walk(
             # The user named an ignored directory explicitly: check it, as they asked.
             ignores = []
     visited: set[tuple[int, int]] = set()
-    yield from _walk_dir(top, root, excluded, ignores, problems, visited)
+    yield from _walk_dir(top, root, excluded, ignores, _Found(problems, skipped), visited)
+
+
+@dataclass
+class _Found:
+    """What a walk meets besides source files: files that cannot be read (RC001), directories skipped."""
+
+    unreadable: list[Problem]
+    skipped: list[Problem]
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the folder cannot be searched (``is_file`` raises on EACCES)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
@@ -153,9 +184,9 @@ def _parent_gitignores(top: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     current = top.resolve()
     for parent in [current, *current.parents][1:]:
         gitignore = parent / ".gitignore"
-        if gitignore.is_file():
+        if _is_file(gitignore):
             specs.append((parent, _load_gitignore(gitignore)))
-        if (parent / ".git").exists():
+        if os.path.lexists(parent / ".git"):
             break
     return specs
 
@@ -196,31 +227,34 @@ def _walk_dir(
     root: Path,
     excluded: pathspec.GitIgnoreSpec,
     ignores: list[tuple[Path, pathspec.GitIgnoreSpec]] | None,
-    problems: list[Problem],
+    found: _Found,
     visited: set[tuple[int, int]],
     ancestors: tuple[tuple[int, int], ...] = (),
 ) -> Iterator[str]:
     try:
         info = directory.stat()
     except OSError as exc:
-        problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
+        found.skipped.append(Problem(str(directory), _directory_error(exc)))
         return
     key = (info.st_dev, info.st_ino)
     if key in ancestors:
-        problems.append(Problem(str(directory), "symbolic link loop, skipped"))
+        # A link back to a folder being walked (`up -> ..`): harmless, and walked once already.
+        found.skipped.append(
+            Problem(str(directory), "symbolic link loop (a link to a folder that contains it), skipped")
+        )
         return
     if key in visited:
         return  # a second name (symlink) for a directory already checked
     visited.add(key)
-    gitignore = directory / ".gitignore"
-    if ignores is not None and gitignore.is_file():
-        ignores = [*ignores, (directory.resolve(), _load_gitignore(gitignore))]
     try:
         # Real directories before symlinks, so a file reached both ways is reported under its real path.
         entries = sorted(os.scandir(directory), key=lambda e: (e.is_symlink(), e.name))
     except OSError as exc:
-        problems.append(Problem(str(directory), f"cannot read directory: {exc.strerror or exc}"))
+        found.skipped.append(Problem(str(directory), _directory_error(exc)))
         return
+    gitignore = directory / ".gitignore"
+    if ignores is not None and _is_file(gitignore):
+        ignores = [*ignores, (directory.resolve(), _load_gitignore(gitignore))]
     for entry in entries:
         path = Path(entry.path)
         try:
@@ -231,13 +265,21 @@ def _walk_dir(
         if _ignored(path, is_dir, root, excluded, ignores):
             continue
         if not (is_dir or is_file) and entry.is_symlink():
-            if entry.name.endswith(SOURCE_SUFFIXES):
-                try:
-                    os.stat(path)
-                except OSError as exc:
-                    problems.append(Problem(str(path), describe_os_error(entry.path, exc)))
+            try:
+                os.stat(path)
+            except OSError as exc:
+                if entry.name.endswith(SOURCE_SUFFIXES):  # a source file that cannot be read: RC001
+                    found.unreadable.append(Problem(str(path), describe_os_error(entry.path, exc)))
+                elif exc.errno == errno.ELOOP:  # links that lead to each other, never to a folder
+                    found.skipped.append(Problem(str(path), "symbolic link loop, skipped"))
             continue
         if is_dir:
-            yield from _walk_dir(path, root, excluded, ignores, problems, visited, (*ancestors, key))
+            yield from _walk_dir(path, root, excluded, ignores, found, visited, (*ancestors, key))
         elif is_file and entry.name.endswith(SOURCE_SUFFIXES):
             yield str(path)
+
+
+def _directory_error(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "cannot read directory: permission denied, skipped"
+    return f"cannot read directory: {(exc.strerror or str(exc)).lower()}, skipped"

@@ -48,6 +48,15 @@ def unreadable_finding(problem: Problem) -> Finding:
     return Finding(info.code, info.name, info.severity, problem.path, line, column, line, column, problem.message)
 
 
+# Byte order marks of encodings CPython's tokenizer does not read (UTF-32 first: its LE mark starts with UTF-16's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 class SourceError(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -71,6 +80,10 @@ class SourceFile:
 
 def decode_source(path: str, data: bytes) -> SourceFile:
     """Decode like Python does (PEP 263 cookie, BOM) without translating line endings."""
+    for mark, name in _WIDE_BOMS:
+        if data.startswith(mark):  # text, but not in an encoding Python (or Jupyter) reads source in
+            reason = f"{name} text (it starts with a {name} byte order mark): Python reads source as UTF-8"
+            raise SourceError(Problem(path, f"{reason}; save it as UTF-8", 1, 1))
     if b"\x00" in data[:8192]:
         raise SourceError(Problem(path, "not a text file (contains NUL bytes)"))
     try:

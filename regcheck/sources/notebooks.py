@@ -362,6 +362,16 @@ def _to_cell(document: Document, line: int) -> tuple[int, int]:
     return last[0], last[1] + (line - len(document.line_map))
 
 
+def cell_position(document: Document, line: int, column: int = 1) -> tuple[int, int, int]:
+    """(cell, line in cell, column in cell as stored) of a position in the notebook's module."""
+    cell, cell_line = _to_cell(document, line)
+    shift = len(document.indents.get(cell, ""))
+    flags = document.partial.get(cell)
+    if flags is not None and not (0 < cell_line <= len(flags) and flags[cell_line - 1]):
+        shift = 0
+    return cell, cell_line, column + shift
+
+
 def map_finding(document: Document, finding: Finding) -> Finding:
     cell, line = _to_cell(document, finding.line)
     end_cell, end_line = _to_cell(document, finding.end_line)
@@ -397,7 +407,7 @@ def _map_edit(document: Document, edit: Edit) -> Edit:
     if indent:  # the cell as stored is indented: so is every line the edit inserts
         first, *others = content.split("\n")
         content = "\n".join([first, *(indent + rest if rest.strip() else rest for rest in others)])
-    return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content)
+    return Edit(line, edit.column + len(indent), max(line, end_line), edit.end_column + len(indent), content, cell)
 
 
 # --- the way back ---------------------------------------------------------------

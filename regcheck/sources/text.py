@@ -29,9 +29,26 @@ def python_syntax_error(text: str) -> tuple[int, int, str] | None:
             ast.parse(text)
         except SyntaxError as exc:
             return exc.lineno or 1, exc.offset or 1, exc.msg
-        except (ValueError, RecursionError, MemoryError) as exc:
+        except (RecursionError, MemoryError) as exc:
+            return 1, 1, f"too deeply nested for Python's parser ({str(exc) or type(exc).__name__})"
+        except ValueError as exc:
             return 1, 1, str(exc) or type(exc).__name__
     return None
+
+
+# CPython's own limits (nesting depth, indentation levels, recursion): code past them never runs, in any
+# Python version, though libcst may parse it (slowly: minutes for a few thousand levels).
+_LIMITS = (
+    "too many nested parentheses",
+    "too many levels of indentation",
+    "too many statically nested blocks",
+    "too deeply nested",
+)
+
+
+def beyond_limits(message: str) -> bool:
+    """Is this CPython syntax error one of its limits, rather than syntax some Python version accepts?"""
+    return message.startswith(_LIMITS)
 
 
 def compiles(text: str, strict: bool = True) -> bool:

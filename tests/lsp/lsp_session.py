@@ -115,6 +115,14 @@ class Session:
             if version is None or params.version == version:
                 return list(params.diagnostics)
 
+    async def hover(self, name: str, line: int, character: int = 4) -> types.Hover | None:
+        """The hover at a 0-based position of ``name``."""
+        params = types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri(name)),
+            position=types.Position(line, character),
+        )
+        return await asyncio.wait_for(self.client.text_document_hover_async(params), WAIT)
+
     async def code_actions(
         self, name: str, diagnostic: types.Diagnostic, only: list[str] | None = None
     ) -> list[types.CodeAction]:

@@ -220,3 +220,80 @@ def test_notebooks_and_other_files_are_not_linted(tmp_path: Path) -> None:
         await session.stop()
 
     run(scenario())
+
+
+def test_a_change_to_a_document_never_opened_is_ignored_without_an_error(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.versions[session.uri("ghost.py")] = 1
+        session.change("ghost.py", TRAIN)  # no didOpen first: a client's slip
+        session.open("train.py", TRAIN)
+        # Notifications are handled in order: the change was handled (or failed) before this.
+        assert [d.code for d in await session.diagnostics("train.py", version=1)] == ["RC202"]
+        assert session.messages == []  # no error popup
+        assert session._queue(session.uri("ghost.py")).empty()
+        assert any("never opened" in log for log in session.logs)
+        assert not any("KeyError" in log for log in session.logs)
+        await session.stop()
+
+    run(scenario())
+
+
+MODELS = textwrap.dedent(
+    """\
+    import keras
+    from keras import layers, regularizers
+
+
+    def build_model(units=64):
+        return keras.Sequential([
+            layers.Dense(units, activation="relu", kernel_regularizer=regularizers.L2(1e-4)),
+            layers.Dense(10, name="head"),
+        ])
+    """
+)
+FIT = textwrap.dedent(
+    """\
+    import keras
+
+    from models import build_model
+
+    model = build_model()
+    model.compile(optimizer=keras.optimizers.AdamW(weight_decay=1e-4), loss="mse")
+    model.fit(x_train, y_train, epochs=3)
+    """
+)
+
+
+def test_hover_on_a_layer_shows_its_coverage(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")
+    (tmp_path / "train.py").write_text(FIT, encoding="utf-8")
+
+    async def scenario() -> None:
+        session = Session(tmp_path)
+        await session.start()
+        session.open("models.py", MODELS)
+        await session.diagnostics("models.py", version=1)
+        # Alone, models.py builds a model nobody trains here.
+        hover = await session.hover("models.py", 6)  # the regularized Dense (0-based line 6)
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert hover.contents.kind == types.MarkupKind.Markdown
+        text = hover.contents.value
+        assert "**regcheck coverage**: models.py:6: Sequential model, not trained in view" in text
+        assert "| `Dense.kernel` | kernel | l2 x0.0001 | penalized |" in text
+        assert "| `Dense.bias` | bias | - | unpenalized |" in text
+        assert "head" not in text  # only the layers made on the hovered line
+        # With train.py open (it imports models.py), the training step that trains them, and its optimizer.
+        session.open("train.py", FIT)
+        await session.diagnostics("train.py", version=1)
+        hover = await session.hover("models.py", 7)
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        text = hover.contents.value
+        assert "training step (fit) of the Sequential model built at models.py:6" in text
+        assert "| `head.kernel` | kernel | - | unpenalized |" in text
+        assert "Optimizer: `AdamW`, weight decay 0.0001." in text
+        assert await session.hover("models.py", 0) is None  # a line that makes nothing
+        await session.stop()
+
+    run(scenario())

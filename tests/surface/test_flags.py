@@ -64,7 +64,7 @@ def test_stdin_fix_writes_code_to_stdout_and_report_to_stderr(project: Path) -> 
         "-", "--stdin-filename", "model.py", "--fix", cwd=project, stdin=RC406 + "w = tf.Variable(1)  # noqa: RC1O1\n"
     )
     assert done.stdout == FIXED + "w = tf.Variable(1)\n"
-    assert done.returncode == 0 and "Fixed 2 finding" in done.stderr
+    assert done.returncode == 0 and "Found 2 findings (2 fixed, 0 remaining)." in done.stderr
     done = _run(
         "-",
         "--stdin-filename",

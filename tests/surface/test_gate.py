@@ -137,6 +137,8 @@ def _scenarios(project: Path) -> dict[str, tuple[int, list[str]]]:
     (project / "conf").mkdir()
     (project / "conf" / "regcheck.toml").write_text('selct = ["RC1"]\n')
     (project / "conf" / "m.py").write_text(CLEAN)
+    (project / "readonly.py").write_text(BUGGY)
+    (project / "readonly.py").chmod(0o444)
     return {
         "no finding at or above `fail-on` (default `warning`) remains": (0, ["clean.py"]),
         "findings remain but `--exit-zero` was given": (0, ["model.py", "--exit-zero"]),
@@ -152,7 +154,13 @@ def _scenarios(project: Path) -> dict[str, tuple[int, list[str]]]:
             ["clean.py", "--select", "RC999"],
         ),
         "a configuration error: an unknown key or a bad value in `[tool.regcheck]`": (2, ["conf/m.py"]),
+        "`--fix` could not write a file: a read-only file (mode without a write bit, or not yours to write) is "
+        "refused with `Permission denied` and left as it is; the other files are fixed": (2, ["readonly.py", "--fix"]),
         "an internal error of regcheck (reported as one line, after every other file was checked)": (2, []),
+        "interrupted (Ctrl-C): the worker processes are stopped at once, and no file is half-written": (
+            130,
+            ["<Ctrl-C>"],
+        ),
     }
 
 
@@ -161,7 +169,7 @@ def _readme_exit_table(repo_root: Path) -> list[tuple[int, str]]:
     section = text.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
     rows = []
     for line in section.splitlines()[2:]:
-        match = re.fullmatch(r"\| `(\d)` \| (.+) \|", line)
+        match = re.fullmatch(r"\| `(\d+)` \| (.+) \|", line)
         assert match, line
         rows.append((int(match.group(1)), match.group(2)))
     return rows
@@ -183,6 +191,16 @@ def test_readme_exit_code_table_matches_real_runs(
                 patch.setattr(regcheck.cli.check, "write_report", lambda *a, **k: 1 / 0)
                 code, _, err = run_cli("model.py")
             assert (code, err) == (2, "regcheck: internal error: ZeroDivisionError: division by zero\n")
+            continue
+        if argv == ["<Ctrl-C>"]:  # the run is interrupted (tests/surface/test_interrupt.py sends real signals)
+            import regcheck.cli.check
+
+            def interrupted(*args: object, **kwargs: object) -> None:
+                raise KeyboardInterrupt
+
+            with monkeypatch.context() as patch:
+                patch.setattr(regcheck.cli.check, "lint_files", interrupted)
+                assert run_cli("model.py") == (130, "", "regcheck: interrupted\n")
             continue
         done = _regcheck(*argv, cwd=project)
         assert done.returncode == documented, (row, done.stdout, done.stderr)
