@@ -1,6 +1,6 @@
 """``--fix`` never replaces a read-only file: it says "Permission denied" with the file's path, leaves the
 file as it is (bytes, mode and owner), and fixes the other files. As root (whom the mode does not stop)
-and as a user the mode stops (``nobody``, through setpriv, when the tests run as root)."""
+and as a user the mode stops (root without the capabilities that override file modes, through setpriv)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_fix_refuses_a_read_only_file_as_this_user(tmp_path: Path, monkeypatch: 
 
 
 def test_fix_refuses_a_read_only_file_as_a_user_the_mode_stops(shared_tmp_path: Path) -> None:
-    # A folder everyone may write in, a 0444 file owned by root in it: nobody could rename over it,
+    # A folder everyone may write in, a 0444 file in it: a user the mode stops could rename over it,
     # which would also make the file theirs.
     folder = shared_tmp_path / "project"
     folder.mkdir()

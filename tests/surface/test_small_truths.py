@@ -24,12 +24,15 @@ def test_clean_says_removed_only_when_it_removed(shared_tmp_path: Path, monkeypa
     cache = shared_tmp_path / ".regcheck_cache"
     (cache / "results").mkdir(parents=True)
     (cache / "results" / "entry").write_text("x")
-    # As a user who may not delete root's files: nothing is said to be removed, and why not is.
+    # A folder whose entries may not be deleted (as a user whom modes stop): nothing is said to be
+    # removed, and why not is.
+    (cache / "results").chmod(0o555)
     code, out, err = run_cli_unprivileged(shared_tmp_path, "clean")
     assert (code, out) == (2, ""), err
     assert err.startswith(f"regcheck: error: cannot remove {cache}: Permission denied")
     assert (cache / "results" / "entry").exists()
-    # As the owner: removed, and said so.
+    # Deletable: removed, and said so.
+    (cache / "results").chmod(0o755)
     monkeypatch.chdir(shared_tmp_path)
     assert run_cli("clean") == (0, f"removed {cache}\n", "")
     assert not cache.exists()
