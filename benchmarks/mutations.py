@@ -58,9 +58,9 @@ class Runner:
     runs: int = 0
     seconds: float = 0.0
 
-    def _command(self, *extra: str) -> list[str]:
-        command = [self.python, "-m", "regcheck", "check", ".", *extra]
-        return [*command, "-j", str(self.jobs)] if self.jobs else command
+    def _command(self, *extra: str, paths: Iterable[str] = (".",)) -> list[str]:
+        command = [self.python, "-m", "regcheck", "check", *extra, "--", *paths]
+        return [*command[:4], "-j", str(self.jobs), *command[4:]] if self.jobs else command
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -82,8 +82,16 @@ class Runner:
                     continue
         return found
 
-    def check(self, folder: Path) -> list[Finding]:
-        command = self._command("--select", "ALL", "--output-format", "json", "--no-cache", "--exit-zero")
+    def knows(self, code: str) -> bool:
+        """Whether this regcheck has the rule (``regcheck rule CODE`` succeeds)."""
+        done = subprocess.run(
+            [self.python, "-m", "regcheck", "rule", code], env=self._env(), capture_output=True, text=True
+        )
+        return done.returncode == 0
+
+    def check(self, folder: Path, paths: Iterable[str] = (".",)) -> list[Finding]:
+        """regcheck's findings on the folder (or on ``paths`` in it, the project being those files)."""
+        command = self._command("--select", "ALL", "--output-format", "json", "--no-cache", "--exit-zero", paths=paths)
         started = time.monotonic()
         done = subprocess.run(command, cwd=folder, env=self._env(), capture_output=True, text=True)
         self.seconds += time.monotonic() - started
@@ -234,7 +242,19 @@ def plan(mutants: list[Mutant], project: Project, solo: bool, strict: bool = Fal
     return batches
 
 
-def run_batch(repo: Repository, batch: list[Mutant], runner: Runner) -> tuple[list[Outcome], list[Mutant], list[str]]:
+def narrowed(repo: Repository, batch: list[Mutant]) -> list[str]:
+    """``--narrow``: the files a batch's findings can depend on, the related files of each mutated
+    file and everything they import."""
+    keep: set[str] = set()
+    for mutant in batch:
+        for path in repo.project.related(mutant.site.path):
+            keep |= {path} | repo.project.imports_closure(path)
+    return sorted(keep & set(repo.sources))
+
+
+def run_batch(
+    repo: Repository, batch: list[Mutant], runner: Runner, narrow: bool = False
+) -> tuple[list[Outcome], list[Mutant], list[str]]:
     """Write the batch's mutations, run regcheck, restore the files. Returns the outcomes, the
     mutations to run again alone (another file's findings changed and more than one of them could
     be the cause), and the files whose findings changed with none of them related."""
@@ -244,7 +264,14 @@ def run_batch(repo: Repository, batch: list[Mutant], runner: Runner) -> tuple[li
         originals[target] = target.read_bytes()
         target.write_bytes(mutant.data)
     try:
-        after = by_path(runner.check(repo.copy))
+        if narrow:
+            paths = narrowed(repo, batch)
+            after = by_path(runner.check(repo.copy, paths))
+            after = {path: after.get(path, []) for path in paths}
+            before = {path: repo.baseline.get(path, []) for path in paths}
+        else:
+            after = by_path(runner.check(repo.copy))
+            before = repo.baseline
     finally:
         for target, data in originals.items():
             target.write_bytes(data)
@@ -252,8 +279,8 @@ def run_batch(repo: Repository, batch: list[Mutant], runner: Runner) -> tuple[li
     attributed: dict[str, list[str]] = {m.site.id: [] for m in batch}
     again: list[Mutant] = []
     unexplained: list[str] = []
-    for path in sorted(set(after) | set(repo.baseline)):
-        if path in mutated or not changed(repo.baseline.get(path, []), after.get(path, [])):
+    for path in sorted(set(after) | set(before)):
+        if path in mutated or not changed(before.get(path, []), after.get(path, [])):
             continue
         owners = [m for m in batch if path in repo.project.related(m.site.path)]
         if len(owners) == 1:
@@ -271,7 +298,9 @@ def run_batch(repo: Repository, batch: list[Mutant], runner: Runner) -> tuple[li
 # --- report ---------------------------------------------------------------------------
 
 
-def summary(outcomes: list[Outcome], capped_ids: set[str], skipped: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(
+    outcomes: list[Outcome], capped_ids: set[str], skipped: list[dict[str, Any]], unknown: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     capped_outcomes = [o for o in outcomes if o.site.id in capped_ids]
     kinds = tally(outcomes, lambda o: o.site.kind)
     kinds_capped = tally(capped_outcomes, lambda o: o.site.kind)
@@ -285,7 +314,7 @@ def summary(outcomes: list[Outcome], capped_ids: set[str], skipped: list[dict[st
     for outcome in outcomes:
         if outcome.status == "detected":
             continue
-        cause = causes.classify(outcome)
+        cause = causes.classify(outcome, unknown)
         entry = miss_causes.setdefault(cause, {"count": 0, "kinds": {}, "sites": []})
         entry["count"] += 1
         entry["kinds"][outcome.site.kind] = entry["kinds"].get(outcome.site.kind, 0) + 1
@@ -397,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default="20261203", help="seed of the capped choice")
     parser.add_argument("--solo", action="store_true", help="one mutation per regcheck run (checks the batching)")
     parser.add_argument("--strict", action="store_true", help="batch only files with no import path between them")
+    parser.add_argument(
+        "--narrow", action="store_true", help="check only the files a batch can affect (faster on large repositories)"
+    )
     parser.add_argument("--list", action="store_true", help="list the sites and their mutations; run nothing")
     parser.add_argument("--diff", action="store_true", help="with --list: print each mutation's diff")
     parser.add_argument("--regcheck", type=Path, default=REGCHECK_ROOT, help="the regcheck checkout to measure")
@@ -407,14 +439,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     kinds = list(KINDS) if not args.kinds else [k.strip() for k in args.kinds.split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in FINDERS]
-    if unknown:
-        parser.error(f"unknown kinds: {', '.join(unknown)} (known: {', '.join(KINDS)})")
+    unknown_kinds = [k for k in kinds if k not in FINDERS]
+    if unknown_kinds:
+        parser.error(f"unknown kinds: {', '.join(unknown_kinds)} (known: {', '.join(KINDS)})")
     corpus = args.corpus.resolve()
     repos = _select(sorted(p.name for p in corpus.iterdir() if p.is_dir() and "__" in p.name), args.repos)
     if not repos:
         parser.error("no repository selected")
     runner = Runner(args.python, args.regcheck.resolve(), args.jobs)
+    unknown = frozenset(code for kind in kinds for code in EXPECTED[kind] if not runner.knows(code))
     started = time.strftime("%Y%m%d-%H%M%S")
     clock = time.monotonic()
     outcomes: list[Outcome] = []
@@ -448,14 +481,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {len(mutants)} mutations in {len(batches)} runs", file=sys.stderr, flush=True)
             again: list[Mutant] = []
             for number, batch in enumerate(batches, start=1):
-                done, rerun, strange = run_batch(repo, batch, runner)
+                done, rerun, strange = run_batch(repo, batch, runner, args.narrow)
                 for outcome in done:
                     outcome.batch = number
                 outcomes += done
                 again += rerun
                 unexplained += [f"{name}: {p} (batch {number})" for p in strange]
             for mutant in again:
-                done, _, strange = run_batch(repo, [mutant], runner)
+                done, _, strange = run_batch(repo, [mutant], runner, args.narrow)
                 for outcome in done:
                     outcome.solo = True
                 outcomes += done
@@ -481,7 +514,8 @@ def main(argv: list[str] | None = None) -> int:
         "regcheck_seconds": runner.seconds,
         "seconds": time.monotonic() - clock,
         "expected": {kind: "|".join(codes) for kind, codes in EXPECTED.items()},
-        "summary": summary(outcomes, chosen_ids, skipped),
+        "unknown_rules": sorted(unknown),
+        "summary": summary(outcomes, chosen_ids, skipped, unknown),
         "skipped": skipped,
         "unexplained": unexplained,
         "problems": problems,
@@ -489,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 **o.record(),
                 "capped": o.site.id in chosen_ids,
-                "cause": causes.classify(o) if o.status != "detected" else None,
+                "cause": causes.classify(o, unknown) if o.status != "detected" else None,
             }
             for o in outcomes
         ],

@@ -65,16 +65,12 @@ class Project:
 
     def closure_match(self, path: str, pattern: re.Pattern[str]) -> str | None:
         """Where ``pattern`` occurs: ``"file"`` (the file itself), ``"imported"`` (a module it imports,
-        transitively), ``"same folder"`` (a module next to it, reached some other way), or None."""
+        transitively), or None."""
         if pattern.search(self.texts.get(path, "")):
             return "file"
         for other in sorted(self.imports_closure(path)):
             if pattern.search(self.texts.get(other, "")):
                 return "imported"
-        folder = PurePosixPath(path).parent
-        for other in sorted(self.texts):
-            if PurePosixPath(other).parent == folder and pattern.search(self.texts[other]):
-                return "same folder"
         return None
 
     # -- resolution --

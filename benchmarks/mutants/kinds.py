@@ -74,7 +74,9 @@ PENALTY_WORDS = re.compile(r"_regularizer\s*=|\bregularizer\s*=|add_loss\s*\(|\b
 COLLECTION_WORDS = re.compile(
     r"_regularizer\s*=|\bregularizer\s*=|REGULARIZATION_LOSSES\s*,|add_to_collection\(\s*['\"]?\w*REGULARIZ"
 )
-BATCH_NORM_WORDS = re.compile(r"batch_norm|BatchNormalization|batch_normalization|BatchNorm")
+BATCH_NORM_WORDS = re.compile(
+    r"\b(batch_norm|batch_normalization|BatchNormalization|BatchNorm|fused_batch_norm)\s*[(,\])]|normalizer_fn\s*="
+)
 
 
 @dataclass
@@ -253,10 +255,57 @@ def regularizer_arg(call: cst.Call) -> cst.Arg | None:
 
 
 def is_zero_penalty(tree: Tree, node: cst.CSTNode) -> bool:
-    """``l2(0.)``, ``l2(0)``: a zero coefficient, which counts as deliberate."""
+    """``l2(0.)``, ``l2(wd)`` with ``wd = 0.0`` bound in the function or the module: a zero
+    coefficient, which counts as deliberate (and makes a mutation change nothing)."""
     for sub in walk(node):
-        if isinstance(sub, cst.Call) and len(sub.args) == 1 and ZERO.match(tree.code(sub.args[0].value)):
+        if not (isinstance(sub, cst.Call) and len(sub.args) == 1):
+            continue
+        value = sub.args[0].value
+        if ZERO.match(tree.code(value)):
             return True
+        if isinstance(value, cst.Name):
+            function = tree.function(node)
+            scopes: list[syntax.Scope] = [tree.module] if function is None else [function, tree.module]
+            for scope in scopes:
+                if any(ZERO.match(tree.code(a.value)) for a in tree.assignments(scope, value.value)):
+                    return True
+    return False
+
+
+KNOWN_REGULARIZERS = frozenset({"l1", "l2", "l1_l2", "L1", "L2", "L1L2", "l2_regularizer", "l1_regularizer"})
+
+
+def regularizer_form(tree: Tree, value: cst.BaseExpression) -> str:
+    """How a ``*_regularizer=`` value is written: ``call`` (``l2(1e-4)``), ``uncalled function``
+    (``regularizers.l1``), ``project helper`` (``_gen_l2_regularizer(flag)``), ``name`` (``reg``)."""
+    if isinstance(value, cst.Call):
+        if tail(value.func) in KNOWN_REGULARIZERS or (tail(value.func) or "").endswith("Regularizer"):
+            return "call"
+        return "project helper" if isinstance(value.func, cst.Name) or "self" in tree.code(value.func) else "call"
+    if tail(value) in KNOWN_REGULARIZERS:
+        return "uncalled function"
+    return "name"
+
+
+def wired(tree: Tree, call: cst.Call) -> bool:
+    """Whether a layer call is part of a model: in a ``Sequential`` list, added with ``.add``,
+    applied (``Dense(4)(x)``, ``tf.layers.dense(x, 4)``), an attribute of a class, returned, or bound
+    to a name that one of these uses. A layer made and never used (a demo) is not."""
+    parent = tree.parent(call)
+    if isinstance(parent, (cst.Element, cst.Return)) or _add_owner(tree, call) is not None:
+        return True
+    if layer_result(tree, call) is not call or callee_tail(call) in TF_WEIGHT_LAYERS:
+        return True
+    if tree.enclosing_class(call) is not None:
+        return True
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        name = parent.targets[0].target.value
+        for use in uses(tree, tree.scope(call), name, parent):
+            holder = tree.parent(use)
+            if isinstance(holder, cst.Call) and holder.func is use:
+                return True
+            if isinstance(holder, (cst.Element, cst.Arg)):
+                return True
     return False
 
 
@@ -378,12 +427,10 @@ def _flows_to_no_weight_layer(tree: Tree, result: cst.BaseExpression, extra: fro
         return True
     start = tree.start(statement)
     for call in tree.own(scope, cst.Call):
-        if tree.start(call) <= start or not applies_weight_layer(call, extra):
+        if tree.start(call) <= start or tree.inside(call, statement) or not applies_weight_layer(call, extra):
             continue
         if any(tree.mentions(arg.value, name) for arg in call.args for name in names):
             return False
-        if isinstance(call.func, cst.Call):
-            continue
     # one level of renaming: h = tf.nn.relu(h1); out = Dense(..)(h)
     for assign in tree.own(scope, cst.Assign):
         if tree.start(assign) <= start or not any(tree.mentions(assign.value, n) for n in names):
@@ -469,6 +516,8 @@ def summand(tree: Tree, node: cst.CSTNode) -> Term | None:
             if isinstance(call, cst.Call) and callee_tail(call) in SUMMING_CALLS and call.args[0] is parent:
                 current = call
                 continue
+            if isinstance(call, cst.Call) and _appends_to_summed_list(tree, call):
+                return Term(call, tree.statement(call), "statement")
             return None
         if isinstance(parent, cst.Element):
             holder = tree.parent(parent)
@@ -481,6 +530,24 @@ def summand(tree: Tree, node: cst.CSTNode) -> Term | None:
                 return Term(parent, line, "statement")
             return None
         return None
+
+
+def _appends_to_summed_list(tree: Tree, call: cst.Call) -> bool:
+    """``losses.append(x)`` alone on its line, where ``losses`` is summed later (``tf.add_n(losses)``)."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and len(call.args) == 1):
+        return False
+    line = tree.statement(call)
+    if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Expr)):
+        return False
+    owner = tree.code(call.func.value).strip()
+    after = tree.start(call)
+    return any(
+        callee_tail(other) in SUMMING_CALLS
+        and other.args
+        and tree.code(other.args[0].value).strip() == owner
+        and tree.start(other) > after
+        for other in tree.within(tree.scope(call), cst.Call)
+    )
 
 
 def _is_summed(tree: Tree, node: cst.CSTNode) -> bool:
@@ -534,20 +601,52 @@ def uses(tree: Tree, scope: syntax.Scope, name: str, after: cst.CSTNode) -> list
     return found
 
 
-def terms_reading(tree: Tree, node: cst.CSTNode, depth: int = 2) -> list[Term]:
-    """The loss summands that read ``node``'s value: itself, or the names it is bound to (one or two
-    levels: ``reg = tf.get_collection(...)``, ``reg_loss = tf.add_n(reg)``, ``loss = ce + reg_loss``)."""
+def terms_reading(tree: Tree, node: cst.CSTNode, depth: int = 5, via: str = "direct") -> list[tuple[Term, str]]:
+    """The loss summands that read ``node``'s value, and how they read it: ``direct`` (the node is
+    in the summand), ``name`` (through names it is bound to: ``reg = tf.get_collection(...)``,
+    ``reg_loss = tf.add_n(reg)``, ``loss = ce + reg_loss``), ``parameter`` (also passed to a function
+    of the file and read there through the parameter), up to ``depth`` steps."""
     term = summand(tree, node)
     if term is not None:
-        return [term]
+        return [(term, via)]
     if depth == 0:
         return []
-    found: list[Term] = []
+    found: list[tuple[Term, str]] = []
     scope = tree.scope(node)
     for name in bound_names(tree, node):
         for use in uses(tree, scope, name, tree.statement(node)):
-            found += terms_reading(tree, use, depth - 1)
+            found += terms_reading(tree, use, depth - 1, "name" if via == "direct" else via)
+    for use in _parameter_uses(tree, node):
+        found += terms_reading(tree, use, depth - 1, "parameter")
     return found
+
+
+def _parameter_uses(tree: Tree, node: cst.CSTNode) -> list[cst.Name]:
+    """``f(..., node, ...)`` with ``f`` (or ``self.f``) defined in the file: the uses of the
+    parameter the node is passed as, in ``f``'s body."""
+    parent = tree.parent(node)
+    call = tree.parent(parent) if isinstance(parent, cst.Arg) else None
+    if not isinstance(call, cst.Call) or not isinstance(parent, cst.Arg) or parent.star:
+        return []
+    name = callee_tail(call)
+    method = isinstance(call.func, cst.Attribute) and tree.code(call.func.value).strip() == "self"
+    if name is None or not (isinstance(call.func, cst.Name) or method):
+        return []
+    index = list(call.args).index(parent)
+    for function in tree.nodes(cst.FunctionDef):
+        if function.name.value != name:
+            continue
+        params = [*function.params.posonly_params, *function.params.params]
+        if method and params:
+            params = params[1:]
+        if parent.keyword is not None:
+            param = parent.keyword.value
+        elif index < len(params):
+            param = params[index].name.value
+        else:
+            return []
+        return [use for use in uses(tree, function, param, function.params)]
+    return []
 
 
 def training_statements(ctx: Context, near: cst.CSTNode, names: set[str]) -> list[cst.CSTNode]:
@@ -619,11 +718,15 @@ def _add_owner(tree: Tree, call: cst.Call) -> str | None:
 def find_drop_layer_regularizer(ctx: Context) -> None:
     """Drop one layer's kernel regularizer where other layers of its model keep theirs."""
     tree = ctx.tree
-    regularized = [c for c in layer_calls(tree, WEIGHT_LAYERS) if regularizer_arg(c) is not None]
+    regularized = [
+        c
+        for c in layer_calls(tree, WEIGHT_LAYERS)
+        if (arg := regularizer_arg(c)) is not None and not is_zero_penalty(tree, arg.value)
+    ]
     for call in regularized:
         arg = regularizer_arg(call)
         assert arg is not None
-        if is_zero_penalty(tree, arg.value) or is_parameter_passthrough(tree, arg.value):
+        if is_zero_penalty(tree, arg.value) or is_parameter_passthrough(tree, arg.value) or not wired(tree, call):
             continue
         peers, model = model_group(ctx, call, regularized)
         if not peers and model == "function":
@@ -647,6 +750,7 @@ def find_drop_layer_regularizer(ctx: Context) -> None:
             layer=callee_tail(call),
             output_layer=output,
             model=model,
+            regularizer=regularizer_form(tree, arg.value),
         )
     _partial_overrides(ctx)
 
@@ -821,7 +925,9 @@ def find_add_bias_penalty(ctx: Context) -> None:
         if keyword(call, *BIAS_KEYWORDS) is not None:
             continue
         use_bias = keyword(call, "use_bias", "bias")
-        if use_bias is not None and tree.code(use_bias.value).strip() == "False":
+        if use_bias is not None and tree.code(use_bias.value).strip() != "True":
+            continue  # no bias, or one that exists only sometimes (use_bias=not batch_norm)
+        if not wired(tree, call):
             continue
         normalizer = keyword(call, "normalizer_fn")
         if normalizer is not None and not syntax.is_none(normalizer.value):
@@ -838,6 +944,7 @@ def find_add_bias_penalty(ctx: Context) -> None:
             f"{callee_tail(call)}: {bias_keyword}= added",
             variant=bias_keyword,
             layer=callee_tail(call),
+            regularizer=regularizer_form(tree, arg.value),
         )
     _bias_terms(ctx)
 
@@ -959,7 +1066,7 @@ def find_drop_collection_read(ctx: Context) -> None:
             continue
         if not _reads_collection(tree, call):
             continue
-        for term in terms_reading(tree, call):
+        for term, via in terms_reading(tree, call):
             statement = tree.statement(term.node)
             ctx.site(
                 "drop-collection-read",
@@ -970,7 +1077,7 @@ def find_drop_collection_read(ctx: Context) -> None:
                 f"`{tree.code(term.node).strip()[:60]}` dropped from the loss",
                 variant=callee_tail(call) or "",
                 registered=where,
-                via_name=term.node is not call and not tree.inside(call, term.node),
+                via=via,
             )
 
 
@@ -993,6 +1100,8 @@ def _model_losses(tree: Tree, node: cst.CSTNode) -> bool:
     by a callback)."""
     if not (isinstance(node, cst.Attribute) and node.attr.value == "losses"):
         return False
+    if tail(node.value) in ("keras", "tf", "v1", "compat", "tensorflow", "K", "backend"):
+        return False  # the losses module (keras.losses, tf.losses), not a model's penalties
     parent = tree.parent(node)
     if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Attribute) and parent.value is node):
         return False
@@ -1017,12 +1126,7 @@ def find_drop_model_losses(ctx: Context) -> None:
     for node in tree.nodes(cst.Attribute):
         if not _model_losses(tree, node) or not _trains_here(tree, node):
             continue
-        terms = terms_reading(tree, node)
-        via = "direct" if terms and summand(tree, node) else "name"
-        if not terms:
-            terms = _through_parameter(tree, node)
-            via = "parameter"
-        for term in terms:
+        for term, via in terms_reading(tree, node):
             holder = _guarding_if(tree, term)
             rewrites: dict[cst.CSTNode, Rewrite] = {holder: syntax.remove} if holder is not None else term.drop(tree)
             scope_node = term.node
@@ -1037,36 +1141,16 @@ def find_drop_model_losses(ctx: Context) -> None:
                 variant=term.how,
                 penalties=where,
                 via=via,
+                trainer_class=tree.code(node.value).startswith("self."),
+                other_reads=sum(
+                    1
+                    for other in tree.nodes(cst.Attribute)
+                    if other is not node
+                    and _model_losses(tree, other)
+                    and tree.code(other.value) == tree.code(node.value)
+                    and not tree.inside(other, term.node)
+                ),
             )
-
-
-def _through_parameter(tree: Tree, node: cst.CSTNode) -> list[Term]:
-    """``compute_loss(labels, predictions, model.losses)`` with ``compute_loss`` defined in the file:
-    the summands that read the matching parameter."""
-    parent = tree.parent(node)
-    if not isinstance(parent, cst.Arg):
-        return []
-    call = tree.parent(parent)
-    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
-        return []
-    index = list(call.args).index(parent)
-    for function in tree.nodes(cst.FunctionDef):
-        if function.name.value != call.func.value:
-            continue
-        params = function.params.params
-        if parent.keyword is not None:
-            name = parent.keyword.value
-        elif index < len(params):
-            name = params[index].name.value
-        else:
-            return []
-        found: list[Term] = []
-        for use in uses(tree, function, name, function.params):
-            term = summand(tree, use)
-            if term is not None:
-                found.append(term)
-        return found
-    return []
 
 
 def _guarding_if(tree: Tree, term: Term) -> cst.If | None:
@@ -1094,7 +1178,7 @@ def _gradient_calls(tree: Tree, near: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _is_penalty(tree: Tree, node: cst.CSTNode, penalty_names: set[str]) -> bool:
     for sub in walk(node):
-        if isinstance(sub, cst.Attribute) and sub.attr.value == "losses":
+        if _model_losses(tree, sub):
             return True
         if isinstance(sub, cst.Call) and (
             callee_tail(sub) in ("l2_loss", "get_regularization_loss", "get_regularization_losses")
@@ -1231,6 +1315,10 @@ def _tape_site(
         rewrites,
         f"penalty on `{target}` added after the tape",
         variant=variant,
+        penalty_named_inside=any(
+            isinstance(n, cst.Name) and n.value in penalty_names
+            for n in walk(node if variant != "assignment moved" else small)
+        ),
     )
 
 
@@ -1260,7 +1348,7 @@ def _is_list_operand(tree: Tree, holder: cst.BinaryOperation) -> bool:
 
 
 def _list_valued(tree: Tree, node: cst.CSTNode, scope: syntax.Scope) -> bool:
-    if isinstance(node, cst.Attribute) and node.attr.value == "losses":
+    if _model_losses(tree, node):
         return True
     if isinstance(node, cst.Call) and (
         callee_tail(node) == "get_regularization_losses" or _reads_collection(tree, node)
@@ -1279,6 +1367,17 @@ def find_list_added(ctx: Context) -> None:
         if callee_tail(call) not in ("add_n", "sum", "reduce_sum") or len(call.args) != 1 or call.args[0].keyword:
             continue
         listing = call.args[0].value
+        if _concatenated(tree, listing, tree.scope(call)):
+            ctx.site(
+                "list-added",
+                call,
+                ("RC204",),
+                [call],
+                {call: _unrolled},
+                f"`{tree.code(call).strip()[:60]}` written as a scalar plus the list",
+                variant="add_n([loss] + list) unrolled",
+            )
+            continue
         if not _list_valued(tree, listing, tree.scope(call)):
             continue
         parent = tree.parent(call)
@@ -1300,6 +1399,25 @@ def find_list_added(ctx: Context) -> None:
         )
 
 
+def _concatenated(tree: Tree, node: cst.CSTNode, scope: syntax.Scope) -> bool:
+    """``[loss] + model.losses``: one loss and a list of losses."""
+    return (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.Add)
+        and isinstance(node.left, cst.List)
+        and len(node.left.elements) == 1
+        and _list_valued(tree, node.right, scope)
+    )
+
+
+def _unrolled(call: cst.Call) -> cst.BaseExpression:
+    """``tf.add_n([loss] + losses)`` -> ``loss + losses``."""
+    concat = call.args[0].value
+    assert isinstance(concat, cst.BinaryOperation) and isinstance(concat.left, cst.List)
+    first = concat.left.elements[0].value
+    return concat.with_changes(left=first, lpar=call.lpar, rpar=call.rpar)
+
+
 def _update_ops(tree: Tree, node: cst.CSTNode, scope: syntax.Scope) -> cst.Assign | bool | None:
     """Whether ``node`` is the UPDATE_OPS collection: True (read directly), its binding (a name bound
     to it in the scope or the module), or False."""
@@ -1316,6 +1434,19 @@ def _update_ops(tree: Tree, node: cst.CSTNode, scope: syntax.Scope) -> cst.Assig
             if len(bound) == 1 and _update_ops(tree, bound[0].value, scope) is not False:
                 return bound[0]
     return False
+
+
+def _other_update_ops(tree: Tree, removed: cst.CSTNode, binding: cst.Assign | bool | None) -> int:
+    """UPDATE_OPS reads of the file that the mutation keeps (another train op's, in a GAN)."""
+    mine = {id(removed)} | ({id(binding.value)} if isinstance(binding, cst.Assign) else set())
+    return sum(
+        1
+        for call in tree.nodes(cst.Call)
+        if callee_tail(call) == "get_collection"
+        and "UPDATE_OPS" in tree.code(call)
+        and id(call) not in mine
+        and not tree.inside(call, removed)
+    )
 
 
 def _dead_binding(tree: Tree, binding: cst.Assign | bool | None, scope: syntax.Scope, without: cst.CSTNode) -> Any:
@@ -1377,6 +1508,7 @@ def find_drop_update_ops(ctx: Context) -> None:
             variant="with removed, fetch dropped" if dead is not None else "with removed",
             batch_norm=where,
             fetch_kept=dead is None and binding is not True,
+            other_update_ops=_other_update_ops(tree, item, binding),
         )
     for call in tree.nodes(cst.Call):
         if callee_tail(call) != "group" or len(call.args) < 2:
@@ -1403,6 +1535,7 @@ def find_drop_update_ops(ctx: Context) -> None:
                 variant="group",
                 batch_norm=where,
                 fetch_kept=dead is None and binding is not True,
+                other_update_ops=_other_update_ops(tree, call, binding),
             )
             break
 
@@ -1492,7 +1625,10 @@ def find_separable_kernel_regularizer(ctx: Context) -> None:
             variant="renamed",
         )
     for call in layer_calls(tree, frozenset({"Conv2D", "Conv1D"})):
-        if not isinstance(call.func, cst.Attribute) or regularizer_arg(call) is None:
+        arg = regularizer_arg(call)
+        if not isinstance(call.func, cst.Attribute) or arg is None or is_zero_penalty(tree, arg.value):
+            continue
+        if not wired(tree, call):
             continue
         if keyword(call, "groups") is not None:
             continue

@@ -87,6 +87,36 @@ def test_drop_layer_regularizer_needs_another_regularized_layer_in_the_model() -
     assert sites("drop-layer-regularizer", text) == []
 
 
+def test_layer_sites_skip_zero_coefficients_and_layers_outside_any_model() -> None:
+    text = """\
+    import tensorflow as tf
+    from tensorflow.keras import layers, regularizers
+
+    wd = 0.0
+    zero = tf.keras.Sequential([
+        layers.Dense(8, kernel_regularizer=regularizers.l2(wd)),
+        layers.Dense(1, kernel_regularizer=regularizers.l2(wd)),
+    ])
+    demo_conv = layers.Conv2D(16, 3, kernel_regularizer=regularizers.l2(0.001))
+    demo_dense = layers.Dense(16, kernel_regularizer=regularizers.l2(0.001))
+    """
+    assert sites("drop-layer-regularizer", text) == []
+    assert sites("add-bias-penalty", text) == []
+
+
+def test_the_output_layer_is_found_when_the_name_is_rebound() -> None:
+    text = """\
+    from tensorflow.keras import layers, models
+
+    def build(inputs):
+        x = layers.Dense(64, kernel_regularizer="l2")(inputs)
+        x = layers.Dense(10, kernel_regularizer="l2")(x)
+        x = layers.Activation("softmax")(x)
+        return models.Model(inputs, x)
+    """
+    assert [s.expected[0] for s in sites("drop-layer-regularizer", text)] == ["RC101", "RC106"]
+
+
 def test_drop_layer_regularizer_functional_output_and_partial_override() -> None:
     text = """\
     from functools import partial
@@ -280,6 +310,33 @@ def test_penalty_after_tape_keeps_list_penalties_summed() -> None:
 def test_list_added_replaces_the_sum_by_the_list() -> None:
     [site] = sites("list-added", LOOP)
     assert changed_lines(LOOP, mutate(site))[1] == ["        loss = tf.reduce_mean(tf.square(y - pred)) + model.losses"]
+    text = LOOP.replace(
+        "tf.reduce_mean(tf.square(y - pred)) + tf.add_n(model.losses)", "tf.add_n([main] + model.losses)"
+    )
+    [site] = sites("list-added", text)
+    assert changed_lines(text, mutate(site))[1] == ["        loss = main + model.losses"]
+
+
+def test_a_collection_read_passed_to_a_helper_and_appended_to_a_summed_list() -> None:
+    text = """\
+    import tensorflow as tf
+
+    def total(losses, reg):
+        parts = list(losses)
+        if reg:
+            reg_loss = tf.add_n(reg)
+            parts.append(reg_loss)
+        return tf.add_n(parts)
+
+    def train(data_loss):
+        h = tf.layers.dense(data_loss, 1, kernel_regularizer=tf.contrib.layers.l2_regularizer(1e-4))
+        regs = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+        loss = total([data_loss], regs)
+        return tf.train.AdamOptimizer().minimize(loss)
+    """
+    [site] = sites("drop-collection-read", text)
+    assert site.features["via"] == "parameter"
+    assert changed_lines(textwrap.dedent(text), mutate(site)) == (["        parts.append(reg_loss)"], [])
 
 
 UPDATE_OPS = """\
@@ -338,17 +395,20 @@ def test_regularizer_after_build_inserts_the_loop_after_the_model() -> None:
 
 def test_separable_kernel_regularizer_renames_or_changes_the_class() -> None:
     text = """\
-    from tensorflow.keras import layers, regularizers
+    from tensorflow.keras import Sequential, layers, regularizers
 
-    a = layers.SeparableConv2D(32, 3, depthwise_regularizer=regularizers.l2(1e-4))
-    b = layers.Conv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4))
+    model = Sequential([
+        layers.SeparableConv2D(32, 3, depthwise_regularizer=regularizers.l2(1e-4)),
+        layers.Conv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4)),
+    ])
+    unused = layers.Conv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4))
     """
     first, second = sites("separable-kernel-regularizer", text)
     assert changed_lines(textwrap.dedent(text), mutate(first))[1] == [
-        "a = layers.SeparableConv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4))"
+        "    layers.SeparableConv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4)),"
     ]
     assert changed_lines(textwrap.dedent(text), mutate(second))[1] == [
-        "b = layers.SeparableConv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4))"
+        "    layers.SeparableConv2D(32, 3, kernel_regularizer=regularizers.l2(1e-4)),"
     ]
 
 
