@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 import libcst as cst  # noqa: E402
 from mutants import causes, syntax  # noqa: E402
 from mutants.imports import Project  # noqa: E402
-from mutants.kinds import EXPECTED, FINDERS, KINDS, TRIGGER, Context, Site, clean  # noqa: E402
+from mutants.kinds import EXPECTED, FINDERS, KINDS, TRIGGER, Context, Site, clean, site_from_record  # noqa: E402
 from mutants.scoring import Finding, Mutant, Outcome, by_path, changed, judge, tally  # noqa: E402
 from mutants.source import LineMap, Source, load, same_shape  # noqa: E402
 
@@ -403,6 +403,20 @@ def markdown(result: dict[str, Any]) -> str:
 # --- main -----------------------------------------------------------------------------
 
 
+def resummarize(path: Path) -> str:
+    """A results file's markdown, its summary computed again from its outcomes (with today's causes)."""
+    result = json.loads(path.read_text())
+    outcomes = []
+    for record in result["outcomes"]:
+        outcome = Outcome(site_from_record(record), record["status"], record["reported"], record["elsewhere"])
+        outcome.side = record["side"]
+        outcomes.append(outcome)
+    capped_ids = {record["id"] for record in result["outcomes"] if record["capped"]}
+    unknown = frozenset(result.get("unknown_rules", []))
+    result["summary"] = summary(outcomes, capped_ids, result["skipped"], unknown)
+    return markdown(result)
+
+
 def _select(names: list[str], wanted: str | None) -> list[str]:
     if not wanted:
         return names
@@ -436,7 +450,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=0, help="regcheck's -j (default: regcheck's own)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, help="keep the working copies in this folder")
+    parser.add_argument(
+        "--summarize", type=Path, metavar="RESULTS_JSON", help="print a results file's table again (causes re-read)"
+    )
     args = parser.parse_args(argv)
+    if args.summarize:
+        print(resummarize(args.summarize))
+        return 0
 
     kinds = list(KINDS) if not args.kinds else [k.strip() for k in args.kinds.split(",") if k.strip()]
     unknown_kinds = [k for k in kinds if k not in FINDERS]

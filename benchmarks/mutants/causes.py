@@ -24,13 +24,13 @@ LAYER: list[Rule] = [
         lambda f, v: f.get("regularizer") == "project helper",
     ),
     ("layer alias made with functools.partial", lambda f, v: v == "partial override"),
+    ("builder called (or model class instantiated) at module level", lambda f, v: f.get("called") == "module level"),
+    ("builder called from main() or under the main guard", lambda f, v: f.get("called") in ("main()", "main guard")),
     ("layers built in a custom Layer/Model class", lambda f, v: f.get("scope") == "method" or "class" in f),
     (
         "layer made by a helper function called for several layers",
         lambda f, v: f.get("model") == "helper" or f.get("scope") == "nested function",
     ),
-    ("builder called at module level", lambda f, v: f.get("called") == "module level"),
-    ("builder called from main() or under the main guard", lambda f, v: f.get("called") in ("main()", "main guard")),
     ("builder called from another function", lambda f, v: f.get("called") == "function"),
     ("builder called from another module", lambda f, v: f.get("called") == "other file"),
 ]
@@ -47,6 +47,10 @@ BY_KIND: dict[str, list[Rule]] = {
         ),
         ("loss passed through a function parameter", lambda f, v: f.get("via") == "parameter"),
         ("penalties registered in another module", lambda f, v: f.get("registered") == "imported"),
+        (
+            "penalties registered by the script that calls this helper",
+            lambda f, v: f.get("registered") == "importer's program",
+        ),
     ],
     "drop-model-losses": [
         ("loss passed through a function parameter", lambda f, v: f.get("via") == "parameter"),
@@ -72,6 +76,10 @@ BY_KIND: dict[str, list[Rule]] = {
             lambda f, v: f.get("other_update_ops", 0) > 0 or bool(f.get("fetch_kept")),
         ),
         ("batch norm built in another module", lambda f, v: f.get("batch_norm") == "imported"),
+        (
+            "train op built by a helper of the script that builds batch norm",
+            lambda f, v: f.get("batch_norm") == "importer's program",
+        ),
         ("UPDATE_OPS grouped with `tf.group`", lambda f, v: v == "group"),
     ],
     "regularizer-after-build": [],

@@ -63,6 +63,19 @@ class Project:
         edges = {p: self.imports.get(p, set()) | self.importers.get(p, set()) for p in self.texts}
         return frozenset({path} | _closure(path, edges))
 
+    def program_match(self, path: str, pattern: re.Pattern[str]) -> str | None:
+        """Like :meth:`closure_match`, and also ``"importer's program"``: a file that imports ``path``
+        (transitively), or a module that file imports. For what is global to a TF1 graph (the
+        REGULARIZATION_LOSSES and UPDATE_OPS collections): a helper that builds the train op sees
+        what the script calling it registered."""
+        found = self.closure_match(path, pattern)
+        if found is not None:
+            return found
+        for importer in sorted(self.importers_closure(path)):
+            if self.closure_match(importer, pattern) is not None:
+                return "importer's program"
+        return None
+
     def closure_match(self, path: str, pattern: re.Pattern[str]) -> str | None:
         """Where ``pattern`` occurs: ``"file"`` (the file itself), ``"imported"`` (a module it imports,
         transitively), or None."""

@@ -72,7 +72,7 @@ BIAS_NAME = re.compile(r"(^|[^a-z])(b|bias|biases)(\d*|_.*)$|bias", re.I)
 ZERO = re.compile(r"^\s*(0(\.0*)?|0?\.0+)\s*$")
 PENALTY_WORDS = re.compile(r"_regularizer\s*=|\bregularizer\s*=|add_loss\s*\(|\bl2_regularizer\b|\bregularizers\.")
 COLLECTION_WORDS = re.compile(
-    r"_regularizer\s*=|\bregularizer\s*=|REGULARIZATION_LOSSES\s*,|add_to_collection\(\s*['\"]?\w*REGULARIZ"
+    r"_regularizer\s*=|\bregularizer\s*=|REGULARIZATION_LOSSES\s*,|add_to_collection\(\s*['\"]?[\w.]*REGULARIZ"
 )
 BATCH_NORM_WORDS = re.compile(
     r"\b(batch_norm|batch_normalization|BatchNormalization|BatchNorm|fused_batch_norm)\s*[(,\])]|normalizer_fn\s*="
@@ -107,11 +107,30 @@ class Site:
             "path": self.path,
             "cell": self.cell,
             "line": self.line,
+            "column": self.column,
+            "anchors": [list(span) for span in self.anchors],
             "expected": list(self.expected),
             "label": self.label,
             "variant": self.variant,
             "features": self.features,
         }
+
+
+def site_from_record(record: dict[str, Any]) -> Site:
+    """A site as a results file recorded it (without its rewrites), for ``--summarize``."""
+    return Site(
+        record["kind"],
+        record["repo"],
+        record["path"],
+        record["line"],
+        record.get("column", 0),
+        tuple(record["expected"]),
+        [(a, b) for a, b in record.get("anchors", [])],
+        record["label"],
+        record["variant"],
+        record["cell"],
+        record["features"],
+    )
 
 
 def clean(site: Site, baseline: dict[str, set[int]]) -> bool:
@@ -1042,7 +1061,7 @@ def _reads_collection(tree: Tree, node: cst.CSTNode) -> bool:
 def find_drop_collection_read(ctx: Context) -> None:
     """Remove the REGULARIZATION_LOSSES read from the minimized loss (TF1)."""
     tree = ctx.tree
-    where = ctx.project.closure_match(ctx.path, COLLECTION_WORDS)
+    where = ctx.project.program_match(ctx.path, COLLECTION_WORDS)
     if where is None:
         return
     for call in tree.nodes(cst.Call):
@@ -1469,7 +1488,7 @@ def _dead_binding(tree: Tree, binding: cst.Assign | bool | None, scope: syntax.S
 def find_drop_update_ops(ctx: Context) -> None:
     """Remove ``with tf.control_dependencies(update_ops):`` around a train op (or the grouping)."""
     tree = ctx.tree
-    where = ctx.project.closure_match(ctx.path, BATCH_NORM_WORDS)
+    where = ctx.project.program_match(ctx.path, BATCH_NORM_WORDS)
     if where is None:
         return
     for with_node in tree.nodes(cst.With):

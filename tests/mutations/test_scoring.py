@@ -5,6 +5,7 @@ run end to end on a toy project of our own."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import mutations
+from mutants import causes
 from mutants.imports import Project
 from mutants.kinds import Site
 from mutants.scoring import Mutant, Outcome, judge
@@ -158,3 +160,40 @@ def test_end_to_end_on_a_toy_project(tmp_path: Path) -> None:
     assert total["sites"] == total["detected"] + total["elsewhere"] + total["missed"] == 6
     assert result["runs"] == 1 + 3  # the unmutated copy, then 3 batches (two unrelated files, 3 sites in each)
     assert written.with_suffix(".md").read_text().startswith("# Mutation benchmark")
+
+
+def test_where_a_penalty_or_batch_norm_is_found() -> None:
+    pattern = re.compile(r"_regularizer\s*=")
+    project = Project(
+        {
+            "helpers.py": "def train(loss, opt):\n    return opt.minimize(loss)\n",
+            "nets.py": "import tensorflow as tf\nh = tf.layers.dense(x, 4, kernel_regularizer=r)\n",
+            "main.py": "import helpers\nimport nets\n",
+            "alone.py": "import tensorflow as tf\n",
+        }
+    )
+    assert project.closure_match("nets.py", pattern) == "file"
+    assert project.closure_match("main.py", pattern) == "imported"
+    assert project.closure_match("helpers.py", pattern) is None
+    assert project.program_match("helpers.py", pattern) == "importer's program"
+    assert project.program_match("alone.py", pattern) is None
+
+
+def test_causes_read_the_sites_surroundings() -> None:
+    def cause(kind: str, variant: str = "", **features: object) -> str:
+        outcome = Outcome(site(kind=kind), "missed")
+        outcome.site.variant = variant
+        outcome.site.features = dict(features)
+        outcome.site.expected = ("RC107",) if kind == "separable-kernel-regularizer" else ("RC101", "RC106")
+        return causes.classify(outcome, frozenset({"RC107"}))
+
+    assert cause("drop-layer-regularizer", scope="function", called="module level").startswith("builder called")
+    assert (
+        cause("drop-layer-regularizer", scope="method", called="other file")
+        == "layers built in a custom Layer/Model class"
+    )
+    assert cause("drop-layer-regularizer", regularizer="uncalled function", called="module level").startswith(
+        "regularizer given as an uncalled function"
+    )
+    assert cause("separable-kernel-regularizer", scope="module") == "RC107 is not a rule of this regcheck yet"
+    assert cause("drop-layer-regularizer", scope="module") == "unclassified (drop-layer-regularizer)"
