@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -475,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped: list[dict[str, Any]] = []
     unexplained: list[str] = []
     problems: list[str] = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` removes the copies
     workdir = Path(tempfile.mkdtemp(prefix="regcheck-mutations-")) if args.keep is None else args.keep
     workdir.mkdir(parents=True, exist_ok=True)
     try:

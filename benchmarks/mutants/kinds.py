@@ -385,12 +385,25 @@ def is_output_layer(tree: Tree, call: cst.Call, extra: frozenset[str] = frozense
                 ):
                     return False
             return True
+    klass = tree.enclosing_class(call)
+    if klass is not None and not any("Model" in tree.code(base.value) for base in klass.bases):
+        return False  # a custom Layer (a block): its last layer is not the model's output
     # self.fc = Dense(...) in __init__: the last such attribute that `call` uses
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         target = parent.targets[0].target
         if isinstance(target, cst.Attribute) and tree.code(target.value) == "self":
             return _last_used_in_call(tree, call, target.attr.value)
+    function = tree.function(call)
+    if function is not None and klass is None and not _builds_model(tree, function):
+        return False  # a block or a layer helper (returns a tensor): the model goes on after it
     return _flows_to_no_weight_layer(tree, layer_result(tree, call), extra)
+
+
+def _builds_model(tree: Tree, function: cst.FunctionDef) -> bool:
+    """Whether a function makes the model itself (``Model(...)``, ``Sequential(...)``, a loss or a train
+    op), rather than a block of it."""
+    names = {"Model", "Sequential", "minimize", "compute_gradients", "softmax_cross_entropy_with_logits"}
+    return any(callee_tail(c) in names or "loss" in (callee_tail(c) or "") for c in tree.within(function, cst.Call))
 
 
 def _last_used_in_call(tree: Tree, node: cst.CSTNode, attr: str) -> bool:
