@@ -426,7 +426,9 @@ def _select(names: list[str], wanted: str | None) -> list[str]:
 
 
 def _regcheck_version(root: Path) -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "log", "-1", "--format=%h", "--", "regcheck"], cwd=root, capture_output=True, text=True
+    )
     dirty = subprocess.run(["git", "status", "--porcelain", "regcheck"], cwd=root, capture_output=True, text=True)
     return (done.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 

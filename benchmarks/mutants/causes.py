@@ -20,8 +20,8 @@ LAYER: list[Rule] = [
         lambda f, v: f.get("regularizer") == "uncalled function",
     ),
     (
-        "regularizer returned by a project helper (`_gen_l2_regularizer(flag)`)",
-        lambda f, v: f.get("regularizer") == "project helper",
+        "layers module aliased by assignment (`layers = tf_keras_layers`)",
+        lambda f, v: bool(f.get("callee_alias")),
     ),
     ("layer alias made with functools.partial", lambda f, v: v == "partial override"),
     ("builder called (or model class instantiated) at module level", lambda f, v: f.get("called") == "module level"),

@@ -223,6 +223,10 @@ def context_features(ctx: Context, node: cst.CSTNode) -> dict[str, Any]:
         features["function"] = function.name.value
         features["called"] = called_from(ctx, outer.name.value if klass is None else klass.name.value)
     features["imported_by"] = len(ctx.project.importers.get(ctx.path, ()))
+    if isinstance(node, cst.Call):
+        root = (dotted(node.func) or "").split(".")[0]
+        if root and isinstance(node.func, cst.Attribute) and tree.assignments(tree.module, root):
+            features["callee_alias"] = root  # `layers = tf.keras.layers` (or another module) bound by assignment
     return features
 
 

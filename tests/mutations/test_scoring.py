@@ -195,5 +195,6 @@ def test_causes_read_the_sites_surroundings() -> None:
     assert cause("drop-layer-regularizer", regularizer="uncalled function", called="module level").startswith(
         "regularizer given as an uncalled function"
     )
+    assert cause("add-bias-penalty", callee_alias="layers", called="function").startswith("layers module aliased")
     assert cause("separable-kernel-regularizer", scope="module") == "RC107 is not a rule of this regcheck yet"
     assert cause("drop-layer-regularizer", scope="module") == "unclassified (drop-layer-regularizer)"

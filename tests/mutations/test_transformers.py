@@ -104,6 +104,19 @@ def test_layer_sites_skip_zero_coefficients_and_layers_outside_any_model() -> No
     assert sites("add-bias-penalty", text) == []
 
 
+def test_a_layers_module_bound_by_assignment_is_recorded() -> None:
+    text = """\
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+
+    def build(inputs):
+        x = layers.Dense(8, kernel_regularizer="l2")(inputs)
+        return tf.keras.Model(inputs, layers.Dense(1, kernel_regularizer="l2")(x))
+    """
+    assert [s.features.get("callee_alias") for s in sites("drop-layer-regularizer", text)] == ["layers", "layers"]
+
+
 def test_the_output_layer_is_found_when_the_name_is_rebound() -> None:
     text = """\
     from tensorflow.keras import layers, models
