@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -41,35 +42,58 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 REPO = Path(__file__).resolve().parent.parent
-# Root reads any file whatever its mode; without these two capabilities it is stopped like any user, and
-# still reads everything it owns by its owner bits (the installed packages, the checkout). A switch to
-# `nobody` instead depended on every installed package being world-readable, which CI's are not.
+# A user that file modes stop, for the permission tests when the suite runs as root (as CI does).
+UNPRIVILEGED = ("nobody", "nogroup")
+# When that user cannot run this interpreter's regcheck (an interpreter under root's private home, as
+# pyenv's /root/.pyenv is: it then starts with the system's packages, without regcheck's), root itself
+# without these two capabilities: file modes stop it like any user, and it still reads what it owns.
 DAC_CAPABILITIES = "-dac_override,-dac_read_search"
 # Set by CI (.ci/run): the permission tests must run, never skip.
 REQUIRE_PERMISSION_TESTS = "REGCHECK_REQUIRE_PERMISSION_TESTS"
+# What the probe checks: a whole run, so that every dependency the CLI imports lazily is loaded.
+_PROBE_SOURCE = "import tensorflow as tf\nw = tf.get_variable('w', [3, 3], regularizer=tf.nn.l2_loss)\n"
+
+
+def _runs_regcheck(prefix: list[str], env: dict[str, str]) -> str:
+    """ "" when regcheck runs (its whole CLI) under ``prefix``, else why not."""
+    command = [*prefix, sys.executable, "-m", "regcheck", "-", "--no-cache", "--isolated", "--exit-zero"]
+    probe = subprocess.run(command, env=env, input=_PROBE_SOURCE, capture_output=True, text=True, cwd="/")
+    return "" if probe.returncode == 0 else probe.stderr[-300:]
+
+
+@functools.cache
+def _unprivileged_prefix() -> tuple[tuple[str, ...] | None, str]:
+    """The command prefix that runs regcheck as a user whom a file's mode stops (empty: this user), or
+    None and why there is none."""
+    if os.geteuid() != 0:
+        return (), ""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if shutil.which("setpriv") is None:
+        reason = "running as root, and setpriv (util-linux) is not installed"
+    else:
+        user, group = UNPRIVILEGED
+        as_user = ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups"]
+        without_capabilities = ["setpriv", f"--inh-caps={DAC_CAPABILITIES}", f"--bounding-set={DAC_CAPABILITIES}"]
+        failures = []
+        for prefix in (as_user, without_capabilities):
+            failure = _runs_regcheck(prefix, env)
+            if not failure:
+                return tuple(prefix), ""
+            failures.append(f"{' '.join(prefix)}: {failure}")
+        reason = "regcheck runs neither as another user nor without the capabilities: " + "; ".join(failures)
+    return None, reason
 
 
 def run_cli_unprivileged(cwd: Path, *argv: str) -> tuple[int, str, str]:
-    """``regcheck ARGV`` in ``cwd`` as a user whom a file's mode can stop: this one, or root without the
-    capabilities that override file modes (through setpriv) when the tests run as root, as CI does."""
-    command = [sys.executable, "-m", "regcheck", *argv]
+    """``regcheck ARGV`` in ``cwd`` (a shared_tmp_path) as a user whom a file's mode can stop: this one;
+    when the tests run as root, ``nobody`` (through setpriv), or if nobody cannot run regcheck here, root
+    without the capabilities that override file modes."""
+    prefix, reason = _unprivileged_prefix()
+    if prefix is None:
+        if os.environ.get(REQUIRE_PERMISSION_TESTS):
+            pytest.fail(reason)
+        pytest.skip(reason)
     env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd)}
-    if os.geteuid() == 0:
-        drop = ["setpriv", f"--inh-caps={DAC_CAPABILITIES}", f"--bounding-set={DAC_CAPABILITIES}"]
-        if shutil.which("setpriv") is None:
-            reason = "running as root, and setpriv (util-linux) is not installed"
-        else:
-            # The whole CLI must load, not only the package: its dependencies are imported lazily.
-            probe = subprocess.run([*drop, sys.executable, "-m", "regcheck", "--version"], env=env, capture_output=True)
-            reason = (
-                ""
-                if probe.returncode == 0
-                else f"regcheck cannot run without the capabilities: {probe.stderr.decode()[-300:]}"
-            )
-        if reason:
-            if os.environ.get(REQUIRE_PERMISSION_TESTS):
-                pytest.fail(reason)
-            pytest.skip(reason)
-        command = [*drop, *command]
+    command = [*prefix, sys.executable, "-m", "regcheck", *argv]
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     return done.returncode, done.stdout, done.stderr

@@ -31,7 +31,7 @@ def test_ci_runs_the_slow_sweeps_as_their_own_bounded_step_after_the_fast_suite(
     [fast] = [i for i, c in enumerate(commands) if c.endswith("python3 -m pytest -q")]
     [slow] = [i for i, c in enumerate(commands) if re.fullmatch(r"timeout \d+ python3 -m pytest -q -m slow", c)]
     assert fast < slow
-    # The permission tests cannot skip in CI: they run as root without the capabilities that override file modes.
+    # The permission tests cannot skip in CI: they run as nobody, or as root without the capabilities that override file modes, when CI runs as root.
     assert commands.index("export REGCHECK_REQUIRE_PERMISSION_TESTS=1") < fast
 
 

@@ -124,7 +124,7 @@ def test_unreadable_file(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_chmod_000_file(shared_tmp_path: Path) -> None:
-    # As a user the mode stops (root without the capabilities that override file modes, when the tests run as root).
+    # As a user the mode stops (nobody when the tests run as root, or root without the capabilities that override file modes).
     good = write(shared_tmp_path / "good.py", TF1_BUGGY)
     secret = write(shared_tmp_path / "secret.py", TF1_BUGGY)
     secret.chmod(0)

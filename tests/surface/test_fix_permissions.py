@@ -1,6 +1,6 @@
 """``--fix`` never replaces a read-only file: it says "Permission denied" with the file's path, leaves the
 file as it is (bytes, mode and owner), and fixes the other files. As root (whom the mode does not stop)
-and as a user the mode stops (root without the capabilities that override file modes, through setpriv)."""
+and as a user the mode stops (nobody, or root without the capabilities that override file modes, through setpriv)."""
 
 from __future__ import annotations
 

@@ -218,7 +218,7 @@ def test_help_describes_the_exit_codes() -> None:
 
 
 def test_no_permission_is_rc001(shared_tmp_path: Path) -> None:
-    # As a user the mode stops (root without the capabilities that override file modes, when the tests run as root).
+    # As a user the mode stops (nobody when the tests run as root, or root without the capabilities that override file modes).
     secret = shared_tmp_path / "secret.py"
     secret.write_text(CLEAN)
     secret.chmod(0)
