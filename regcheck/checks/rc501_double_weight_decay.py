@@ -12,8 +12,16 @@ from collections.abc import Iterable
 
 from regcheck.checks.base import Check
 from regcheck.facts import ModuleFacts
-from regcheck.facts.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
-from regcheck.facts.optimizers import OptimizerFact, optimizers
+from regcheck.facts.program.optimization import (
+    ADAMW_DEFAULT_DECAY,
+    Trained,
+    decay_argument,
+    decouples,
+    is_keras,
+    located,
+    short_name,
+)
+from regcheck.facts.program.values import Layer, Optimizer
 from regcheck.findings import Finding
 
 
@@ -24,6 +32,7 @@ class DoubleWeightDecay(Check):
     summary = "decoupled weight decay and L2 penalties on the same weights"
     graph = True
     triggers = (b"weight_decay", b"AdamW", b"SGDW", b"adamw")
+    import_triggers = triggers  # the optimizer may be made by a helper of an imported module
 
     VALID = [
         """
@@ -99,31 +108,37 @@ opt.apply_gradients(zip(grads, model.trainable_variables))
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for optimizer in optimizers(facts):
-            if not optimizer.decoupled:
-                continue
-            models, _unknown = trained_models(facts, optimizer)
-            layers = l2_layers(models)
-            if layers:
-                what = f"the layers {describe_layers(layers)} also carry L2 penalties"
-            elif minimized_l2_terms(facts, optimizer):
-                what = "the minimized loss also adds an L2 penalty on the weights"
-            else:
-                continue
+        for entry, node, what in located(facts, _double_decay):
+            optimizer = entry.optimizer
+            name = short_name(optimizer)
             finding = self.finding(
                 facts,
-                optimizer.node,
-                f"`{optimizer.cls}` already decays the weights{_default_decay(optimizer, facts)} and {what}: "
+                node,
+                f"`{name}` already decays the weights{_default_decay(optimizer, facts)} and {what}: "
                 "weight decay is counted twice",
-                symbol=optimizer.cls,
+                symbol=name,
             )
-            yield finding.with_changes(keras=facts.keras_version) if optimizer.keras else finding
+            yield finding.with_changes(keras=facts.keras_version) if is_keras(optimizer) else finding
 
 
-def _default_decay(optimizer: OptimizerFact, facts: ModuleFacts) -> str:
+def _double_decay(facts: ModuleFacts, entry: Trained) -> str | None:
+    """What else decays the weights this decoupled optimizer trains, or None."""
+    if not decouples(entry.optimizer):
+        return None
+    if entry.l2_layers:
+        return f"the layers {describe_layers(entry.l2_layers)} also carry L2 penalties"
+    if entry.l2_terms:
+        return "the minimized loss also adds an L2 penalty on the weights"
+    return None
+
+
+def describe_layers(layers: list[Layer], limit: int = 3) -> str:
+    names = list(dict.fromkeys(f"`{layer.cls}`" for layer in layers))
+    return ", ".join(names[:limit]) + (" ..." if len(names) > limit else "")
+
+
+def _default_decay(optimizer: Optimizer, facts: ModuleFacts) -> str:
     """`` (by default, weight_decay=0.004 in Keras 3)`` for a Keras AdamW given no weight_decay=."""
-    if not optimizer.keras or optimizer.cls.lower() != "adamw":
+    if not is_keras(optimizer) or short_name(optimizer).lower() != "adamw" or decay_argument(optimizer) is not None:
         return ""
-    if optimizer.call is not None and optimizer.call.arg("weight_decay") is not None:
-        return ""
-    return f" (by default: weight_decay=0.004 in Keras {facts.keras_version})"
+    return f" (by default: weight_decay={ADAMW_DEFAULT_DECAY:g} in Keras {facts.keras_version})"

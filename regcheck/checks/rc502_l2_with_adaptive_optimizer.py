@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
+from regcheck.checks.rc501_double_weight_decay import describe_layers
 from regcheck.facts import ModuleFacts, vocabulary
-from regcheck.facts.optimizer_models import describe_layers, l2_layers, minimized_l2_terms, trained_models
-from regcheck.facts.optimizers import optimizers
+from regcheck.facts.program.optimization import Trained, adapts, located, short_name
 from regcheck.findings import Finding
 
 
@@ -17,6 +17,7 @@ class L2WithAdaptiveOptimizer(Check):
     severity = "info"
     summary = "L2 penalties with an adaptive optimizer"
     triggers = vocabulary.trigger_words(vocabulary.ADAPTIVE_OPTIMIZERS, vocabulary.ADAPTIVE_OPTIMIZER_STRINGS)
+    import_triggers = triggers  # the optimizer may be made by a helper of an imported module
 
     VALID = [
         """
@@ -64,20 +65,22 @@ train_op = tf.train.AdamOptimizer(1e-3).apply_gradients(pairs)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for optimizer in optimizers(facts):
-            if not optimizer.adaptive:
-                continue
-            layers = l2_layers(trained_models(facts, optimizer)[0])
-            if layers:
-                what = f"the layers {describe_layers(layers)} carry L2 penalties"
-            elif minimized_l2_terms(facts, optimizer):
-                what = "the minimized loss adds an L2 penalty"
-            else:
-                continue
+        for entry, node, what in located(facts, _l2_with_adaptive):
+            name = short_name(entry.optimizer)
             yield self.finding(
                 facts,
-                optimizer.node,
-                f"{what} while `{optimizer.cls}` adapts the step per parameter, which weakens the penalty "
+                node,
+                f"{what} while `{name}` adapts the step per parameter, which weakens the penalty "
                 "on weights with large gradients; decoupled weight decay (AdamW, `weight_decay=`) is usually what is meant",
-                symbol=optimizer.cls,
+                symbol=name,
             )
+
+
+def _l2_with_adaptive(facts: ModuleFacts, entry: Trained) -> str | None:
+    if not adapts(entry.optimizer):
+        return None
+    if entry.l2_layers:
+        return f"the layers {describe_layers(entry.l2_layers)} carry L2 penalties"
+    if entry.l2_terms:
+        return "the minimized loss adds an L2 penalty"
+    return None

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import libcst as cst
 
 from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
-from regcheck.facts.dataflow import literal_value
-from regcheck.facts.optimizer_models import trained_models
-from regcheck.facts.optimizers import OptimizerFact, binding, optimizers
+from regcheck.facts.program.optimization import Trained, decouples, is_keras, located, short_name
+from regcheck.facts.program.values import Const, Optimizer, Sequence, SiteRef
+from regcheck.facts.roles import Role
 from regcheck.findings import Finding, Fix
 
 EXCLUDED_NAMES = '["bias", "gamma", "beta"]'
@@ -32,6 +33,7 @@ class WeightDecayOnBiasAndNorm(Check):
     summary = "optimizer weight decay without excluding biases and norms"
     fix_safety = "safe"
     triggers = (b"weight_decay", b"AdamW", b"SGDW", b"adamw")
+    import_triggers = triggers  # the optimizer may be made by a helper of an imported module
 
     VALID = [
         """
@@ -76,71 +78,96 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        for optimizer in optimizers(facts):
-            if not optimizer.decoupled:
-                continue
-            missed = _keras3_names_exclude_nothing(facts, optimizer) if optimizer.excluded else None
-            if optimizer.excluded and missed is None:
-                continue
-            models, unknown = trained_models(facts, optimizer)
-            if optimizer.raw_updates and not optimizer.models:
-                continue  # hand-made variables: no biases or normalization layers to speak of
-            if not unknown and not any(
-                use.layer.has_bias or use.layer.kind == "norm" for m in models for use in m.uses
-            ):
-                continue
-            if missed is not None:
+        for entry, node, verdict in located(facts, _decays_bias_and_norm):
+            optimizer = entry.optimizer
+            name = short_name(optimizer)
+            names = verdict.names_excluding_nothing
+            if names is not None:
+                if names.facts is not facts:
+                    continue  # written in another module: that module's finding
                 yield self.finding(
                     facts,
-                    missed,
+                    names.node,
                     f"in Keras 3 `exclude_from_weight_decay(var_names=...)` matches short variable names "
-                    f"(`bias`, `gamma`, `beta`), not layer names: `{optimizer.cls}` still decays biases and "
+                    f"(`bias`, `gamma`, `beta`), not layer names: `{name}` still decays biases and "
                     "normalization scale/offset",
-                    symbol=optimizer.cls,
+                    symbol=name,
                 ).with_changes(keras="3")
                 continue
             finding = self.finding(
                 facts,
-                optimizer.node,
-                f"`{optimizer.cls}` decays every variable, biases and normalization scale/offset included",
-                symbol=optimizer.cls,
+                node,
+                f"`{name}` decays every variable, biases and normalization scale/offset included",
+                symbol=name,
                 fix=_exclude_fix(facts, optimizer),
             )
-            yield finding.with_changes(keras=facts.keras_version) if optimizer.keras else finding
+            yield finding.with_changes(keras=facts.keras_version) if is_keras(optimizer) else finding
 
 
-def _keras3_names_exclude_nothing(facts: ModuleFacts, optimizer: OptimizerFact) -> cst.CSTNode | None:
-    """Keras 3: the ``var_names=`` list given to this optimizer, when no pattern in it matches a bias or
-    normalization variable's short name (and no ``var_list=`` / constructor argument excludes more)."""
-    if facts.keras_version != "3" or not optimizer.keras or optimizer.call is None:
+@dataclass(frozen=True)
+class _Decays:
+    """It decays biases and normalization parameters: nothing is excluded, or (Keras 3) the
+    ``var_names=`` list written here excludes nothing."""
+
+    names_excluding_nothing: SiteRef | None
+
+
+def _decays_bias_and_norm(facts: ModuleFacts, entry: Trained) -> _Decays | None:
+    optimizer = entry.optimizer
+    if not decouples(optimizer):
         return None
-    if optimizer.call.arg("exclude_from_weight_decay") is not None:
+    excluded = bool(optimizer.exclusions) or "exclude_from_weight_decay" in optimizer.arguments
+    missed = _keras3_names_exclude_nothing(facts, optimizer) if excluded else None
+    if excluded and missed is None:
         return None
-    statement = binding(facts, optimizer)
-    if statement is None:
+    if optimizer.unseen_updates and not entry.steps and not optimizer.updated_models:
+        return None  # hand-made variables: no biases or normalization layers to speak of
+    if not entry.unknown and not any(v.role in (Role.BIAS, Role.NORM) for v in entry.variables):
         return None
-    name = facts.code(statement.body[0].targets[0].target)  # type: ignore[attr-defined]
-    found: cst.CSTNode | None = None
-    for call in facts.calls_with_method("exclude_from_weight_decay"):
-        if call.receiver is None or facts.code(call.receiver) != name:
-            continue
-        names = call.value("var_names", 1)
-        if call.arg("var_list", 0) is not None or not isinstance(names, (cst.List, cst.Tuple)):
+    return _Decays(missed)
+
+
+def _keras3_names_exclude_nothing(facts: ModuleFacts, optimizer: Optimizer) -> SiteRef | None:
+    """Keras 3: where the ``var_names=`` list given to this optimizer is written, when no pattern in it
+    matches a bias or normalization variable's short name (and nothing else excludes more)."""
+    if facts.keras_version != "3" or not is_keras(optimizer) or "exclude_from_weight_decay" in optimizer.arguments:
+        return None
+    found: SiteRef | None = None
+    for site, args in optimizer.exclusions:
+        names = args.get("var_names", 1)
+        if site is None or args.get("var_list", 0) is not None or not isinstance(names, Sequence):
             return None
-        patterns = [literal_value(e.value) for e in names.elements]
-        if not all(isinstance(p, str) for p in patterns):
+        patterns = [item.value if isinstance(item, Const) else None for item in names.items]
+        if not names.exact or not all(isinstance(p, str) for p in patterns):
             return None
         if any(re.search(str(p), short) for p in patterns for short in _SHORT_NAMES):
             return None
-        found = names
+        node = args.node("var_names", 1)
+        found = SiteRef(site.facts, node if node is not None else site.node, site.chain)
     return found
 
 
-def _exclude_fix(facts: ModuleFacts, optimizer: OptimizerFact) -> Fix | None:
-    statement = binding(facts, optimizer)
-    if statement is None or not optimizer.keras:
+def _binding(facts: ModuleFacts, optimizer: Optimizer) -> tuple[cst.SimpleStatementLine, str] | None:
+    """``opt = AdamW(...)`` as a statement of its own in this module, and the name, for a fix that
+    adds a line after it."""
+    site = optimizer.site
+    if site is None or site.facts is not facts or optimizer.node is None:
         return None
-    name = facts.code(statement.body[0].targets[0].target)  # type: ignore[attr-defined]
+    assign = facts.parent(optimizer.node)
+    statement = facts.parent(assign) if isinstance(assign, cst.Assign) else None
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    assert isinstance(assign, cst.Assign)
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        return None
+    return statement, assign.targets[0].target.value
+
+
+def _exclude_fix(facts: ModuleFacts, optimizer: Optimizer) -> Fix | None:
+    bound = _binding(facts, optimizer)
+    if bound is None or not is_keras(optimizer):
+        return None
+    statement, name = bound
     indent = " " * (facts.span(statement).column - 1)
     line = f"{name}.exclude_from_weight_decay(var_names={EXCLUDED_NAMES})"
     return safe_fix(

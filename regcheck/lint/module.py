@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from regcheck.config.catalog import RULES
 from regcheck.findings import Finding
-from regcheck.lint.prefilter import FILE_NOQA, imports_trigger, names_tf, wants_parse
+from regcheck.lint.prefilter import FILE_NOQA, imports_tf_trigger, imports_trigger, names_tf, wants_parse
 from regcheck.lint.project import Project
 from regcheck.sources.files import Problem, SourceFile
 from regcheck.sources.text import apply_edits, beyond_limits, compiles, python_syntax_error
@@ -51,7 +51,8 @@ def lint_text(
     by default the run's (``project.keras_target``), else Keras 3."""
     report = FileReport(path)
     data = data if data is not None else text.encode("utf-8", "surrogatepass")
-    if not names_tf(data):
+    # A script that names no TensorFlow itself may train what the project modules it imports build.
+    if not names_tf(data) and not imports_tf_trigger(data, codes, path, project):
         return report
     file_codes: frozenset[str] = frozenset()
     if FILE_NOQA.search(text):  # tokenizing for comments is slow: only when it can matter

@@ -20,6 +20,14 @@ from typing import Any, Protocol
 
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program.coverage import Cover, Unit, units
+from regcheck.facts.program.optimization import (
+    ADAMW_DEFAULT_DECAY,
+    decay_argument,
+    decouples,
+    is_keras,
+    short_name,
+    switched_off,
+)
 from regcheck.facts.program.result import Program
 from regcheck.facts.program.values import (
     UNKNOWN,
@@ -40,7 +48,6 @@ SCHEMA_VERSION = 1
 ROLES = {Role.WEIGHT: "kernel", Role.BIAS: "bias", Role.NORM: "norm", Role.EMBEDDING: "embedding"}
 STATUSES = ("penalized", "unpenalized", "declared, not in the loss", "off (coefficient 0)", "unknown")
 # Keras's AdamW (Keras 3, and tf.keras since 2.11) decays weights by this much unless told otherwise.
-ADAMW_DEFAULT_DECAY = 0.004
 _MODEL_KINDS = {
     "sequential": "Sequential model",
     "functional": "functional Model",
@@ -335,18 +342,19 @@ def _optimizers(unit: Unit, locate: Locate) -> list[OptimizerRow]:
 
 
 def _optimizer(optimizer: Optimizer, place: Place | None) -> OptimizerRow:
-    name = optimizer.name.rsplit(".", 1)[-1]
-    decay = optimizer.arguments.get("weight_decay")
-    decoupled = name in ("AdamW", "SGDW", "adamw")
+    name = short_name(optimizer)
+    decay = decay_argument(optimizer)
     if decay is None:
-        if name in ("AdamW", "adamw") and optimizer.name.startswith(("keras.", "adamw")):
+        if name.lower() == "adamw" and is_keras(optimizer):
             return OptimizerRow(
                 name, ADAMW_DEFAULT_DECAY, f"weight decay {ADAMW_DEFAULT_DECAY:g} (AdamW's default)", place
             )
-        return OptimizerRow(name, None, "no weight decay" if not decoupled else "weight decay (not known)", place)
-    values = [o.value for o in alternatives(decay) if isinstance(o, Const)]
-    if values in ([None], [0], [0.0]):
+        return OptimizerRow(
+            name, None, "weight decay (not known)" if decouples(optimizer) else "no weight decay", place
+        )
+    if switched_off(decay):
         return OptimizerRow(name, None, "no weight decay (weight_decay switched off)", place)
+    values = [o.value for o in alternatives(decay) if isinstance(o, Const)]
     if len(values) == 1 and isinstance(values[0], (int, float)) and not isinstance(values[0], bool):
         return OptimizerRow(name, float(values[0]), f"weight decay {values[0]:g}", place)
     return OptimizerRow(name, None, "weight decay (not known statically)", place)

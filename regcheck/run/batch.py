@@ -12,7 +12,7 @@ from collections.abc import Generator, Iterable
 
 from regcheck.config.settings import Settings
 from regcheck.lint.module import FileReport
-from regcheck.lint.prefilter import names_tf
+from regcheck.lint.prefilter import imports_tf_trigger, names_tf
 from regcheck.lint.unit import lint_unit, unreadable_report
 from regcheck.run import pool
 from regcheck.run.cache import ResultCache, RunCache
@@ -41,7 +41,11 @@ class _Run:
             source = read_source(path)
         except SourceError as exc:
             return unreadable_report(exc.problem, self.settings.codes_for(path)), 0
-        if not path.endswith(".ipynb") and not names_tf(source.raw):
+        if (
+            not path.endswith(".ipynb")
+            and not names_tf(source.raw)
+            and not imports_tf_trigger(source.raw, self.settings.codes_for(path), path, self.project)
+        ):
             return FileReport(path), 0
         if self.cache is None:
             return None, len(source.raw)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import run_cli
+
 REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -52,3 +54,39 @@ def test_a_named_file_without_tf_code_loads_no_parser(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_file_importing_ordinary_project_modules_loads_no_parser(tmp_path: Path) -> None:
+    # A file that names no TF/Keras gets a second chance only when a project module it imports does:
+    # importing ordinary siblings costs a look at their bytes, and loads no rule and no parser.
+    (tmp_path / "paths.py").write_text("import os\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
+    plain = tmp_path / "utils.py"
+    plain.write_text("from paths import join\n\nprint(join('a', 'b'))\n")
+    result = subprocess.run(
+        [sys.executable, "-c", LIGHT_PROBE.format(path=str(plain))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_script_naming_no_tf_is_checked_through_what_it_imports(tmp_path: Path) -> None:
+    # The training script imports the project's builders only; the finding is in the script.
+    (tmp_path / "nets.py").write_text(
+        "import keras\n\ndef build():\n"
+        "    return keras.Sequential([keras.layers.Dense(10, kernel_regularizer=keras.regularizers.L2(1e-4))])\n"
+    )
+    (tmp_path / "optim.py").write_text(
+        "import keras\n\ndef make_optimizer():\n    return keras.optimizers.Adam(1e-3)\n"
+    )
+    script = tmp_path / "train.py"
+    script.write_text(
+        "from nets import build\nfrom optim import make_optimizer\n\nmodel = build()\n"
+        "model.compile(optimizer=make_optimizer(), loss='mse')\n"
+    )
+    code, out, err = run_cli(str(tmp_path), "--select", "RC502", "--output-format", "concise", "--no-cache")
+    assert (code, err) == (0, ""), err  # RC502 is info: no failure
+    assert [line.split(" RC502 ")[0] for line in out.splitlines() if " RC502 " in line] == [f"{script}:5:25:"]

@@ -736,7 +736,7 @@ class Semantics:
         if name.startswith("tensorflow_addons.optimizers.") or (
             ".optimizers." in name and name.rsplit(".", 1)[-1][:1].isupper()
         ):
-            return self._optimizer(ref.qualified.rsplit(".", 1)[-1], args, node, ctx, interp)
+            return self._optimizer(ref.qualified, args, node, ctx, interp)
         return self.call_unknown(ref, args, node, ctx, interp)
 
     def call_unknown(self, func: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
@@ -745,6 +745,9 @@ class Semantics:
         Given tensors, it computes a tensor from them, as a loss function does: a penalty written into
         its arguments is not one of the result's terms. Given a model, it may add the model's penalties
         itself: its result is unknown."""
+        if isinstance(func, ApiObject) and func.kind == "decoupled":
+            # The class extend_with_decoupled_weight_decay(Base) made, constructed.
+            return self._optimizer("extend_with_decoupled_weight_decay", args, node, ctx, interp, decoupled_class=True)
         values = [v for v in args.values() if v is not UNKNOWN]
         if args.unknown_star or not values:
             return UNKNOWN
@@ -796,8 +799,6 @@ class Semantics:
             return self._call_model(obj, args, node, ctx, interp)
         if isinstance(obj, Regularizer):
             return self._apply_regularizer(obj, args, node, ctx)
-        if isinstance(obj, ApiObject) and obj.kind == "decoupled":
-            return ApiRef("decoupled.Optimizer", None)
         return UNKNOWN
 
     def call_method(
@@ -1737,12 +1738,21 @@ class Semantics:
 
     # --- training ---------------------------------------------------------------------------------
 
-    def _optimizer(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    def _optimizer(
+        self,
+        name: str,
+        args: Args,
+        node: cst.Call | None,
+        ctx: Context,
+        interp: Interpreter,
+        *,
+        decoupled_class: bool = False,
+    ) -> Value:
         site = interp.site(ctx.facts, node) if node is not None else None
         arguments = dict(args.keywords)
         if args.positional:
             arguments.setdefault("learning_rate", args.positional[0])
-        optimizer = Optimizer(site, name, arguments, node)
+        optimizer = Optimizer(site, name, arguments, node, decoupled_class=decoupled_class)
         self.program.optimizers.append(optimizer)
         return optimizer
 
@@ -2407,6 +2417,24 @@ def _session(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, in
     return ApiObject("session")
 
 
+@_api("tf.clip_by_global_norm")
+def _clip_by_global_norm(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    """``grads, norm = tf.clip_by_global_norm(grads, 5.0)``: the same gradients, clipped."""
+    grads = args.get("t_list", 0)
+    if grads is not None and any(isinstance(o, (Gradients, GradientItem)) for o in alternatives(grads)):
+        return Sequence([grads, UNKNOWN], mutable=False)
+    return sem._combine(list(args.values()), node, ctx)
+
+
+@_api("tf.clip_by_norm", "tf.math.clip_by_norm", "tf.clip_by_value", "tf.clip_by_average_norm")
+def _clip(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    """A gradient clipped is still that gradient (``[tf.clip_by_norm(g, 5) for g in grads]``)."""
+    grad = args.get("t", 0)
+    if grad is not None and any(isinstance(o, (Gradients, GradientItem)) for o in alternatives(grad)):
+        return grad
+    return sem._combine(list(args.values()), node, ctx)
+
+
 _KNOWN = frozenset(_HANDLERS) | _DATA_SOURCES | vocabulary.TF1_LAYER_FUNCS | vocabulary.REGULARIZER_FACTORIES
 
 
@@ -2422,6 +2450,9 @@ def _m_minimize(
     loss = args.get("loss", 0)
     if loss is None:
         return None
+    if isinstance(target, Optimizer) and args.get("decay_var_list") is not None:
+        # tensorflow_addons: only the listed variables decay.
+        target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
     sources = args.get("var_list", 1 if isinstance(target, Optimizer) and target.name.startswith("keras.") else 2)
     step = sem.train_step(
         "minimize", loss, node, ctx, interp, optimizer=target, sources=sources or UNKNOWN, applied=True
@@ -2462,9 +2493,42 @@ def _m_apply_gradients(
         step.optimizer = target
         if sem.control and any(sem._has_update_ops(deps) for deps in sem.control):
             step.update_ops = True
+    if isinstance(target, Optimizer):
+        if args.get("decay_var_list") is not None:
+            target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
+        if not steps:
+            models = _models_updated(pairs)
+            target.updated_models.extend(m for m in models if m not in target.updated_models)
+            target.unseen_updates = target.unseen_updates or not models
     if steps:
         return TrainOp(steps[0])
     return ApiObject("op")
+
+
+def _models_updated(pairs: Value | None, depth: int = 0) -> list[Model]:
+    """The models whose variables (``model.trainable_variables``) are paired with gradients the program
+    model cannot see: ``zip(grads, model.trainable_variables)``."""
+    found: list[Model] = []
+    if pairs is None or depth > 3:
+        return found
+    for option in alternatives(pairs):
+        varset = option.varset if isinstance(option, VarSetMember) else option
+        if isinstance(varset, VarSet) and isinstance(varset.owner, Model):
+            found.append(varset.owner)
+        elif isinstance(option, Sequence):
+            for item in option.items:
+                found.extend(_models_updated(item, depth + 1))
+    return found
+
+
+@_method("exclude_from_weight_decay")
+def _m_exclude_from_weight_decay(
+    sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+) -> Value | None:
+    if not isinstance(target, Optimizer):
+        return None
+    target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
+    return NONE
 
 
 @_method("gradient")

@@ -823,15 +823,40 @@ def _attribute_values(instance: Instance) -> Iterator[Value]:
 
 
 class Optimizer(Value):
-    """An optimizer: ``tf.train.AdamOptimizer``, ``keras.optimizers.AdamW(weight_decay=...)``, a compile string."""
+    """An optimizer: ``tf.train.AdamOptimizer``, ``keras.optimizers.AdamW(weight_decay=...)``, a compile
+    string, or a class made decoupled by ``tensorflow_addons``' ``extend_with_decoupled_weight_decay``."""
 
-    __slots__ = ("arguments", "name", "node", "site")
+    __slots__ = (
+        "arguments",
+        "decoupled_class",
+        "exclusions",
+        "name",
+        "node",
+        "site",
+        "unseen_updates",
+        "updated_models",
+    )
 
-    def __init__(self, site: SiteRef | None, name: str, arguments: dict[str, Value], node: cst.CSTNode | None) -> None:
+    def __init__(
+        self,
+        site: SiteRef | None,
+        name: str,
+        arguments: dict[str, Value],
+        node: cst.CSTNode | None,
+        *,
+        decoupled_class: bool = False,
+    ) -> None:
         self.site = site
-        self.name = name  # canonical name, or the compile string ("adam")
+        self.name = name  # canonical or qualified name, or the compile string ("adam")
         self.arguments = arguments
         self.node = node
+        self.decoupled_class = decoupled_class  # made by extend_with_decoupled_weight_decay(...)
+        # ``exclude_from_weight_decay(...)`` calls on it, and the ``decay_var_list=`` given to it, each
+        # with where it is written.
+        self.exclusions: list[tuple[SiteRef | None, Args]] = []
+        self.unseen_updates = False  # applied to gradients and variables the program model cannot see
+        # Models whose variables it updates with gradients the program model cannot see.
+        self.updated_models: list[Model] = []
 
     def __repr__(self) -> str:
         return f"Optimizer({self.name})"
