@@ -11,6 +11,7 @@ from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.training import explicit_sum, loss_terms
+from regcheck.facts.program.values import Term
 from regcheck.findings import Finding, Fix
 
 
@@ -52,6 +53,17 @@ def step_fn(x, y):
     grads = tape.gradient(scaled, model.trainable_variables)
 strategy.run(step_fn, args=(x, y))
 """,
+        # Neither the data loss nor the penalties are spread over the replicas: their balance holds.
+        """
+import tensorflow as tf
+strategy = tf.distribute.MirroredStrategy()
+def step_fn(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y)) + sum(model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+strategy.run(step_fn, args=(x, y))
+""",
         # An evaluation step: no tape, no optimizer; the sum only feeds a metric.
         """
 import tensorflow as tf
@@ -74,6 +86,19 @@ def step_fn(x, y):
     return loss
 strategy.run(step_fn, args=(x, y))
 """,
+        # The data loss divided by the global batch size by hand, the penalties not at all.
+        """
+import tensorflow as tf
+strategy = tf.distribute.MirroredStrategy()
+GLOBAL_BATCH_SIZE = 64
+def step_fn(x, y):
+    with tf.GradientTape() as tape:
+        per_example = loss_fn(y, model(x))
+        loss = tf.reduce_sum(per_example) * (1.0 / GLOBAL_BATCH_SIZE) + tf.add_n(model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return loss
+strategy.run(step_fn, args=(x, y))
+""",
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
@@ -81,7 +106,12 @@ strategy.run(step_fn, args=(x, y))
         for step in program(facts).train_steps:
             if not step.replicas:
                 continue  # only a step that strategy.run runs once per replica
-            for term in loss_terms(step):
+            terms = loss_terms(step)
+            if not _data_scaled(terms):
+                # The whole per-replica loss is unscaled: data and penalties are both summed over the
+                # replicas, so their balance holds; scaling the penalties alone would weaken them.
+                continue
+            for term in terms:
                 if term.kind != "model_losses" or term.replica_scaled:
                     continue
                 call = explicit_sum(facts, term)
@@ -95,6 +125,13 @@ strategy.run(step_fn, args=(x, y))
                     "scale them with `tf.nn.scale_regularization_loss`",
                     fix=_scale_fix(facts, call),
                 )
+
+
+def _data_scaled(terms: list[Term]) -> bool:
+    """The data loss is spread over the replicas (``compute_average_loss``, or scaled by a factor such
+    as ``1 / GLOBAL_BATCH_SIZE``), or the program model cannot tell."""
+    data = [t for t in terms if t.kind in ("data", "opaque")]
+    return not data or any(t.replica_scaled or t.coefficient is not None or t.kind == "opaque" for t in data)
 
 
 def _scale_fix(facts: ModuleFacts, call: cst.Call) -> Fix:

@@ -99,6 +99,16 @@ def _run_entries(
         if function.node not in interpreter.entered:
             if not entry(partial(interpreter.run_entry, function)):
                 return
+    # Functions defined in a function and never called there (a step function inside main()):
+    # each runs with the closure it was defined in. Running them may define more.
+    while True:
+        pending = [f for node, f in interpreter.nested.items() if node not in interpreter.entered and f.facts is facts]
+        if not pending:
+            break
+        for function in pending:
+            if not entry(partial(interpreter.run_entry, function)):
+                return
+            interpreter.entered.add(function.node)  # each once, whatever stopped it
     entry(lambda: _finish_instances(interpreter, semantics))
 
 

@@ -18,7 +18,8 @@ from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.coverage import anchor_of, passes_filters, regularizer_state
 from regcheck.facts.program.result import Program
-from regcheck.facts.program.values import Declaration, Layer, Model, Term, Variable, VarSet
+from regcheck.facts.program.training import loss_is_opaque, loss_terms
+from regcheck.facts.program.values import Declaration, Layer, Model, Tensor, Term, Variable, VarSet, alternatives
 from regcheck.facts.roles import Role
 
 
@@ -100,10 +101,28 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
 
 def _terms(prog: Program) -> list[Term]:
     terms = [term for graph in prog.graphs for term in graph.penalties]
+    if prog.train_steps and not any(loss_is_opaque(step) for step in prog.train_steps):
+        # A term that reaches no loss this program trains penalizes nothing (a statistic for a
+        # summary, a norm that is printed): only those that reach one count.
+        used = _sites_reaching_losses(prog)
+        terms = [t for t in terms if t.site is not None and id(t.site.node) in used]
     owners: list[Layer | Model] = [*prog.layers, *prog.models]
     for owner in owners:
         terms.extend(t for t in owner.losses if t not in terms)
     return terms
+
+
+def _sites_reaching_losses(prog: Program) -> set[int]:
+    """The calls that write penalty terms some trained loss adds, directly or through the collection."""
+    sites: set[int] = set()
+    for step in prog.train_steps:
+        sites.update(id(t.site.node) for t in loss_terms(step) if t.kind == "penalty" and t.site is not None)
+    for graph in prog.graphs:
+        for registration in graph.registrations:
+            for option in alternatives(registration.regularizer):
+                if isinstance(option, Tensor):
+                    sites.update(id(t.site.node) for t in option.terms if t.site is not None)
+    return sites
 
 
 def _swept(varset: VarSet, roles: frozenset[Role]) -> list[Variable] | None:

@@ -126,6 +126,9 @@ class Interpreter:
         self.entered: set[cst.CSTNode] = set()  # function nodes that ran at least once
         self.instantiated: set[cst.CSTNode] = set()  # class nodes instantiated at least once
         self.escaped: dict[cst.CSTNode, Function] = {}  # functions handed to code we cannot read
+        # Functions defined inside a running function (a train_step inside main()), the last
+        # definition of each: what is never called there is an entry of its own, with its closure.
+        self.nested: dict[cst.CSTNode, Function] = {}
         self.branch_depth = 0
         self.loop_lists: list[cst.CSTNode] = []  # literal lists being iterated over, innermost last
         self._generators: dict[cst.CSTNode, bool] = {}
@@ -541,6 +544,8 @@ class Interpreter:
 
     def _function_def(self, node: cst.FunctionDef, ctx: Context) -> None:
         function = self.make_function(node, ctx)
+        if ctx.function is not None and not ctx.frame.is_class:
+            self.nested[node] = function
         value: Value = function
         for decorator in reversed(node.decorators):
             value = self.decorate(value, decorator, ctx)

@@ -954,6 +954,7 @@ class Semantics:
         opaque = False
         tapes = self.open_tapes()
         gradient: GradientItem | None = None
+        candidates: list[Variable] = []
         for value in self._flat(values):
             if isinstance(value, Tensor):
                 terms.extend(t.taped(tapes) for t in value.terms) if tapes else terms.extend(value.terms)
@@ -964,7 +965,7 @@ class Semantics:
             elif isinstance(value, Variable):
                 reads.add(value)
                 if bias_candidate and value.role is Role.UNKNOWN:
-                    value.role = Role.BIAS
+                    candidates.append(value)
             elif isinstance(value, VarSetMember):
                 return value
             elif isinstance(value, GradientItem):
@@ -975,6 +976,11 @@ class Semantics:
                 opaque = True
         if gradient is not None:
             return GradientItem(gradient.step)
+        if frontier or opaque:
+            # Added to what a kernel computed (or to what the program model cannot see): a bias. Added
+            # to the inputs themselves (an adversarial perturbation, a learned offset), it is not.
+            for variable in candidates:
+                variable.role = Role.BIAS
         for term in terms:
             if term.kind == "penalty" and term.penalty == "norm":
                 self._keep_penalty(term)
@@ -2242,6 +2248,12 @@ def _get_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: Cont
         return UpdateOps(sem.graph)
     if kind == "variables":
         return VarSet(sem.graph, node=node)
+    name = _own_collection(key)
+    added = sem.graph.collections.get(name) if name is not None and args.get("scope", 1) is None else None
+    if added:
+        # A copy of what was added so far (the CIFAR-10 tutorial's "losses": the data loss and each
+        # layer's weight decay, summed by tf.add_n).
+        return Sequence(list(added), mutable=True, exact=True)
     return Sequence([], mutable=True, exact=False)
 
 
@@ -2288,6 +2300,10 @@ def _add_to_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: C
         )
     elif kind == "update_ops" and node is not None:
         sem.graph.update_ops.append((interp.site(ctx.facts, node), ()))
+    elif kind is None and value is not None:
+        name = _own_collection(key)
+        if name is not None:
+            sem.graph.collections.setdefault(name, []).append(value)
     return NONE
 
 
@@ -2848,6 +2864,14 @@ def _optimizer_like(value: Value) -> bool:
     if isinstance(value, Optimizer):
         return True
     return value is UNKNOWN
+
+
+def _own_collection(key: Value | None) -> str | None:
+    """The name of a collection the code names itself with one string (``"losses"``), else None."""
+    options = alternatives(key) if key is not None else ()
+    if len(options) == 1 and isinstance(options[0], Const) and isinstance(options[0].value, str):
+        return options[0].value
+    return None
 
 
 def _collection_key(key: Value | None) -> str | None:

@@ -401,12 +401,24 @@ class SiteRef:
 class Graph(Value):
     """A TF1 graph: the default graph of an entry, ``tf.Graph()``, or one after ``reset_default_graph()``."""
 
-    __slots__ = ("id", "keras_layers", "layers", "penalties", "registrations", "site", "update_ops", "variables")
+    __slots__ = (
+        "collections",
+        "id",
+        "keras_layers",
+        "layers",
+        "penalties",
+        "registrations",
+        "site",
+        "update_ops",
+        "variables",
+    )
 
     def __init__(self, site: SiteRef | None) -> None:
         self.id = next(_ids)
         self.site = site
         self.variables: list[Variable] = []
+        # Collections the code names itself (``tf.add_to_collection("losses", ...)``): what was added.
+        self.collections: dict[str, list[Value]] = {}
         # REGULARIZATION_LOSSES: (the penalty, where it was registered)
         self.registrations: list[Registration] = []
         # batch norms that put moving-average updates in UPDATE_OPS, with the variables they normalize for
