@@ -101,6 +101,10 @@ def regularizer_state(value: Value | None) -> str | None:
         return None
     if len(states) == 1:
         return states.pop()
+    if states == {"active", None}:
+        # Given on some paths and not on others (``l2(wd) if use_l2 else None`` with the flag unknown):
+        # the code penalizes when it is on, and a weight left out of every path is left out then.
+        return "active"
     return "unknown"
 
 

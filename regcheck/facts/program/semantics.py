@@ -173,7 +173,10 @@ _GET_VARIABLE = frozenset(
 _TF1_BATCH_NORMS = frozenset(
     {"tf.layers.batch_normalization", "tf.contrib.layers.batch_norm", "slim.batch_norm", "tf.nn.fused_batch_norm"}
 )
-_TF1_LAYER_CLASSES = frozenset({"tf.layers.Dense", "tf.layers.Conv2D", "tf.layers.Conv1D", "tf.layers.Conv3D"})
+_TF1_NORM_CLASSES = frozenset({"tf.layers.BatchNormalization"})
+# Networks of slim's model zoo whose arg scopes normalize with batch norm (VGG, AlexNet, LeNet and
+# OverFeat do not).
+_NORMALIZING_NETWORKS = ("inception", "resnet", "mobilenet", "nasnet", "pnasnet", "i3d", "s3dg")
 _TRAIN_OP_BUILDERS = vocabulary.UPDATE_AWARE_TRAIN_OPS
 _KERAS_MODEL_CLASSES = frozenset({"keras.Model", "keras.models.Model", "keras.Sequential", "keras.models.Sequential"})
 _KERAS_LAYER_BASES = frozenset({"keras.layers.Layer", "keras.engine.base_layer.Layer", "keras.layers.InputSpec"})
@@ -499,6 +502,7 @@ class Semantics:
                 site, instance.cls.name, _layer_kind(cls.rsplit(".", 1)[-1]) if not cls.endswith(".Layer") else "weight"
             )
             layer.instance = instance
+            layer.tf1 = cls.startswith("tf.layers.")  # class TpuBatchNormalization(tf.layers.BatchNormalization)
             instance.keras = layer
             self.program.layers.append(layer)
         elif any(b.startswith("keras.regularizers.") for b in bases):
@@ -737,6 +741,8 @@ class Semantics:
             ".optimizers." in name and name.rsplit(".", 1)[-1][:1].isupper()
         ):
             return self._optimizer(ref.qualified, args, node, ctx, interp)
+        if _is_library_network(name):
+            self._library_network(name, args, node, ctx, interp)
         return self.call_unknown(ref, args, node, ctx, interp)
 
     def call_unknown(self, func: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
@@ -766,6 +772,13 @@ class Semantics:
         if handler is not None:
             return handler(self, args, node, ctx, interp)
         last = name.rsplit(".", 1)[-1]
+        if name in _TF1_NORM_CLASSES:
+            # tf.layers.BatchNormalization(...): a TF1 layer object; its call puts the moving-average
+            # updates in UPDATE_OPS, as tf.layers.batch_normalization does.
+            layer = self._keras_layer(last, args, node, ctx, interp)
+            if isinstance(layer, Layer):
+                layer.tf1 = True
+            return layer
         if name.startswith("keras.layers.") and last[:1].isupper():
             return self._keras_layer(last, args, node, ctx, interp)
         if name.startswith("keras.layers.") and last[:1].islower():
@@ -780,11 +793,40 @@ class Semantics:
             return self._tf1_batch_norm(name, args, node, ctx, interp)
         if _is_optimizer_name(name):
             return self._optimizer(name, args, node, ctx, interp)
+        if _is_library_network(name):
+            self._library_network(name, args, node, ctx, interp)
+            return UNKNOWN
         if last[:1].isupper():
             if name.startswith("keras.constraints.") or name.startswith("keras.initializers."):
                 return ApiObject(name)
             return ApiObject(name)
         return self._combine(list(args.values()), node, ctx)
+
+    def _library_network(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
+        """A network of slim's model zoo (``inception.inception_v3(images, is_training=True)``) called
+        under ``slim.arg_scope``: its layers take the scope's defaults, where the program model cannot
+        see them. A regularizer the scope gives fills REGULARIZATION_LOSSES; a network of a family that
+        normalizes, under a scope that may give ``normalizer_fn=slim.batch_norm`` (one built where the
+        program model cannot see, as ``inception_v3_arg_scope()``), puts its updates in UPDATE_OPS."""
+        if not self.arg_scopes or node is None:
+            return
+        site = interp.site(ctx.facts, node)
+        for layer_function in ("slim.conv2d", "slim.fully_connected"):
+            entry = self._scope_entry(layer_function, "weights_regularizer")
+            if entry is not None and _active(entry[0]):
+                self.graph.registrations.append(
+                    Registration(site, None, entry[0], f"{name.rsplit('.', 1)[-1]}(...) under slim.arg_scope")
+                )
+                break
+        training = args.get("is_training")
+        if isinstance(training, Const) and training.value is False:
+            return
+        normalizer = self._scope_default("slim.conv2d", "normalizer_fn")
+        normalizes = normalizer is UNKNOWN or any(
+            isinstance(o, ApiRef) and o.canonical in _TF1_BATCH_NORMS for o in alternatives(normalizer)
+        )
+        if normalizes and any(family in name.rsplit(".", 2)[-1].lower() for family in _NORMALIZING_NETWORKS):
+            self.graph.update_ops.append((site, ()))
 
     def call_object(self, obj: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         if isinstance(obj, _Native):
@@ -1439,7 +1481,16 @@ class Semantics:
         if isinstance(inputs, Tensor) and inputs.symbolic:
             result.symbolic = True
         result.graph = self.graph
+        if layer.tf1 and layer.kind == "norm":
+            self._tf1_norm_updates(layer, args.get("training"), result)
         return result
+
+    def _tf1_norm_updates(self, layer: Layer, training: Value | None, result: Tensor) -> None:
+        """A tf.layers batch norm object called in training mode puts its updates in UPDATE_OPS (its
+        ``training`` defaults to False: inference, no updates)."""
+        if training is None or (isinstance(training, Const) and training.value is False):
+            return
+        self.graph.update_ops.append((layer.site, (*layer.variables.values(), *result.frontier)))
 
     def _call_keras_object(
         self,
@@ -2858,6 +2909,12 @@ _METHODS = frozenset(_METHOD_HANDLERS) | {
 _UNKNOWN_RECEIVER_METHODS = frozenset(
     {"minimize", "compute_gradients", "apply_gradients", "compute_loss", "compiled_loss"}
 )
+
+
+def _is_library_network(name: str) -> bool:
+    """A function of a model zoo's ``nets`` package (slim's, or its copies: ``nets.inception``)."""
+    parts = name.split(".")
+    return "nets" in parts[:-1]
 
 
 def _optimizer_like(value: Value) -> bool:

@@ -1,0 +1,80 @@
+"""A network from slim's model zoo, called under ``slim.arg_scope``, builds its layers where the
+program model cannot see: they take the scope's defaults. A regularizer the scope gives is
+registered in REGULARIZATION_LOSSES (RC201 when the loss never reads it); a normalizing network
+(Inception, ResNet, MobileNet...) under a scope that may give batch norm puts its updates in
+UPDATE_OPS (RC207 when the train op does not run them). VGG normalizes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import codes
+
+IMPORTS = {
+    "contrib": "from tensorflow.contrib.slim.nets import {module}",
+    "tf_slim": "from tf_slim.nets import {module}",
+    "zoo-copy": "from nets import {module}",
+}
+
+LIBRARY_SCOPE = """
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+{import_line}
+images = tf.placeholder(tf.float32, [None, 299, 299, 3])
+labels = tf.placeholder(tf.int64, [None])
+with slim.arg_scope({module}.{net}_arg_scope()):
+    logits, _ = {module}.{net}(images, num_classes=5, is_training={training})
+tf.losses.sparse_softmax_cross_entropy(labels, logits)
+{train}
+"""
+TRAIN = "train = tf.train.RMSPropOptimizer(1e-4).minimize(tf.losses.get_total_loss())"
+TRAIN_WITH_UPDATES = "with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):\n    " + TRAIN
+
+
+def _program(style: str, module: str, net: str, training: str, train: str) -> str:
+    return LIBRARY_SCOPE.format(
+        import_line=IMPORTS[style].format(module=module), module=module, net=net, training=training, train=train
+    )
+
+
+@pytest.mark.parametrize("style", sorted(IMPORTS))
+@pytest.mark.parametrize(("module", "net"), [("inception", "inception_v3"), ("resnet_v1", "resnet_v1_50")])
+def test_a_normalizing_network_in_training_needs_update_ops(style: str, module: str, net: str) -> None:
+    assert codes(_program(style, module, net, "True", TRAIN), "RC207") == ["RC207"]
+    assert codes(_program(style, module, net, "True", TRAIN_WITH_UPDATES), "RC207") == []
+    assert codes(_program(style, module, net, "False", TRAIN), "RC207") == []
+
+
+def test_vgg_normalizes_nothing() -> None:
+    assert codes(_program("tf_slim", "vgg", "vgg_16", "True", TRAIN), "RC207") == []
+
+
+def test_a_scope_without_batch_norm_puts_no_updates() -> None:
+    source = """
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from tf_slim.nets import inception
+images = tf.placeholder(tf.float32, [None, 299, 299, 3])
+with slim.arg_scope([slim.conv2d], weights_initializer=tf.truncated_normal_initializer(stddev=0.01)):
+    logits, _ = inception.inception_v3(images, num_classes=5, is_training=True)
+train = tf.train.RMSPropOptimizer(1e-4).minimize(tf.reduce_mean(logits))
+"""
+    assert codes(source, "RC207") == []
+
+
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [("tf.losses.get_total_loss(add_regularization_losses=False)", ["RC201"]), ("tf.losses.get_total_loss()", [])],
+)
+def test_a_regularizer_given_by_the_scope_fills_the_collection(loss: str, expected: list[str]) -> None:
+    source = f"""
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from tf_slim.nets import inception
+images = tf.placeholder(tf.float32, [None, 299, 299, 3])
+labels = tf.placeholder(tf.int64, [None])
+with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=slim.l2_regularizer(4e-5)):
+    logits, _ = inception.inception_v3(images, num_classes=5, is_training=False)
+tf.losses.sparse_softmax_cross_entropy(labels, logits)
+train = tf.train.GradientDescentOptimizer(0.1).minimize({loss})
+"""
+    assert codes(source, "RC201") == expected
