@@ -822,8 +822,9 @@ class Semantics:
         if isinstance(training, Const) and training.value is False:
             return
         normalizer = self._scope_default("slim.conv2d", "normalizer_fn")
-        normalizes = normalizer is UNKNOWN or any(
-            isinstance(o, ApiRef) and o.canonical in _TF1_BATCH_NORMS for o in alternatives(normalizer)
+        normalizes = normalizer is not None and (
+            normalizer is UNKNOWN
+            or any(isinstance(o, ApiRef) and o.canonical in _TF1_BATCH_NORMS for o in alternatives(normalizer))
         )
         if normalizes and any(family in name.rsplit(".", 2)[-1].lower() for family in _NORMALIZING_NETWORKS):
             self.graph.update_ops.append((site, ()))
