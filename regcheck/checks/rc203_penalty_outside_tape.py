@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from regcheck.checks.base import Check, safe_fix
+from regcheck.checks.base import Check, Invalid, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.training import loss_argument
@@ -64,6 +64,30 @@ with tf.GradientTape() as tape:
     loss = loss_fn(y, model(x))
 grads = tape.gradient(loss + tf.add_n(model.losses), model.trainable_variables)
 """,
+        # The penalty is computed under the tape, but the sum that makes the loss is formed after it.
+        Invalid(
+            """
+import tensorflow as tf
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        regularization_loss = tf.math.add_n(model.losses)
+        pred_loss = loss_fn(y, predictions)
+    total_loss = pred_loss + regularization_loss
+    grads = tape.gradient(total_loss, model.trainable_variables)
+""",
+            line=8,
+            fixed="""
+import tensorflow as tf
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        regularization_loss = tf.math.add_n(model.losses)
+        pred_loss = loss_fn(y, predictions)
+        total_loss = pred_loss + regularization_loss
+    grads = tape.gradient(total_loss, model.trainable_variables)
+""",
+        ),
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
@@ -73,8 +97,14 @@ grads = tape.gradient(loss + tf.add_n(model.losses), model.trainable_variables)
             loss = step.loss
             if step.kind != "tape" or tape is None or not isinstance(loss, Tensor) or step.site.facts is not facts:
                 continue
+            if tape.id in loss.tapes:
+                continue  # the loss is formed under the tape
             late = [t for t in loss.terms if t.kind in _PENALTIES and tape.id not in t.tapes]
-            if not late or tape.id in loss.tapes:
+            if not late:
+                # Computed inside (``reg = tf.add_n(model.losses)``) but added after the block: the sum
+                # that makes the loss is not recorded either.
+                late = [t for t in loss.terms if t.kind in _PENALTIES]
+            if not late:
                 continue
             argument = loss_argument(step)
             if argument is None:
@@ -113,7 +143,8 @@ def _statement(facts: ModuleFacts, node: cst.CSTNode | None) -> cst.SimpleStatem
 
 
 def _move_fix(facts: ModuleFacts, tape: Tape, statement: cst.SimpleStatementLine, late: list[Term]) -> Fix | None:
-    """Indent the statement into the block when it directly follows it and computes the penalty itself."""
+    """Indent the statement into the block when it directly follows it and computes the penalty itself
+    (or only adds what the block already recorded)."""
     block = tape.with_node
     holder = facts.parent(statement)
     body = getattr(holder, "body", None)
@@ -121,7 +152,7 @@ def _move_fix(facts: ModuleFacts, tape: Tape, statement: cst.SimpleStatementLine
         return None
     if body[body.index(statement) - 1] is not block or not isinstance(block.body, cst.IndentedBlock):
         return None
-    if not all(_computed_in(facts, term, statement) for term in late):
+    if not all(tape.id in term.tapes or _computed_in(facts, term, statement) for term in late):
         return None  # the penalty is computed by an earlier statement, which would stay outside
     first = block.body.body[0]
     indent = " " * (facts.span(first).column - 1)

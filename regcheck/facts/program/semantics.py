@@ -173,7 +173,6 @@ _GET_VARIABLE = frozenset(
 _TF1_BATCH_NORMS = frozenset(
     {"tf.layers.batch_normalization", "tf.contrib.layers.batch_norm", "slim.batch_norm", "tf.nn.fused_batch_norm"}
 )
-_TF1_NORM_CLASSES = frozenset({"tf.layers.BatchNormalization"})
 # Networks of slim's model zoo whose arg scopes normalize with batch norm (VGG, AlexNet, LeNet and
 # OverFeat do not).
 _NORMALIZING_NETWORKS = ("inception", "resnet", "mobilenet", "nasnet", "pnasnet", "i3d", "s3dg")
@@ -772,13 +771,11 @@ class Semantics:
         if handler is not None:
             return handler(self, args, node, ctx, interp)
         last = name.rsplit(".", 1)[-1]
-        if name in _TF1_NORM_CLASSES:
-            # tf.layers.BatchNormalization(...): a TF1 layer object; its call puts the moving-average
-            # updates in UPDATE_OPS, as tf.layers.batch_normalization does.
-            layer = self._keras_layer(last, args, node, ctx, interp)
-            if isinstance(layer, Layer):
-                layer.tf1 = True
-            return layer
+        if name.startswith("tf.layers.") and last[:1].isupper():
+            # tf.layers.Dense(...), tf.layers.BatchNormalization(...): a TF1 layer object. Its penalties
+            # go to REGULARIZATION_LOSSES, and a batch norm's call in training mode puts the moving-
+            # average updates in UPDATE_OPS, as the tf.layers functions do.
+            return self._keras_layer(last, args, node, ctx, interp, tf1=True)
         if name.startswith("keras.layers.") and last[:1].isupper():
             return self._keras_layer(last, args, node, ctx, interp)
         if name.startswith("keras.layers.") and last[:1].islower():
@@ -1351,7 +1348,9 @@ class Semantics:
 
     # --- Keras layers ---------------------------------------------------------------------------
 
-    def _keras_layer(self, cls: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    def _keras_layer(
+        self, cls: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter, *, tf1: bool = False
+    ) -> Value:
         if cls in ("Input", "InputLayer"):
             return Tensor((Term("data"),), data=True, node=node, symbolic=True)
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
@@ -1363,6 +1362,7 @@ class Semantics:
             self.program.layers.append(layer)
             return layer
         layer = Layer(site, cls, _layer_kind(cls))
+        layer.tf1 = tf1
         self.program.layers.append(layer)
         self._configure_layer(layer, args, ctx, interp)
         self._library_layer_weights(layer, ctx, interp)
@@ -1405,12 +1405,19 @@ class Semantics:
 
         def make(slot: str, role: Role, keyword: str | None, key: str) -> None:
             regularizer = config.get(keyword, NONE) if keyword else NONE
+            # A tf.layers object (TF1) registers its penalties in REGULARIZATION_LOSSES, as the
+            # tf.layers functions do; a Keras layer keeps them in its own losses.
+            route = "collection" if layer.tf1 else "model"
             variable = Variable(
-                layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route="model", layer=layer
+                layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route=route, layer=layer
             )
             variable.declared = layer.declarations.get(keyword) if keyword else None
             layer.variables[key] = variable
             self.program.variables.append(variable)
+            if layer.tf1:
+                graph.variables.append(variable)
+                if _active(regularizer):
+                    graph.registrations.append(Registration(layer.site, variable, regularizer, f"{cls}(...)"))
 
         if layer.kind == "kernel":
             if (
