@@ -188,6 +188,12 @@ def _symbol(facts: ModuleFacts, place: Penalized) -> str | None:
 
 def _message(facts: ModuleFacts, place: Penalized, symbol: str | None) -> str:
     if place.how == "all_variables":
+        named = next((v.tf_names[-1] for v in place.variables if v.tf_names), None)
+        if place.filtered and named is not None:
+            return (
+                f"the penalty sums over all trainable variables and its name filter lets the biases "
+                f"through (`{named}`): they are penalized too"
+            )
         how = "its filter excludes only normalization variables, so" if place.filtered else "so"
         return f"the penalty sums over all trainable variables; {how} every bias is penalized too"
     if place.how == "term":

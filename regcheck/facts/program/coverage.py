@@ -101,11 +101,16 @@ def regularizer_state(value: Value | None) -> str | None:
         return None
     if len(states) == 1:
         return states.pop()
-    if states == {"active", None}:
-        # Given on some paths and not on others (``l2(wd) if use_l2 else None`` with the flag unknown):
-        # the code penalizes when it is on, and a weight left out of every path is left out then.
-        return "active"
     return "unknown"
+
+
+def may_be_active(value: Value | None) -> bool:
+    """A regularizer that penalizes on some path (``l2(wd) if use_l2 else None`` with the flag
+    unknown): the code penalizes when it is on, and what it leaves out on every path is left out then."""
+    return value is not None and any(
+        isinstance(option, Regularizer) and option.kind != "constraint" and not option.zero
+        for option in alternatives(value)
+    )
 
 
 # --- building the units ---------------------------------------------------------------------------------
@@ -307,7 +312,7 @@ def _term_covers(unit: Unit, term: Term, variables: list[Variable], how: str = "
             return
         members = varset.variables() if varset.owner is not None else variables
         for variable in members:
-            if passes_filters(variable.role, varset.filters):
+            if variable_passes(variable, varset.filters):
                 _cover(unit, variable, Cover(state, how, term.site, term=term))
         return
     for variable in term.covers:
@@ -316,6 +321,89 @@ def _term_covers(unit: Unit, term: Term, variables: list[Variable], how: str = "
 
 # Name fragments that only normalization parameters (and their statistics) carry.
 NORMALIZATION_WORDS = ("batch_norm", "batchnorm", "bn", "norm", "gamma", "beta", "moving", "evonorm", "layer_norm")
+
+
+def variable_passes(variable: Variable, filters: tuple[cst.BaseExpression, ...]) -> bool:
+    """Does this variable pass the tests of an all-variables penalty? Decided on the names it may have
+    at run time when every test is a test of ``v.name`` (``"bias" not in v.name`` lets a bias named
+    ``b_proj`` through; ``v.name not in ["bias"]`` never matches ``"dense/bias:0"``); else by its role."""
+    if not filters:
+        return True
+    if variable.tf_names:
+        verdicts = {_names_pass(filters, name) for name in variable.tf_names}
+        if len(verdicts) == 1 and None not in verdicts:
+            return bool(verdicts.pop())
+    return passes_filters(variable.role, filters)
+
+
+def _names_pass(filters: tuple[cst.BaseExpression, ...], name: str) -> bool | None:
+    verdicts = [name_test(f, name) for f in filters]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def name_test(test: cst.BaseExpression, name: str) -> bool | None:
+    """The value of a test of a variable's name (``"bias" not in v.name``, ``v.name.startswith("bn")``,
+    ``len(...)``-free combinations with ``and`` / ``or`` / ``not``) for this name; None when the test
+    is not only about ``.name``."""
+    if isinstance(test, cst.BooleanOperation):
+        first, second = name_test(test.left, name), name_test(test.right, name)
+        if isinstance(test.operator, cst.And):
+            return False if False in (first, second) else (None if None in (first, second) else True)
+        return True if True in (first, second) else (None if None in (first, second) else False)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = name_test(test.expression, name)
+        return None if inner is None else not inner
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        left_name, right_name = _name_of(test.left, name), _name_of(right, name)
+        if isinstance(operator, (cst.In, cst.NotIn)):
+            if right_name is not None and isinstance(test.left, cst.SimpleString):
+                word = test.left.evaluated_value
+                found = isinstance(word, str) and word in right_name
+            elif left_name is not None and isinstance(right, (cst.List, cst.Tuple, cst.Set)):
+                words = [
+                    e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None for e in right.elements
+                ]
+                if None in words:
+                    return None
+                found = left_name in words
+            else:
+                return None
+            return found if isinstance(operator, cst.In) else not found
+        if (
+            isinstance(operator, (cst.Equal, cst.NotEqual))
+            and left_name is not None
+            and isinstance(right, cst.SimpleString)
+        ):
+            equal = left_name == right.evaluated_value
+            return equal if isinstance(operator, cst.Equal) else not equal
+        return None
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and len(test.args) == 1:
+        subject = _name_of(test.func.value, name)
+        argument = test.args[0].value
+        needle = argument.evaluated_value if isinstance(argument, cst.SimpleString) else None
+        if subject is None or not isinstance(needle, str):
+            return None
+        if test.func.attr.value == "startswith":
+            return subject.startswith(needle)
+        if test.func.attr.value == "endswith":
+            return subject.endswith(needle)
+        if test.func.attr.value == "__contains__":
+            return needle in subject
+    return None
+
+
+def _name_of(expr: cst.BaseExpression, name: str) -> str | None:
+    """``name`` when ``expr`` is ``<anything>.name`` (possibly ``.lower()`` / ``.upper()``), else None."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "name":
+        return name
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
+        inner = _name_of(expr.func.value, name)
+        if inner is not None and expr.func.attr.value in ("lower", "upper"):
+            return inner.lower() if expr.func.attr.value == "lower" else inner.upper()
+    return None
 
 
 def passes_filters(role: Role, filters: tuple[cst.BaseExpression, ...]) -> bool:

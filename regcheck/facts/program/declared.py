@@ -16,7 +16,7 @@ import libcst as cst
 
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import anchor_of, passes_filters, regularizer_state
+from regcheck.facts.program.coverage import anchor_of, passes_filters, regularizer_state, variable_passes
 from regcheck.facts.program.result import Program
 from regcheck.facts.program.training import loss_is_opaque, loss_terms
 from regcheck.facts.program.values import Declaration, Layer, Model, Tensor, Term, Variable, VarSet, alternatives
@@ -134,7 +134,7 @@ def _swept(varset: VarSet, roles: frozenset[Role]) -> list[Variable] | None:
         # A model (or graph) whose variables are made where the program model cannot see: it has
         # biases, whatever else it has.
         return [] if Role.BIAS in roles and passes_filters(Role.BIAS, varset.filters) else None
-    members = [v for v in varset.variables() if v.role in roles and passes_filters(v.role, varset.filters)]
+    members = [v for v in varset.variables() if v.role in roles and variable_passes(v, varset.filters)]
     if isinstance(varset.owner, (Model, Layer)) and Role.BIAS in roles:
         members = [v for v in members if v.slot == "bias" or v.explicit or v.slot == "weight"]
     return members or None

@@ -17,7 +17,7 @@ import libcst as cst
 
 from regcheck.facts.module import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import Cover, Unit, anchor_of, outputs, units
+from regcheck.facts.program.coverage import Cover, Unit, anchor_of, may_be_active, outputs, units
 from regcheck.facts.program.values import Layer, SiteRef, Variable
 from regcheck.facts.roles import Role, role_from_names
 
@@ -85,6 +85,13 @@ def _weights(unit: Unit) -> list[Weight]:
     return weights
 
 
+def _penalizes(weight: Weight) -> bool:
+    """Penalized, or penalized on the paths where a flag turns its regularizer on."""
+    if weight.state == "active":
+        return True
+    return weight.state == "unknown" and any(may_be_active(c.regularizer) for c in weight.covers)
+
+
 def _gaps(facts: ModuleFacts) -> list[Gap]:
     facts.derived["program_weight_gaps_busy"] = True  # two modules that import each other ask back
     try:
@@ -106,7 +113,7 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
             owner = _instance_site(weight)
             if owner is not None:
                 site_states.setdefault(owner.node, set()).add(weight.state)
-        active = [w for w in weights if w.state == "active"]
+        active = [w for w in weights if _penalizes(w)]
         # A loss that adds something unseen may penalize a plain variable; a layer's or
         # get_variable's penalty is what it declares.
         missing = [
@@ -139,12 +146,12 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
             reported.append(Missing(weight, where, not varies))
         if not reported:
             continue
-        active = [w for w in weights if w.state == "active"]
+        active = [w for w in weights if _penalizes(w)]
         # Layers wired without a model (a backbone a helper returns) have a head only where every call
         # of the layer leaves it out: one left out by one call of a helper is that call's omission.
         output_only = all(
             any(v in heads for v in m.weight.variables) and (m.local or unit.kind != "layers") for m in reported
-        ) and len(missing_weights) < len([w for w in weights if w.candidate or w.state == "active"])
+        ) and len(missing_weights) < len([w for w in weights if w.candidate or _penalizes(w)])
         gaps.append(Gap(unit, active, reported, output_only))
     return gaps
 

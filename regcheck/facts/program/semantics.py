@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -1202,6 +1203,10 @@ class Semantics:
         )
         variable.explicit = True
         variable.declared = declared
+        if full_name is not None:
+            variable.tf_names = (f"{full_name}:0",)
+        elif name is None and not via_get and not any(n is None for n in self.scope_names):
+            variable.tf_names = ("/".join([*(n for n in self.scope_names if n), "Variable"]) + ":0",)
         if not via_get and scope_regularizer is not None:
             variable.scope_regularizer = scope_regularizer
         graph.variables.append(variable)
@@ -1412,6 +1417,8 @@ class Semantics:
                 layer.site, role, slot=slot, graph=graph, regularizer=regularizer, route=route, layer=layer
             )
             variable.declared = layer.declarations.get(keyword) if keyword else None
+            short = f"{key}_kernel" if key in ("depthwise", "pointwise") else key
+            variable.tf_names = (short, f"{_snake(cls)}/{short}:0")  # Keras 3, Keras 2 (and tf.layers)
             layer.variables[key] = variable
             self.program.variables.append(variable)
             if layer.tf1:
@@ -1719,7 +1726,14 @@ class Semantics:
             bias.declared = declared.get("bias")
             layer.variables["bias"] = bias
             variables.append(bias)
+        layer_name = args.get("scope" if slim_style else "name")
+        own = layer_name.value if isinstance(layer_name, Const) and isinstance(layer_name.value, str) else None
+        scoped = self._scoped_name(own or _snake(cls))
         for variable in variables:
+            if scoped is not None:
+                slot = "weights" if slim_style and variable is kernel else variable.slot
+                slot = "biases" if slim_style and variable.slot == "bias" else slot
+                variable.tf_names = (f"{scoped}/{slot}:0",)
             graph.variables.append(variable)
             self.program.variables.append(variable)
             if _active(variable.regularizer):
@@ -2917,6 +2931,14 @@ _METHODS = frozenset(_METHOD_HANDLERS) | {
 _UNKNOWN_RECEIVER_METHODS = frozenset(
     {"minimize", "compute_gradients", "apply_gradients", "compute_loss", "compiled_loss"}
 )
+
+
+def _snake(cls: str) -> str:
+    """The default name TF gives a layer: ``Conv2D`` / ``conv2d`` -> ``conv2d``, ``BatchNormalization``
+    -> ``batch_normalization``, ``fully_connected`` -> ``fully_connected``."""
+    if cls.islower():
+        return cls
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls).lower()
 
 
 def _is_library_network(name: str) -> bool:

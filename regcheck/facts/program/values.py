@@ -470,6 +470,7 @@ class Variable(Value):
         "site",
         "slot",
         "symbol",
+        "tf_names",
         "trainable",
     )
 
@@ -498,6 +499,9 @@ class Variable(Value):
         self.regularizer = regularizer  # the regularizer declared where it is created
         self.route = route  # where that penalty goes: "collection" (TF1), "model" (Keras), "none"
         self.layer = layer
+        # What ``variable.name`` may be at run time (``"hidden/W:0"``; a Keras layer's ``"bias"`` in
+        # Keras 3, ``"dense/bias:0"`` in Keras 2); empty when it cannot be told.
+        self.tf_names: tuple[str, ...] = ()
         self.scope_regularizer: Value | None = None
         self.explicit = False  # created by the code itself (tf.Variable / get_variable), not by a layer
         self.declared: Declaration | None = None  # where its regularizer was given
