@@ -34,8 +34,8 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 _BOUNDARY = "# regcheck-cell-boundary {}"
 _BOUNDARY_LINE = re.compile(r"^# regcheck-cell-boundary (\d+)\r?\n?$")
 _MAGIC_TAG = re.compile(r"# regcheck-magic (\d+)\r?\n?$")
-# `obj?`, `obj??`, `?obj`, `??obj` (IPython help), `%psearch a*?`-style wildcards included.
-_HELP = re.compile(r"^\s*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$")
+# `obj?`, `obj??`, `?obj`, `??obj`, `?? obj` (IPython help), `%psearch a*?`-style wildcards included.
+_HELP = re.compile(r"^\s*(\?{1,2}[ \t]*[\w.*]+|[\w.*]+[ \t]*\?{1,2})\s*$")
 # `files = !ls`, `out = %sx ls`, `a, b = %time f()`.
 _ASSIGNED_MAGIC = re.compile(r"^\s*[\w.\[\](), *]+?\s*=\s*[%!]")
 # IPython's automagics: line magics (and shell aliases) that run without `%` when a line

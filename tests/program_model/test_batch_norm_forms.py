@@ -95,3 +95,39 @@ def test_slim_batch_norm_as_a_normalizer() -> None:
     from helpers import codes
 
     assert codes(source, "RC207") == ["RC207"]
+
+
+@pytest.mark.parametrize(
+    "session",
+    [
+        "with tf.Session() as sess:\n    for xb in batches:\n        sess.run([train_op, update_ops], feed_dict={{x: xb}})\n",
+        "sess = tf.Session()\nfor xb in batches:\n    sess.run([train_op, update_ops])\n",
+        "with tf.Session() as sess:\n    for xb in batches:\n        sess.run(train_op)\n        sess.run(update_ops)\n",
+    ],
+    ids=["same-run", "session-object", "own-run"],
+)
+def test_update_ops_run_by_the_session(tmp_path: Path, session: str) -> None:
+    train = (
+        TRAIN
+        + "\nupdate_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)\n"
+        + session.replace("{{", "{").replace("}}", "}")
+    )
+    assert _findings(_project(tmp_path, "function", "is_training", train, split=False)) == []
+
+
+@pytest.mark.parametrize("layer", ["slim.fully_connected", "slim.conv2d"])
+@pytest.mark.parametrize(("updates", "expected"), [("None", []), ("tf.GraphKeys.UPDATE_OPS", ["RC207"])])
+def test_normalizer_params_given_by_an_arg_scope(layer: str, updates: str, expected: list[str]) -> None:
+    from helpers import codes
+
+    source = f"""
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+x = tf.placeholder(tf.float32, [None, 8, 8, 4])
+params = {{"is_training": True, "decay": 0.9, "updates_collections": {updates}}}
+with slim.arg_scope([{layer}], normalizer_fn=slim.batch_norm, normalizer_params=params):
+    h = {layer}(x, 8)
+loss = tf.reduce_mean(h)
+train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
+"""
+    assert codes(source, "RC207") == expected

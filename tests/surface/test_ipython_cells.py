@@ -52,6 +52,10 @@ def _concise(path: Path, *extra: str) -> tuple[int, list[str]]:
         "if True:\n    !ls\n    cd data",
         "    import os\n    x = os.getcwd()\n",
         "\tx = 1\n\ty = 2",
+        "?? Dense",
+        "? tf.keras.layers.Dense",
+        "Dense ??",
+        "tf.nn.l2_loss?",
     ],
 )
 def test_cells_ipython_runs_are_not_syntax_errors(tmp_path: Path, cell: str) -> None:

@@ -391,7 +391,10 @@ class Semantics:
                 enter = option.cls.lookup("__enter__")
                 if isinstance(enter, Function):
                     return _Token("none"), interp.call(BoundMethod(enter, option), Args(), None, ctx)
-        return _Token("none"), value if not isinstance(value, ApiObject) else UNKNOWN
+        # `with tf.Session() as sess:` binds the session itself (its `run` is read); other library
+        # objects entered may give anything.
+        entered = value if not isinstance(value, ApiObject) or value.kind == "session" else UNKNOWN
+        return _Token("none"), entered
 
     def _enter_scope(self, request: _ScopeRequest) -> _Token:
         self.scope_regularizers.append(request.regularizer if request.regularizer is not None else NONE)
@@ -1712,7 +1715,7 @@ class Semantics:
         variables = [kernel]
         if normalizer is not None and not _is_none(normalizer):
             has_bias = False
-            self._normalizer(normalizer, args, site, kernel, ctx, interp)
+            self._normalizer(name, normalizer, args, site, kernel, ctx, interp)
         if has_bias:
             bias = Variable(
                 site,
@@ -1755,13 +1758,20 @@ class Semantics:
         return result
 
     def _normalizer(
-        self, normalizer: Value, args: Args, site: SiteRef, kernel: Variable, ctx: Context, interp: Interpreter
+        self,
+        layer_function: str,
+        normalizer: Value,
+        args: Args,
+        site: SiteRef,
+        kernel: Variable,
+        ctx: Context,
+        interp: Interpreter,
     ) -> None:
         for option in alternatives(normalizer):
             if isinstance(option, ApiRef) and option.canonical in _TF1_BATCH_NORMS:
                 params = args.get("normalizer_params")
                 if params is None:
-                    params = self._scope_default("slim.conv2d", "normalizer_params")
+                    params = self._scope_default(layer_function, "normalizer_params")
                 updates = params.entries.get("updates_collections") if isinstance(params, Mapping) else None
                 training = params.entries.get("is_training") if isinstance(params, Mapping) else None
                 if isinstance(updates, Const) and updates.value is None:
@@ -2668,7 +2678,14 @@ def _m_run(
         return None
     values = sem._flat([fetches])
     steps = [v.step for v in values if isinstance(v, TrainOp)]
-    if steps and any(isinstance(v, UpdateOps) for v in values):
+    updates = [v for v in values if isinstance(v, UpdateOps)]
+    if updates and not steps:
+        # `sess.run(update_ops)` on its own, next to the train op's run: the graph's train ops update.
+        steps = [s for s in sem.program.train_steps if any(s.graph is u.graph for u in updates)]
+        for step in steps:
+            step.update_ops = True
+        return UNKNOWN
+    if steps and updates:
         for step in steps:
             step.update_ops = True
     for step in steps:
