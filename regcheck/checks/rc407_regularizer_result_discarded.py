@@ -56,7 +56,9 @@ def returns_nothing(function: RegularizerFunction) -> bool:
     if not isinstance(node, cst.FunctionDef):
         return False
     values = function.facts.returns.get(node, [])
-    if any(not (isinstance(v, cst.Name) and v.value == "None") for v in values):
+    if values:
+        # Something returned (a penalty), or `return None` written out: a function used for its side
+        # effect on purpose (the max-norm trick registers clip ops and returns None).
         return False
     return not _is_generator_or_abstract(node)
 
@@ -80,6 +82,17 @@ def l1(w):
     penalty = tf.reduce_sum(tf.abs(w))
     return 0.01 * penalty
 layer = tf.keras.layers.Dense(64, kernel_regularizer=l1)
+""",
+        # The max-norm trick: a "regularizer" that registers clip ops and returns None on purpose.
+        """
+import tensorflow.compat.v1 as tf
+def max_norm_regularizer(threshold, collection="max_norm"):
+    def max_norm(weights):
+        clipped = tf.clip_by_norm(weights, clip_norm=threshold, axes=1)
+        tf.add_to_collection(collection, tf.assign(weights, clipped))
+        return None
+    return max_norm
+h = tf.layers.dense(x, 8, kernel_regularizer=max_norm_regularizer(1.0))
 """,
         """
 import tensorflow as tf

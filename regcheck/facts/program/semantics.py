@@ -1285,7 +1285,10 @@ class Semantics:
                     if isinstance(option, BoundMethod)
                     else None
                 )
-                options.append(Regularizer("other", function=function, known=True))
+                # A function that returns no penalty (the max-norm trick: it registers clip ops and
+                # returns None) adds nothing to the loss.
+                silent = function is not None and not _returns_a_value(function.node)
+                options.append(Regularizer("other", function=function, known=True, zero=silent))
             elif isinstance(option, Instance):
                 call = option.cls.lookup("__call__")
                 options.append(Regularizer("other", function=call if isinstance(call, Function) else None))
@@ -2948,6 +2951,24 @@ _METHODS = frozenset(_METHOD_HANDLERS) | {
 _UNKNOWN_RECEIVER_METHODS = frozenset(
     {"minimize", "compute_gradients", "apply_gradients", "compute_loss", "compiled_loss"}
 )
+
+
+def _returns_a_value(node: cst.FunctionDef | cst.Lambda) -> bool:
+    """Does the function return something other than None on some path (nested functions aside)?"""
+    if isinstance(node, cst.Lambda):
+        return True
+    stack: list[cst.CSTNode] = [node.body]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Return):
+            value = current.value
+            if value is not None and not (isinstance(value, cst.Name) and value.value == "None"):
+                return True
+        elif isinstance(current, (cst.Yield, cst.Raise)):
+            return True  # a generator, or a function that only raises: not the case meant here
+        if not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            stack.extend(current.children)
+    return False
 
 
 def _snake(cls: str) -> str:
