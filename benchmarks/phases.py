@@ -38,14 +38,13 @@ def phases(path: str) -> dict[str, Any]:
         sys.path.insert(0, str(REPO))
     import io
 
-    import libcst as cst
-
     import regcheck.facts.program as program_module
     from regcheck.checks import checks_for
     from regcheck.config.settings import DEFAULT_SELECT
     from regcheck.facts import build_facts
     from regcheck.facts.module import LazyMapping
     from regcheck.lint.module import only_applicable
+    from regcheck.lint.parse import parse_module
     from regcheck.lint.prefilter import names_tf, wants_parse
     from regcheck.lint.suppressions import parse_suppressions, unused_noqa
     from regcheck.report import write_report
@@ -90,7 +89,7 @@ def phases(path: str) -> dict[str, Any]:
         text = document.text
         add("notebook cells", clock() - start)
     start = clock()
-    module = cst.parse_module(text)
+    module = parse_module(text)
     add("libcst parse", clock() - start)
     start = clock()
     facts = build_facts(path, text, module, None)

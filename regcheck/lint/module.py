@@ -87,8 +87,10 @@ def lint_text(
         return report
     import libcst as cst
 
+    from regcheck.lint.parse import parse_module
+
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
         report.parsed = True
         if "RC000" in codes:
@@ -145,8 +147,10 @@ def _syntax_check(path: str, text: str, report: FileReport) -> None:
         return
     import libcst as cst
 
+    from regcheck.lint.parse import parse_module
+
     try:
-        cst.parse_module(text)
+        parse_module(text)
     except cst.ParserSyntaxError as exc:
         report.findings.append(_syntax_finding(path, exc, cpython))
     except RecursionError:

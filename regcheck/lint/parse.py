@@ -227,6 +227,8 @@ class Chain:
     end: int  # where it ends
     cuts: tuple[int, ...]  # after operand k (its grouping parentheses included), for k = 1 .. n - 1
     operators: tuple[type, ...]  # libcst operator class of each link, left to right
+    indent: str = ""  # the indentation of the statement the chain is in (libcst reads lines after a
+    # newline inside parentheses against it)
 
 
 def long_chains(text: str) -> list[Chain]:
@@ -240,23 +242,25 @@ def long_chains(text: str) -> list[Chain]:
             return []
     offsets = _Offsets(text)
     chains: list[Chain] = []
-    stack: list[ast.AST] = [tree]
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
-        node = stack.pop()
+        node, indent = stack.pop()
+        if isinstance(node, ast.stmt):
+            indent = offsets.indent(node.lineno)
         if isinstance(node, ast.JoinedStr):
             continue  # positions inside f-strings are not the file's
         if isinstance(node, ast.BinOp) and type(node.op) in _LEVELS:
-            chain, below = _chain(node, text, offsets)
+            chain, below = _chain(node, text, offsets, indent)
             if chain is not None:
                 chains.append(chain)
-                stack.extend(below)  # the operands: a chain inside one is parsed with its piece
+                stack.extend((child, indent) for child in below)  # a chain inside an operand is parsed with its piece
                 continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend((child, indent) for child in ast.iter_child_nodes(node))
     chains.sort(key=lambda chain: chain.start)
     return chains
 
 
-def _chain(top: ast.BinOp, text: str, offsets: _Offsets) -> tuple[Chain | None, list[ast.AST]]:
+def _chain(top: ast.BinOp, text: str, offsets: _Offsets, indent: str) -> tuple[Chain | None, list[ast.AST]]:
     """The chain whose last link is ``top``: its links down the left while the operator stays on
     one level; None when it is short."""
     level = _LEVELS[type(top.op)]
@@ -298,7 +302,7 @@ def _chain(top: ast.BinOp, text: str, offsets: _Offsets) -> tuple[Chain | None, 
         previous_end = right_end
     if any(not _balanced(text[a:b]) for a, b in zip([start, *cuts], [*cuts, end])):
         return None, []  # an operand's text with unbalanced grouping parentheses: a parenthesized sub-chain
-    return Chain(start, end, tuple(cuts), tuple(operators)), [links[0].left, *(link.right for link in links)]
+    return Chain(start, end, tuple(cuts), tuple(operators), indent), [links[0].left, *(link.right for link in links)]
 
 
 def _operator_in(gap: str, symbol: str) -> int | None:
@@ -364,6 +368,11 @@ class _Offsets:
             column = len(text.encode("utf-8")[:column].decode("utf-8", "replace"))
         return self.starts[line - 1] + column
 
+    def indent(self, line: int) -> str:
+        """The whitespace that starts line ``line`` (1-based)."""
+        text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+        return text[: len(text) - len(text.lstrip(" \t\f"))]
+
     def start(self, node: ast.AST) -> int | None:
         return self._offset(getattr(node, "lineno", None), getattr(node, "col_offset", None))
 
@@ -391,14 +400,56 @@ def _parse_with_pieces(text: str, chains: list[Chain]) -> cst.Module | None:
         parts += [text[position : chain.start], name]
         position = chain.end
     parts.append(text[position:])
-    module = cst.parse_module("".join(parts))
+    # The module's newline is its first one, which may have been in a chain.
+    module = cst.parse_module("".join(parts), cst.PartialParserConfig(default_newline=_first_newline(text)))
     return _put_back(module, placeholders)
+
+
+_FIRST_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def _first_newline(text: str) -> str:
+    """The newline libcst takes as the module's default in ``text``: its first one."""
+    newline = _FIRST_NEWLINE.search(text)
+    return newline.group(0) if newline is not None else "\n"
+
+
+def _parse_expression(text: str, newline: str, indent: str) -> cst.BaseExpression | None:
+    """``text`` parsed as an expression where it is: in a module whose default newline is ``newline``
+    (a newline inside it that differs is kept in the tree; libcst's parse_expression judges against the
+    text's own first one), in a block indented by ``indent`` (where a line inside parentheses starts
+    with the block's indentation, libcst keeps only the rest): an expression statement after a line
+    that sets the newline, in an `if` block when indented."""
+    if indent:
+        module = cst.parse_module(f"_{newline}if _:{newline}{indent}{text}{newline}")
+    else:
+        module = cst.parse_module(f"_{newline}{text}{newline}")
+    if len(module.body) != 2 or module.default_newline != newline:
+        return None
+    statement: cst.CSTNode = module.body[1]
+    if indent:
+        if not isinstance(statement, cst.If) or not isinstance(statement.body, cst.IndentedBlock):
+            return None
+        if (statement.body.indent is not None and statement.body.indent != indent) or len(statement.body.body) != 1:
+            return None
+        statement = statement.body.body[0]
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    expression = statement.body[0]
+    if not isinstance(expression, cst.Expr) or expression.semicolon is not cst.MaybeSentinel.DEFAULT:
+        return None
+    if statement.leading_lines or not isinstance(statement.trailing_whitespace.newline, cst.Newline):
+        return None
+    return expression.value
 
 
 def _parse_chain(text: str, chain: Chain) -> cst.BaseExpression | None:
     """The chain's libcst node, parsed a piece of :data:`PIECE` operands at a time, each piece after
     the first written ``_ <op> operand <op> ...`` and its ``_`` replaced with the chain so far."""
     bounds = [chain.start, *chain.cuts, chain.end]  # operand k is text[bounds[k]:bounds[k + 1]]
+    # The module's newline (its first one, as libcst detects it): a piece's newlines that differ from it
+    # are kept in the tree, which a piece parsed on its own would judge against its own first newline.
+    newline = _first_newline(text)
     links = len(chain.operators)
     result: cst.BaseExpression | None = None
     first = 0  # the first link of the current piece
@@ -408,7 +459,7 @@ def _parse_chain(text: str, chain: Chain) -> cst.BaseExpression | None:
             piece = text[bounds[0] : bounds[last + 1]]
         else:
             piece = "_" + text[bounds[first + 1] : bounds[last + 1]]
-        parsed = cst.parse_expression(f"({piece})")
+        parsed = _parse_expression(f"({piece})", newline, chain.indent)
         if not isinstance(parsed, cst.BinaryOperation) or len(parsed.lpar) != 1 or len(parsed.rpar) != 1:
             return None
         if not (_empty(parsed.lpar[0].whitespace_after) and _empty(parsed.rpar[0].whitespace_before)):

@@ -145,10 +145,11 @@ def _units(program: Program) -> list[Unit]:
         for term in graph.penalties:
             _term_covers(unit, term, variables)
         found.append(unit)
+    reached = trained | in_models  # once: a layer's question is then proportional to its own variables
     loose = [
         layer
         for layer in program.layers
-        if not layer.tf1 and layer.cls != "<variables>" and not (set(layer.variables.values()) & (trained | in_models))
+        if not layer.tf1 and layer.cls != "<variables>" and reached.isdisjoint(layer.variables.values())
     ]
     for component in _components(program, loose):
         variables = [v for layer in component for v in layer.variables.values() if v.trainable]
