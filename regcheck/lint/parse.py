@@ -163,7 +163,7 @@ def _join(modules: list[cst.Module]) -> cst.Module | None:
     first, last = modules[0], modules[-1]
     newline = first.default_newline
     indent = next((m.default_indent for m in modules if _has_block(m)), first.default_indent)
-    body: list[cst.BaseStatement] = list(first.body)
+    body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement] = list(first.body)
     for module in modules:
         if module.default_newline != newline or (_has_block(module) and module.default_indent != indent):
             return None  # lines or blocks that default differently: only the whole text can tell
