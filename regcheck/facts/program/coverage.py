@@ -238,7 +238,8 @@ def _trained_variables(step: TrainStep, reads: set[Variable]) -> list[Variable]:
         else:
             unknown = True
     if not found or unknown:
-        found.extend(v for v in sorted(reads, key=lambda v: v.id) if v not in found)
+        known = set(found)  # a set: a list's `in` made this quadratic in the variables read
+        found.extend(v for v in sorted(reads, key=lambda v: v.id) if v not in known)
     if step.model is not None and not found:
         found = step.model.all_variables()
     return [v for v in dict.fromkeys(found) if v.trainable]
