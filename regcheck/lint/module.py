@@ -305,6 +305,8 @@ class TopLevelStatements:
         result = apply_edits(text, moved)
         if text.endswith(("\n", "\r")) and not result.endswith(("\n", "\r")):
             return None  # the edit joins the segment's last line with the next one
+        if result.rstrip("\r\n").endswith("\\"):
+            return None  # ... or continues it onto the next one
         return self.prefix + result
 
 
