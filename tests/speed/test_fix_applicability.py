@@ -3,6 +3,8 @@ ones of compiling the whole edited file (what it did before, one compile of the 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +71,7 @@ def cases(draw: st.DrawFn) -> tuple[str, list[Finding]]:
                 end_line, end_column = end_line + 1, 1  # a whole line
             edits.append(Edit(line, column, end_line, end_column, draw(st.sampled_from(SNIPPETS))))
         edits.sort(key=lambda e: (e.line, e.column))
-        if any((a.end_line, a.end_column) > (b.line, b.column) for a, b in zip(edits, edits[1:])):
+        if any((a.end_line, a.end_column) > (b.line, b.column) for a, b in pairwise(edits)):
             edits = edits[:1]
         fix = Fix(Applicability.UNSAFE, "fix", tuple(edits))
         findings.append(Finding("RC101", "n", Severity.WARNING, "m.py", 1, 1, 1, 2, "m", fix=fix))
