@@ -542,6 +542,194 @@ def warm_relint(env: dict[str, str], workdir: Path, repeat: int = 21) -> Timing:
     return Timing(name, "500-line model.py", data["wall"], cpu_seconds=data["cpu"], note=note)
 
 
+# --- size: one generated file, growing ---------------------------------------------
+
+# kind -> sizes (lines; terms for "sum"; levels for the nested kinds, as deep as CPython accepts)
+SIZES = {
+    "tf1": (1_000, 2_000, 4_000, 8_000, 50_000),
+    "keras": (1_000, 2_000, 4_000, 8_000, 50_000),
+    "notebook": (1_000, 2_000, 4_000, 8_000, 50_000),
+    "sum": (500, 1_000, 2_000, 5_000, 10_000, 20_000),
+    "nested-blocks": (97,),
+    "nested-calls": (190,),
+    "nested-defs": (97,),
+}
+# The smallest file of each kind: what a run costs before the size counts (start-up, imports).
+BASELINE_SIZE = {"tf1": 20, "keras": 20, "notebook": 20, "sum": 10}
+
+
+def fitted_exponent(points: list[tuple[float, float]]) -> float | None:
+    """The least-squares slope of log(y) against log(x): 1 is linear, 2 quadratic."""
+    import math
+
+    points = [(x, y) for x, y in points if x > 0 and y > 0]
+    if len(points) < 2:
+        return None
+    xs = [math.log(x) for x, _ in points]
+    ys = [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    var = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else None
+
+
+def _found(output: str) -> list[tuple[str, int | None, int]] | None:
+    try:
+        return sorted(((f["code"], f["cell"], f["line"]) for f in json.loads(output)["findings"]), key=str)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def size_runs(
+    python: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    kinds: list[str],
+    max_size: int,
+    timeout: float,
+    with_phases: bool,
+) -> tuple[list[Timing], list[dict]]:
+    """Cold ``regcheck --no-cache FILE`` on generated files of growing size, a fresh process each;
+    a kind's larger sizes are skipped once one times out. With ``with_phases``, each file also goes
+    through benchmarks/phases.py in a process of its own (CPU per phase)."""
+    import generated
+
+    folder = workdir / "size"
+    folder.mkdir(exist_ok=True)
+    timings: list[Timing] = []
+    fits: list[dict] = []
+    for kind in kinds:
+        sizes = [size for size in SIZES[kind] if size <= max_size]
+        suffix = generated.KINDS[kind][2]
+        unit = generated.KINDS[kind][1]
+        baseline: tuple[float, float] | None = None
+        if kind in BASELINE_SIZE:
+            path = folder / f"{kind}-{BASELINE_SIZE[kind]}{suffix}"
+            path.write_text(generated.generate(kind, BASELINE_SIZE[kind]))
+            _s, rss, _c, _o, cpu = run_timed([*python, "--no-cache", "--output-format", "json", path.name], folder, env)
+            baseline = (cpu or 0.0, rss or 0.0)
+        points: list[tuple[int, float, float]] = []
+        for size in sizes:
+            path = folder / f"{kind}-{size}{suffix}"
+            text = generated.generate(kind, size)
+            path.write_text(text)
+            lines = (
+                text.count("\n")
+                if suffix == ".py"
+                else sum(len(cell["source"]) for cell in json.loads(text)["cells"] if cell["cell_type"] == "code")
+            )
+            print(f"... size: regcheck --no-cache on {path.name} ({lines} lines)", file=sys.stderr, flush=True)
+            seconds, rss, code, output, cpu = run_timed(
+                [*python, "--no-cache", "--output-format", "json", path.name], folder, env, timeout
+            )
+            found = _found(output)
+            want = sorted(generated.expected(kind, size), key=str)
+            if seconds is None:
+                verdict = f"killed after {timeout:.0f} s"
+            elif found is None:
+                verdict = f"exit {code}, no report"
+            elif found == want:
+                verdict = f"{len(found)} findings, as expected"
+            else:
+                missing, extra = len(set(want) - set(found)), len(set(found) - set(want))
+                verdict = f"{len(found)} findings: {missing} expected ones missing, {extra} unexpected"
+            extra: dict = {"kind": kind, "size": size, "unit": unit, "lines": lines, "exit": code}
+            if with_phases and seconds is not None:
+                result = subprocess.run(
+                    [sys.executable, str(HERE / "phases.py"), "--json", path.name],
+                    cwd=folder,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
+                if result.returncode == 0 and result.stdout.strip():
+                    extra["phases"] = json.loads(result.stdout.splitlines()[-1])
+            timings.append(Timing(f"size: {kind}", f"{size:,} {unit}", seconds, rss, cpu, verdict, extra))
+            if seconds is None:
+                break
+            points.append((lines, cpu or 0.0, rss or 0.0))
+        fit: dict = {"kind": kind, "sizes": [p[0] for p in points]}
+        fit["cpu_exponent"] = fitted_exponent([(x, c) for x, c, _ in points])
+        fit["rss_exponent"] = fitted_exponent([(x, r) for x, _, r in points])
+        if baseline is not None:
+            fit["baseline_cpu"], fit["baseline_rss"] = baseline
+            fit["cpu_exponent_above_baseline"] = fitted_exponent([(x, c - baseline[0]) for x, c, _ in points])
+            fit["rss_exponent_above_baseline"] = fitted_exponent([(x, r - baseline[1]) for x, _, r in points])
+        fits.append(fit)
+    return timings, fits
+
+
+def size_table(timings: list[Timing], fits: list[dict]) -> str:
+    out = ["| kind | size | lines | CPU s | peak RSS MB | findings |", "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for t in timings:
+        if not t.name.startswith("size: "):
+            continue
+        cpu = f"{t.cpu_seconds:.2f}" if t.seconds is not None and t.cpu_seconds is not None else "-"
+        rss = f"{t.peak_rss_mb:.0f}" if t.seconds is not None and t.peak_rss_mb is not None else "-"
+        out.append(f"| {t.extra['kind']} | {t.tree} | {t.extra['lines']:,} | {cpu} | {rss} | {t.note} |")
+    out += [
+        "",
+        "| kind | CPU exponent | RSS exponent | above the smallest file: CPU | RSS | smallest file CPU s, RSS MB |",
+    ]
+    out.append("| --- | ---: | ---: | ---: | ---: | --- |")
+
+    def fmt(value: float | None) -> str:
+        return f"{value:.2f}" if value is not None else "-"
+
+    for fit in fits:
+        if len(fit["sizes"]) < 2:
+            continue
+        base = f"{fit['baseline_cpu']:.2f}, {fit['baseline_rss']:.0f}" if "baseline_cpu" in fit else "-"
+        out.append(
+            f"| {fit['kind']} | {fmt(fit['cpu_exponent'])} | {fmt(fit['rss_exponent'])} | "
+            f"{fmt(fit.get('cpu_exponent_above_baseline'))} | {fmt(fit.get('rss_exponent_above_baseline'))} | {base} |"
+        )
+    phased = [t for t in timings if t.name.startswith("size: ") and "phases" in t.extra]
+    if phased:
+        names = list(dict.fromkeys(key for t in phased for key in t.extra["phases"]["cpu"]))
+        names = [n for n in names if any(t.extra["phases"]["cpu"].get(n, 0) >= 0.01 for t in phased)]
+        out += ["", "| kind | size | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
+        for t in phased:
+            cpu = t.extra["phases"]["cpu"]
+            out.append(f"| {t.extra['kind']} | {t.tree} | " + " | ".join(f"{cpu.get(n, 0):.2f}" for n in names) + " |")
+    return "\n".join(out)
+
+
+# --- copies: the same tree 1, 2 and 4 times ------------------------------------------
+
+
+def copies_runs(
+    sources: list[Path], python: list[str], env: dict[str, str], workdir: Path, jobs: list[str], counts: tuple[int, ...]
+) -> list[Timing]:
+    """Cold CPU on 1, 2 and 4 copies of the trees in ``sources``. Copy k lives in its own folder
+    (``copy_k/keras``, ``copy_k/tensorflow``): an absolute import resolves from the importing file's
+    package root first (regcheck.run.project), so each copy's imports stay inside it and what a file's
+    lint consults is the same in every copy: the connectivity is held fixed."""
+    timings = []
+    for count in counts:
+        tree = workdir / f"copies_{count}"
+        for number in range(1, count + 1):
+            for source in sources:
+                shutil.copytree(source, tree / f"copy_{number}" / source.name)
+        size = sum(p.stat().st_size for p in tree.rglob("*.py")) / 1e6
+        files = sum(1 for _ in tree.rglob("*.py"))
+        print(f"... copies: regcheck cold on {count} copies ({files} files)", file=sys.stderr, flush=True)
+        seconds, rss, code, output, cpu = run_timed(
+            [*python, "--no-cache", "--output-format", "json", *jobs, "."], tree, env
+        )
+        summary = summary_of(output)
+        note = f"{files} files, {size:.1f} MB; exit {code}"
+        timings.append(
+            Timing(f"copies: regcheck cold, {count} copies", "keras+tensorflow", seconds, rss, cpu, note, summary)
+        )
+        shutil.rmtree(tree, ignore_errors=True)
+    base = timings[0].cpu_seconds if timings and timings[0].cpu_seconds else None
+    if base:
+        for count, timing in zip(counts, timings):
+            if timing.cpu_seconds:
+                timing.note += f"; {timing.cpu_seconds / base:.2f}x the CPU of one copy ({count}x the files)"
+    return timings
+
+
 # --- main ---------------------------------------------------------------------------
 
 
@@ -558,40 +746,60 @@ def main(argv: list[str] | None = None) -> int:
         "--paths", nargs="*", type=Path, help="trees to use instead of the installed keras + tensorflow"
     )
     parser.add_argument("--skip-fixit", action="store_true", help="do not run fixit (it takes minutes)")
+    parser.add_argument("--fixit", default=None, help="the fixit command (default: fixit on PATH)")
     parser.add_argument("--fixit-timeout", type=float, default=3600, help="seconds before fixit is stopped")
     parser.add_argument("--jobs", type=int, default=0, help="regcheck -j (default: one per core)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--regcheck",
+        type=Path,
+        default=REPO,
+        help="the checkout whose regcheck package is measured (default: this one), e.g. another worktree",
+    )
     parser.add_argument(
         "--only",
         default=",".join(PARTS),
         help=f"comma-separated parts to run (default all): {', '.join(PARTS)}",
     )
+    parser.add_argument(
+        "--size-kinds", default=",".join(SIZES), help=f"size: the generated kinds (default all): {', '.join(SIZES)}"
+    )
+    parser.add_argument("--size-max", type=int, default=50_000, help="size: the largest size to generate")
+    parser.add_argument("--size-timeout", type=float, default=900, help="size: seconds before a run is killed")
+    parser.add_argument("--phases", action="store_true", help="size: also time each file phase by phase")
+    parser.add_argument("--copies", default="1,2,4", help="copies: how many copies of the tree, comma-separated")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     if only - set(PARTS):
         parser.error(f"unknown parts: {', '.join(sorted(only - set(PARTS)))}")
+    kinds = args.size_kinds.split(",")
+    if set(kinds) - set(SIZES):
+        parser.error(f"unknown kinds: {', '.join(sorted(set(kinds) - set(SIZES)))}")
 
     workdir = Path(tempfile.mkdtemp(prefix="regcheck-bench-"))
     tree = workdir / "tree"
     if args.paths:
-        subtrees = []
-        for path in args.paths:
-            copy_sources(path.resolve(), tree / path.resolve().name)
-            subtrees.append(tree / path.resolve().name)
+        subtrees = [tree / path.resolve().name for path in args.paths]
+        sources = [path.resolve() for path in args.paths]
     else:
         subtrees = [tree / "keras", tree / "tensorflow"]
-        for name, target in zip(("keras", "tensorflow"), subtrees):
-            copy_sources(package_dir(name), target)
+        sources = [package_dir("keras"), package_dir("tensorflow")]
+    if only & {"floors", "facts", "scaling", "jobs", "peers", "copies"}:
+        for source, target in zip(sources, subtrees):
+            copy_sources(source, target)
     first = subtrees[0]
     # A snapshot of the code, so a concurrent edit cannot turn the warm run cold.
     snapshot = workdir / "code"
-    shutil.copytree(REPO / "regcheck", snapshot / "regcheck", ignore=shutil.ignore_patterns("__pycache__"))
+    measured = args.regcheck.resolve()
+    shutil.copytree(measured / "regcheck", snapshot / "regcheck", ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, PYTHONPATH=str(snapshot))
     regcheck = [sys.executable, "-m", "regcheck"]
     jobs = ["-j", str(args.jobs)] if args.jobs else []
     names = [p.name for p in subtrees]
 
     results: list[Timing] = []
+    ratios: dict = {}
+    extra: dict = {"measured": str(measured), "commit": _commit(measured)}
 
     def timed(name: str, where: str, cmd: list[str], timeout: float | None = None, cwd: Path = tree) -> Timing:
         print(f"... {name} on {where}", file=sys.stderr, flush=True)
@@ -616,57 +824,79 @@ def main(argv: list[str] | None = None) -> int:
         results += scaling(python_files(subtrees), tree, workdir, regcheck, env, jobs)
     if "jobs" in only:
         results += jobs_comparison(tree, first.name, regcheck, env)
-    if "peers" not in only:
-        return finish(results, {}, {first.name: counts_first, everything: counts_all}, shares, workdir, args.keep)
-
-    cold_first = timed(
-        "regcheck cold (--no-cache)",
-        first.name,
-        [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name],
-    )
-    fill = timed("regcheck cold, filling the cache", everything, [*regcheck, "--output-format", "json", *jobs, *names])
-    warm = timed("regcheck warm (cache)", everything, [*regcheck, "--output-format", "json", *jobs, *names])
-    ruff_first = timed("ruff check --no-cache", first.name, ["ruff", "check", "--no-cache", first.name])
-    ruff_all = timed("ruff check --no-cache", everything, ["ruff", "check", "--no-cache", *names])
-    fixit = None
-    if not args.skip_fixit and shutil.which("fixit"):
-        fixit = timed("fixit lint", first.name, ["fixit", "lint", first.name], timeout=args.fixit_timeout)
+    if "copies" in only:
+        counts = tuple(int(n) for n in args.copies.split(","))
+        results += copies_runs(subtrees, regcheck, env, workdir, jobs, counts)
+    if "size" in only:
+        size_timings, fits = size_runs(regcheck, env, workdir, kinds, args.size_max, args.size_timeout, args.phases)
+        results += size_timings
+        extra["size_fits"] = fits
+    if "peers" in only:
+        cold_first = timed(
+            "regcheck cold (--no-cache)",
+            first.name,
+            [*regcheck, "--no-cache", "--output-format", "json", *jobs, first.name],
+        )
+        fill = timed(
+            "regcheck cold, filling the cache", everything, [*regcheck, "--output-format", "json", *jobs, *names]
+        )
+        warm = timed("regcheck warm (cache)", everything, [*regcheck, "--output-format", "json", *jobs, *names])
+        ruff_first = timed("ruff check --no-cache", first.name, ["ruff", "check", "--no-cache", first.name])
+        ruff_all = timed("ruff check --no-cache", everything, ["ruff", "check", "--no-cache", *names])
+        fixit = None
+        fixit_command = args.fixit or shutil.which("fixit")
+        if not args.skip_fixit and fixit_command:
+            fixit = timed("fixit lint", first.name, [fixit_command, "lint", first.name], timeout=args.fixit_timeout)
+        if fixit and fixit.seconds and cold_first.seconds:
+            ratios["fixit / regcheck cold (keras)"] = fixit.seconds / cold_first.seconds
+        elif fixit:
+            ratios["fixit / regcheck cold (keras)"] = (
+                f"fixit timed out after {args.fixit_timeout:.0f} s: "
+                f"> {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
+            )
+        if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
+            ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
+        libcst_first = next((t for t in results if t.name.startswith("floor: libcst parse + ScopeProvider")), None)
+        if fixit and fixit.cpu_seconds and libcst_first and libcst_first.cpu_seconds:
+            # The ceiling for any checker that parses these files with libcst and resolves names.
+            ratios["fixit / libcst parse + scopes alone (keras), CPU time"] = (
+                fixit.cpu_seconds / libcst_first.cpu_seconds
+            )
+        if warm.cpu_seconds and ruff_all.cpu_seconds:
+            ratios["regcheck warm / ruff (all), CPU time"] = warm.cpu_seconds / ruff_all.cpu_seconds
+        if warm.seconds and ruff_all.seconds:
+            ratios["regcheck warm / ruff (all)"] = warm.seconds / ruff_all.seconds
+        if fill.seconds and ruff_all.seconds:
+            ratios["regcheck cold / ruff (all)"] = fill.seconds / ruff_all.seconds
+        if cold_first.seconds and ruff_first.seconds:
+            ratios["regcheck cold / ruff (keras)"] = cold_first.seconds / ruff_first.seconds
     if "startup" in only:
         results += startup(regcheck, env, workdir)
     if "warm" in only:
         results.append(warm_relint(env, workdir))
-
-    ratios = {}
-    if fixit and fixit.seconds and cold_first.seconds:
-        ratios["fixit / regcheck cold (keras)"] = fixit.seconds / cold_first.seconds
-    elif fixit:
-        ratios["fixit / regcheck cold (keras)"] = (
-            f"fixit timed out after {args.fixit_timeout:.0f} s: > {args.fixit_timeout / (cold_first.seconds or 1):.1f}"
-        )
-    if fixit and fixit.cpu_seconds and cold_first.cpu_seconds:
-        ratios["fixit / regcheck cold (keras), CPU time"] = fixit.cpu_seconds / cold_first.cpu_seconds
-    libcst_first = next((t for t in results if t.name.startswith("floor: libcst parse + ScopeProvider")), None)
-    if fixit and fixit.cpu_seconds and libcst_first and libcst_first.cpu_seconds:
-        # The ceiling for any checker that parses these files with libcst and resolves names.
-        ratios["fixit / libcst parse + scopes alone (keras), CPU time"] = fixit.cpu_seconds / libcst_first.cpu_seconds
-    if warm.cpu_seconds and ruff_all.cpu_seconds:
-        ratios["regcheck warm / ruff (all), CPU time"] = warm.cpu_seconds / ruff_all.cpu_seconds
-    if warm.seconds and ruff_all.seconds:
-        ratios["regcheck warm / ruff (all)"] = warm.seconds / ruff_all.seconds
-    if fill.seconds and ruff_all.seconds:
-        ratios["regcheck cold / ruff (all)"] = fill.seconds / ruff_all.seconds
-    if cold_first.seconds and ruff_first.seconds:
-        ratios["regcheck cold / ruff (keras)"] = cold_first.seconds / ruff_first.seconds
-
-    return finish(results, ratios, {first.name: counts_first, everything: counts_all}, shares, workdir, args.keep)
+    counts = {first.name: counts_first, everything: counts_all}
+    return finish(results, ratios, counts, shares, workdir, args.keep, extra)
 
 
-PARTS = ("floors", "facts", "scaling", "jobs", "peers", "startup", "warm")
+def _commit(checkout: Path) -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "regcheck"], cwd=checkout, capture_output=True, text=True)
+    return result.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
+
+
+PARTS = ("floors", "facts", "scaling", "jobs", "copies", "size", "peers", "startup", "warm")
 
 
 def finish(
-    results: list[Timing], ratios: dict, counts: dict, shares: list[tuple[str, float]], workdir: Path, keep: bool
+    results: list[Timing],
+    ratios: dict,
+    counts: dict,
+    shares: list[tuple[str, float]],
+    workdir: Path,
+    keep: bool,
+    extra: dict | None = None,
 ) -> int:
+    extra = extra or {}
     cold = {t.name: t for t in results if t.name.startswith("regcheck cold -j")}
     if cold.get("regcheck cold -j 1") and cold.get("regcheck cold -j 2"):
         one, two = cold["regcheck cold -j 1"], cold["regcheck cold -j 2"]
@@ -674,16 +904,19 @@ def finish(
             ratios["regcheck cold -j 1 / -j 2, wall"] = one.seconds / two.seconds
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        ).stdout.strip(),
+        "commit": extra.get("commit") or _commit(REPO),
+        "measured": extra.get("measured", str(REPO)),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
         "counts": counts,
         "timings": [asdict(t) for t in results],
         "ratios": ratios,
         "facts_pass_shares": shares,
+        "size_fits": extra.get("size_fits", []),
     }
-    print(table(results, ratios, report))
+    print(table([t for t in results if not t.name.startswith("size: ")], ratios, report))
+    if any(t.name.startswith("size: ") for t in results):
+        print()
+        print(size_table(results, report["size_fits"]))
     if shares:
         total = sum(seconds for name, seconds in shares if not name.startswith(("of which", "files:")))
         print("\n| stage | CPU s | share |\n| --- | ---: | ---: |")

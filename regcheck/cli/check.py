@@ -269,7 +269,8 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
             project[0].keras_target = settings.keras_version
         return project[0]
 
-    progress = _Progress(len(discovered.files), enabled=not args.quiet)
+    # Off under -q and in the formats a machine reads (json, github, sarif ...): those runs are CI's.
+    progress = _Progress(discovered.files, enabled=not args.quiet and args.output_format in ("full", "concise"))
     reports = lint_files(discovered.files, settings, use_cache=not args.no_cache, jobs=args.jobs)
     try:
         for report in reports:
@@ -280,6 +281,7 @@ def _check_files(paths: list[str], args: argparse.Namespace, settings: Settings,
             unit = SourceUnit(report.source) if report.source is not None else None
             _take(unit, report, args, settings, state, fixing, index)
     finally:
+        progress.close()
         reports.close()  # on Ctrl-C or an error too: the pool's workers stop now
 
 
@@ -361,32 +363,65 @@ def _add_noqa(report: FileReport, state: RunState) -> None:
 
 
 class _Progress:
-    """`regcheck: 120/904 files` on stderr, for long runs on a terminal only (never in CI or piped)."""
+    """`regcheck: 120/904 files, checking src/model.py` on stderr, for long runs on a terminal only
+    (never in CI or piped). Reports come in the order of the files, so the file being waited for is the
+    one after those done: a ticker names it while it takes long (one file can take seconds)."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    TICK = 0.25  # seconds between two updates of the line
+
+    def __init__(self, files: list[str], enabled: bool) -> None:
         import os
+        import threading
         import time
 
-        self.total, self.done = total, 0
+        self.files, self.total, self.done = files, len(files), 0
         self.start = self.last = time.monotonic()
-        self.after = float(os.environ.get("REGCHECK_PROGRESS_AFTER", "1.0"))  # seconds before it appears
-        self.enabled = enabled and total > 1 and sys.stderr.isatty() and not os.environ.get("CI")
+        self.after = float(os.environ.get("REGCHECK_PROGRESS_AFTER", "2.0"))  # seconds before it appears
+        self.enabled = enabled and self.total > 0 and sys.stderr.isatty() and not os.environ.get("CI")
         self.shown = False
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.ticker: threading.Thread | None = None
+        if self.enabled:
+            self.ticker = threading.Thread(target=self._tick, name="regcheck-progress", daemon=True)
+            self.ticker.start()
+
+    def _tick(self) -> None:
+        if self.stopped.wait(self.after):
+            return
+        while not self.stopped.is_set():
+            with self.lock:
+                if self.done < self.total and not self.stopped.is_set():
+                    self._write(f"regcheck: {self.done}/{self.total} files, checking {self.files[self.done]}")
+            self.stopped.wait(self.TICK)
+
+    def _write(self, line: str) -> None:
+        sys.stderr.write(f"\r{line}\033[K")
+        sys.stderr.flush()
+        self.shown = True
 
     def step(self) -> None:
         if not self.enabled:
             return
         import time
 
-        self.done += 1
-        now = time.monotonic()
-        if now - self.start >= self.after and (now - self.last >= 0.1 or self.done == self.total):
-            self.last = now
-            sys.stderr.write(f"\rregcheck: {self.done}/{self.total} files")
-            self.shown = True
-        if self.done == self.total and self.shown:
+        with self.lock:
+            self.done += 1
+            now = time.monotonic()
+            if now - self.start >= self.after and (now - self.last >= 0.1 or self.done == self.total):
+                self.last = now
+                self._write(f"regcheck: {self.done}/{self.total} files")
+
+    def close(self) -> None:
+        """Stop the ticker and clear the line (the report comes next)."""
+        if not self.enabled:
+            return
+        self.stopped.set()
+        if self.ticker is not None:
+            self.ticker.join()
+        if self.shown:
             sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+            sys.stderr.flush()
 
 
 def _unsafe_only(findings: list[Finding]) -> int:

@@ -28,6 +28,46 @@ def _strip_end(line: str) -> str:
     return line.rstrip("\r\n")
 
 
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """libcst's PositionProvider. Its code generation recurses a few frames per nested node: a long
+    operator chain (a sum of hundreds of terms, which regcheck.lint.parse parses without recursion)
+    goes past Python's recursion limit; that module is then done again on a thread with a deep stack."""
+    try:
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        return deeply(lambda: MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
+def deeply(compute: Callable[[], T], frames: int = 1_000_000, stack_mb: int = 1024) -> T:
+    """``compute()`` on a thread with a ``stack_mb`` stack and room for ``frames`` Python frames (the
+    recursion limit is the process's: raised while the calling thread waits, then put back)."""
+    import sys
+    import threading
+
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(compute())
+        except BaseException as exc:  # re-raised on the calling thread
+            error.append(exc)
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    try:
+        threading.stack_size(stack_mb * 1024 * 1024)
+        sys.setrecursionlimit(max(old_limit, frames))
+        thread = threading.Thread(target=run, name="regcheck-deep")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if error:
+        raise error[0]
+    return result[0]
+
+
 @dataclass(frozen=True)
 class Span:
     line: int
@@ -122,7 +162,7 @@ class ModuleFacts:
             path=path,
             source=source,
             module=module,
-            positions=LazyMapping(lambda: MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)),
+            positions=LazyMapping(lambda: _positions(module)),
             parents=LazyMapping(lambda: parent_map(module)),
             order=LazyMapping(lambda: source_order(module)),
             _names=Lazy(lambda: NameResolver(module)),

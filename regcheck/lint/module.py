@@ -13,15 +13,24 @@ when a file survives the prefilter, so linting files without TF code stays cheap
 
 from __future__ import annotations
 
+import ast
+import bisect
 import traceback
+import warnings
 from dataclasses import dataclass, field
 
 from regcheck.config.catalog import RULES
-from regcheck.findings import Finding
+from regcheck.findings import Edit, Finding
 from regcheck.lint.prefilter import FILE_NOQA, imports_tf_trigger, imports_trigger, names_tf, wants_parse
 from regcheck.lint.project import Project
 from regcheck.sources.files import Problem, SourceFile
-from regcheck.sources.text import apply_edits, beyond_limits, compiles, python_syntax_error
+from regcheck.sources.text import (
+    LINE_END,
+    apply_edits,
+    beyond_limits,
+    compiles,
+    python_syntax_error,
+)
 
 
 @dataclass
@@ -79,8 +88,10 @@ def lint_text(
         return report
     import libcst as cst
 
+    from regcheck.lint.parse import parse_module
+
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
         report.parsed = True
         if "RC000" in codes:
@@ -137,8 +148,10 @@ def _syntax_check(path: str, text: str, report: FileReport) -> None:
         return
     import libcst as cst
 
+    from regcheck.lint.parse import parse_module
+
     try:
-        cst.parse_module(text)
+        parse_module(text)
     except cst.ParserSyntaxError as exc:
         report.findings.append(_syntax_finding(path, exc, cpython))
     except RecursionError:
@@ -171,15 +184,132 @@ def only_applicable(text: str, findings: list[Finding]) -> list[Finding]:
     """The findings, each fix kept only when it applies on its own: the edited text still compiles
     (held to parsing alone when the file itself does not compile). A fix that cannot apply is not
     advertised as one. CPython's compiler decides here, ten times cheaper than a libcst parse; the
-    fix rounds (regcheck.fixing) still check libcst before they write."""
+    fix rounds (regcheck.fixing) still check libcst before they write.
+
+    Each fix is judged on the top-level statements its edits touch, not on the whole file: a module
+    compiles when each of its top-level statements does, so a file with a fix per weight costs one
+    compile of a few lines per fix instead of one of the whole file (quadratic in the file's size)."""
     fixable = [f for f in findings if f.fix is not None]
     if not fixable:
         return findings
-    strict = compiles(text, strict=True)
+    statements = TopLevelStatements.of(text)
+    strict = statements.compiles if statements is not None else compiles(text, strict=True)
     kept: list[Finding] = []
+    verdicts: dict[tuple[Edit, ...], bool] = {}
     for finding in findings:
         fix = finding.fix
-        if fix is not None and not compiles(apply_edits(text, fix.edits), strict):
-            finding = finding.with_changes(fix=None)
+        if fix is not None:
+            verdict = verdicts.get(fix.edits)
+            if verdict is None:
+                edited = statements.edited(fix.edits) if statements is not None else None
+                # A segment that does not compile may still compile in place (a backslash joining the
+                # next line): the whole file decides then, as it does when the segment cannot tell.
+                verdict = edited is not None and compiles(edited, strict)
+                if not verdict:
+                    verdict = compiles(apply_edits(text, fix.edits), strict)
+                verdicts[fix.edits] = verdict
+            if not verdict:
+                finding = finding.with_changes(fix=None)
         kept.append(finding)
     return kept
+
+
+# Fix contents that only the whole file can judge.
+_WHOLE_FILE_WORDS = ("__future__", "global", "nonlocal")
+
+
+class TopLevelStatements:
+    """The line spans of a module's top-level statements (CPython's parse), to judge an edit on the
+    statements it touches: top-level statements compile independently of each other, given the
+    module's ``from __future__`` imports (which ``prefix`` repeats)."""
+
+    def __init__(self, text: str, spans: list[tuple[int, int]], compiles: bool, prefix: str, after: int) -> None:
+        self.lines = LINE_END.split(text)
+        self.spans = spans  # (first line, last line) of each top-level statement, in order, 1-based
+        self.starts = [start for start, _end in spans]
+        self.compiles = compiles
+        self.prefix = prefix  # the module's `from __future__` imports, one a line
+        self.after = after  # the last line of those imports: edits at or before it are judged on the whole file
+
+    @classmethod
+    def of(cls, text: str) -> TopLevelStatements | None:
+        """None when CPython cannot parse ``text``: every fix is then judged on the whole file."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            try:
+                compile(tree, "<regcheck-fix>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+                strict = True
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                strict = False
+        spans: list[tuple[int, int]] = []
+        future: list[str] = []
+        after = 0
+        for node in tree.body:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+            last = node.end_lineno or node.lineno
+            spans.append((first, last))
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                names = ", ".join(alias.name for alias in node.names)
+                future.append(f"from __future__ import {names}\n")
+                after = last
+        return cls(text, spans, strict, "".join(future), after)
+
+    def segment(self, edits: tuple[Edit, ...]) -> tuple[str, list[Edit]] | None:
+        """The text of the whole lines of the top-level statements ``edits`` touch, with the edits moved
+        into it; None when an edit touches no statement (a blank or comment line) or the future imports."""
+        if not edits:
+            return None
+        first = min(edit.line for edit in edits)
+        # An edit that ends at the start of a line (a whole line removed) does not touch that line.
+        last = max(
+            edit.end_line - 1 if edit.end_column == 1 and edit.end_line > edit.line else edit.end_line for edit in edits
+        )
+        if first <= self.after or any(word in edit.content for edit in edits for word in _WHOLE_FILE_WORDS):
+            return None  # a future import must come first, a global name be declared before use: the file tells
+        # The statements that overlap [first, last]: the first one ending at or after `first` ...
+        index = bisect.bisect_right(self.starts, first) - 1
+        if index < 0 or self.spans[index][1] < first:
+            index += 1
+            if index >= len(self.spans) or self.spans[index][0] > first:
+                return None  # the first edited line belongs to no statement
+        end = index
+        while end + 1 < len(self.spans) and self.spans[end + 1][0] <= last:
+            end += 1
+        if self.spans[end][1] < last:
+            return None  # the last edited line belongs to no statement
+        # Statements sharing a line (`a = 1; b = (2,\n 3); c = 4`) come along.
+        while index > 0 and self.spans[index - 1][1] >= self.spans[index][0]:
+            index -= 1
+        while end + 1 < len(self.spans) and self.spans[end + 1][0] <= self.spans[end][1]:
+            end += 1
+        start_line, end_line = self.spans[index][0], self.spans[end][1]
+        width = len(self.lines[end_line - 1])
+        if any(line == end_line and column > width for edit in edits for line, column in _positions(edit)):
+            return None  # a column past the end of the segment's last line reaches into the next one
+        shift = start_line - 1
+        moved = [
+            Edit(edit.line - shift, edit.column, edit.end_line - shift, edit.end_column, edit.content) for edit in edits
+        ]
+        return "".join(self.lines[start_line - 1 : end_line]), moved
+
+    def edited(self, edits: tuple[Edit, ...]) -> str | None:
+        """The segment of :meth:`segment` with ``edits`` applied, ready to compile; None when only
+        the whole file can tell."""
+        segment = self.segment(edits)
+        if segment is None:
+            return None
+        text, moved = segment
+        result = apply_edits(text, moved)
+        if text.endswith(("\n", "\r")) and not result.endswith(("\n", "\r")):
+            return None  # the edit joins the segment's last line with the next one
+        if result.rstrip("\r\n").endswith("\\"):
+            return None  # ... or continues it onto the next one
+        return self.prefix + result
+
+
+def _positions(edit: Edit) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (edit.line, edit.column), (edit.end_line, edit.end_column)

@@ -86,9 +86,10 @@ def _facts(path: str, project: ProjectIndex, located: Located) -> ModuleFacts | 
     import libcst as cst
 
     from regcheck.facts import build_facts
+    from regcheck.lint.parse import parse_module
 
     try:
-        facts = build_facts(path, document.text, cst.parse_module(document.text))
+        facts = build_facts(path, document.text, parse_module(document.text))
     except (cst.ParserSyntaxError, RecursionError):
         return None
     located.documents[path] = document

@@ -313,11 +313,12 @@ def _parse(path: str, text: str | None = None) -> ModuleFacts | None:
     import libcst as cst
 
     from regcheck.facts import build_facts
+    from regcheck.lint.parse import parse_module
     from regcheck.sources.files import SourceError, read_source
 
     try:
         if text is None:
             text = read_source(path).text
-        return build_facts(path, text, cst.parse_module(text))
+        return build_facts(path, text, parse_module(text))
     except (SourceError, cst.ParserSyntaxError, RecursionError):
         return None

@@ -168,13 +168,15 @@ def _overrides_training(instance: Instance) -> bool:
 
 def _referenced_names(module: cst.Module) -> dict[str, int]:
     """How many times each name is spelled (a function named once, by its def, is called by nobody here)."""
+    from regcheck.facts.names import field_children  # reads fields: libcst's `children` runs a visitor per node
+
     counts: dict[str, int] = {}
     stack: list[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):
             counts[node.value] = counts.get(node.value, 0) + 1
-        stack.extend(node.children)
+        stack.extend(field_children(node))
     return counts
 
 

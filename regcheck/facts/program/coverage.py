@@ -154,10 +154,11 @@ def _units(program: Program) -> list[Unit]:
         for term in graph.penalties:
             _term_covers(unit, term, variables)
         found.append(unit)
+    reached = trained | in_models  # once: a layer's question is then proportional to its own variables
     loose = [
         layer
         for layer in program.layers
-        if not layer.tf1 and layer.cls != "<variables>" and not (set(layer.variables.values()) & (trained | in_models))
+        if not layer.tf1 and layer.cls != "<variables>" and reached.isdisjoint(layer.variables.values())
     ]
     for component in _components(program, loose):
         variables = [v for layer in component for v in layer.variables.values() if v.trainable]
@@ -246,7 +247,8 @@ def _trained_variables(step: TrainStep, reads: set[Variable]) -> list[Variable]:
         else:
             unknown = True
     if not found or unknown:
-        found.extend(v for v in sorted(reads, key=lambda v: v.id) if v not in found)
+        known = set(found)  # a set: a list's `in` made this quadratic in the variables read
+        found.extend(v for v in sorted(reads, key=lambda v: v.id) if v not in known)
     if step.model is not None and not found:
         found = step.model.all_variables()
     return [v for v in dict.fromkeys(found) if v.trainable]

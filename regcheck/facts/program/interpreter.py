@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from regcheck.facts import vocabulary
+from regcheck.facts.names import field_children
 from regcheck.facts.program.frames import Frame
 from regcheck.facts.program.values import (
     FALSE,
@@ -1872,7 +1873,7 @@ def _has_yield(body: cst.CSTNode) -> bool:
             return True
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not body:
             continue
-        stack.extend(node.children)
+        stack.extend(field_children(node))  # the fields: libcst's `children` runs a visitor per node
     return False
 
 
