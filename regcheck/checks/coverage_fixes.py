@@ -7,6 +7,8 @@ same at the place it goes (in a notebook, names bound in an earlier cell).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import libcst as cst
 
 from regcheck.checks import edits
@@ -124,8 +126,15 @@ def _term_fix(facts: ModuleFacts, cover: Cover, symbol: str, anchor: cst.CSTNode
 def _rebound(facts: ModuleFacts, symbol: str) -> bool:
     """The name (or the container holding the weight) is bound more than once in the module."""
     base = symbol.split("[", 1)[0].split(".", 1)[0]
-    bindings = [t for t in facts.bound_values if isinstance(t, cst.Name) and t.value == base]
-    return len(bindings) > 1
+    return _binding_counts(facts)[base] > 1
+
+
+def _binding_counts(facts: ModuleFacts) -> Counter[str]:
+    """How many times each name is bound in the module, counted once per module (a fix per weight
+    asked it for every weight: quadratic in a long file)."""
+    return facts.cached(
+        "name_binding_counts", lambda f: Counter(t.value for t in f.bound_values if isinstance(t, cst.Name))
+    )
 
 
 def _with_coefficient(facts: ModuleFacts, node: cst.BaseExpression) -> cst.BaseExpression:
