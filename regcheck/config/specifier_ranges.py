@@ -77,7 +77,9 @@ class Point:
         v = self.version
         if self.after == AFTER_LOCALS:
             if v.dev is not None:
-                return Version(f"{v.base_version}{_pre(v)}{f'.post{v.post}' if v.post is not None else ''}.dev{v.dev + 1}")
+                return Version(
+                    f"{v.base_version}{_pre(v)}{f'.post{v.post}' if v.post is not None else ''}.dev{v.dev + 1}"
+                )
             post = v.post + 1 if v.post is not None else 0
             return Version(f"{v.base_version}{_pre(v)}.post{post}.dev0")
         if self.after == AFTER_POSTS and v.pre is not None:
@@ -150,6 +152,8 @@ class Interval:
             depth = max(len(v.release), len(self.high.version.release) if self.high is not None else 0)
             candidates.append(_make(v.epoch, (*v.release, *([0] * (depth - len(v.release))), 1)))
             candidates.append(Version(f"{v.public}+0"))
+            if v.local is not None:
+                candidates.append(Version(f"{v}.0"))  # the next local version: 1+cpu.0 after 1+cpu
         if self.high is not None:
             candidates.append(self.high.version)
         else:
@@ -218,7 +222,9 @@ def specifier_intervals(operator: str, text: str) -> list[Interval]:
             return [Interval(Point(version, AFTER_LOCALS), False, None, False)]
         return [Interval(Point(version, AFTER_POSTS), False, None, False)]
     if operator == "<":
-        bound = version if version.is_prerelease else _make(version.epoch, version.release, ".dev0")
+        # Not V's pre-releases, unless V is one: below V.dev0 (V.postN.dev0 for a post-release V).
+        post = f".post{version.post}" if version.post is not None else ""
+        bound = version if version.is_prerelease else _make(version.epoch, version.release, f"{post}.dev0")
         return [Interval(None, False, Point(bound), False)]
     if operator == "~=":
         _low, high = _prefix_range(_make(version.epoch, version.release[:-1]))
