@@ -101,7 +101,7 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
                 symbol=name,
                 fix=_exclude_fix(facts, optimizer),
             )
-            yield finding.with_changes(keras=facts.keras_version) if is_keras(optimizer) else finding
+            yield self.versioned(facts, finding) if is_keras(optimizer) else finding
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regcheck.config.specifier_ranges import admitted_sides
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -69,7 +67,7 @@ _TF_KERAS = frozenset({"tf-keras", "tf-keras-nightly"})
 _KERAS = frozenset({"keras", "keras-nightly"})
 # The first version of each side: Keras 3 is keras 3.0, and tf.keras is Keras 3 from TensorFlow 2.16
 # (their pre-releases included: tensorflow 2.16.0rc0 shipped Keras 3).
-_BOUNDARIES = ((_KERAS, "3.0", "keras"), (_TENSORFLOW, "2.16", "TensorFlow"))
+_BOUNDARIES = ((_KERAS, "3.0"), (_TENSORFLOW, "2.16"))
 
 _REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt")
 _ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
@@ -93,9 +91,7 @@ def resolve(setting: str, root: Path, origin: str = "settings") -> KerasTarget:
     if setting != "auto":
         return KerasTarget(setting, setting, f"set in {origin}")
     decision = decide(declared_requirements(_project_dir(root)))
-    if decision.version is None:
-        return KerasTarget("auto", UNKNOWN, decision.reason)
-    return KerasTarget("auto", decision.version, decision.reason)
+    return KerasTarget("auto", decision.version or UNKNOWN, decision.reason)
 
 
 def _project_dir(start: Path) -> Path:
@@ -133,7 +129,11 @@ def side(req: Requirement) -> str | None:
     distribution, or it admits versions on both sides of the boundary, or none)."""
     if req.name in _TF_KERAS:
         return "2"  # every tf-keras is Keras 2, and tf.keras loads it (TF_USE_LEGACY_KERAS=1)
-    for names, boundary, _what in _BOUNDARIES:
+    try:
+        from regcheck.config.specifier_ranges import admitted_sides  # reads versions with `packaging`
+    except ImportError:  # pragma: no cover - packaging is not a dependency: without it, pins decide nothing
+        return None
+    for names, boundary in _BOUNDARIES:
         if req.name in names:
             sides = admitted_sides(req.specifier, boundary) if req.specifier else None
             if sides == (True, False):
@@ -215,9 +215,10 @@ def _toml(path: Path) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
+    return data
 
 
 def _pyproject(path: Path) -> Iterator[Requirement]:

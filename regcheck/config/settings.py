@@ -305,7 +305,8 @@ def _stamp(start: Path, config: Path | None) -> tuple[Any, ...]:
                 for entry in entries:
                     name = entry.name
                     if name in _DECIDING or (
-                        name.startswith("requirements") and (name.endswith(".txt") or name == "requirements")
+                        name.startswith(("requirements", "constraints"))
+                        and (name.endswith(".txt") or name == "requirements")
                     ):
                         info = entry.stat()
                         stamp.append((entry.path, info.st_mtime_ns, info.st_size))

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 import libcst.helpers
 
+from regcheck.config.keras_target import UNKNOWN
 from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value
 from regcheck.facts.tf1_names import TF1_MODULES, TF1_NAMES
@@ -45,7 +46,6 @@ if TYPE_CHECKING:  # the facts read here are ModuleFacts, which reads its versio
 
 LEGACY_VARIABLE = "TF_USE_LEGACY_KERAS"
 BACKEND_VARIABLE = "KERAS_BACKEND"
-UNKNOWN = "unknown"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _TF1_SWITCHES = frozenset({"tf.compat.v1.disable_v2_behavior", "tf.compat.v1.disable_eager_execution"})
 # Backends only multi-backend Keras 3 has (Keras 2 knew tensorflow, theano and cntk).
