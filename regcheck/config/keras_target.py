@@ -113,7 +113,7 @@ def _project_dir(start: Path) -> Path:
 @dataclass(frozen=True)
 class Requirement:
     name: str  # normalized distribution name
-    specifier: str  # PEP 440 specifier set, "" when unpinned
+    specifier: str  # PEP 440 specifier set, "" when unpinned; alternatives joined by "||" (Poetry)
     where: str  # the file it was declared in
     text: str  # as written
 
@@ -134,12 +134,13 @@ def side(req: Requirement) -> str | None:
     except ImportError:  # pragma: no cover - packaging is not a dependency: without it, pins decide nothing
         return None
     for names, boundary in _BOUNDARIES:
-        if req.name in names:
-            sides = admitted_sides(req.specifier, boundary) if req.specifier else None
-            if sides == (True, False):
-                return "2"
-            if sides == (False, True):
-                return "3"
+        if req.name in names and req.specifier:
+            # Alternatives (Poetry's `||`): the versions any of them admits.
+            each = [admitted_sides(alternative, boundary) for alternative in req.specifier.split("||")]
+            if None in each:
+                return None
+            below, above = any(s[0] for s in each if s), any(s[1] for s in each if s)
+            return "2" if below and not above else "3" if above and not below else None
     return None
 
 
@@ -250,17 +251,18 @@ def _pyproject(path: Path) -> Iterator[Requirement]:
 
 
 def _version_table(table: dict[str, Any], where: str, convert: Any) -> Iterator[Requirement]:
-    """``name = "constraint"`` / ``{version = "..."}`` / a list of those (Poetry's multiple constraints)."""
+    """``name = "constraint"`` / ``{version = "..."}`` / a list of those (Poetry's multiple constraints, one
+    per platform or Python: any of them may be the one installed, so they are alternatives, as ``||`` is)."""
     for name, value in table.items():
         values = value if isinstance(value, list) else [value]
-        for one in values:
-            constraint = one.get("version", "*") if isinstance(one, dict) else one
-            if not isinstance(constraint, str):
-                continue
-            for specifier in convert(constraint.strip()):
-                req = parse_requirement(f"{name}{specifier}", where)
-                if req is not None:
-                    yield Requirement(req.name, req.specifier, where, f"{name} = {constraint.strip()!r}")
+        constraints = [one.get("version", "*") if isinstance(one, dict) else one for one in values]
+        constraints = [c.strip() for c in constraints if isinstance(c, str)]
+        req = parse_requirement(name, where)
+        if req is None or not constraints:
+            continue
+        alternatives = [specifier for c in constraints for specifier in convert(c)]
+        specifier = "" if "" in alternatives else "||".join(alternatives)
+        yield Requirement(req.name, specifier, where, f"{name} = {' | '.join(repr(c) for c in constraints)}")
 
 
 def _pipfile_constraint(constraint: str) -> list[str]:
