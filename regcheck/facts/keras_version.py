@@ -58,7 +58,7 @@ _KERAS3_BACKENDS = frozenset({"jax", "torch", "numpy", "openvino"})
 # names: `tf.keras.backend.sum`, `tf.keras.preprocessing.image.ImageDataGenerator`). The lists were
 # made from the Keras 3 incompatibility list (keras-team/keras#18467: long-deprecated and
 # experimental APIs, compat.v1, `fit_generator` and the other `*_generator` methods,
-# `add_update`) and measured on keras 3.15.1 and tf-keras 2.21 (tests/keras_versions/test_apis.py
+# `add_update`) and measured on keras 3.15.1 and tf-keras 2.21 (tests/versions/test_keras_apis.py
 # checks them against the installed packages).
 
 # Canonical names (regcheck.facts.vocabulary) only Keras 2 has, whatever the import spelling.
