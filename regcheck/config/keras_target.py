@@ -19,15 +19,18 @@ never by sampled versions: ``tf-keras`` (any version), ``keras<3`` or
 without tf-keras, mean Keras 3. A requirement that admits versions on both
 sides (an unpinned ``tensorflow``, ``tensorflow>=2.10``) decides nothing by
 itself, and declarations that contradict each other decide nothing either.
-Then the version is ``unknown`` for the project, and each file's own code may
-still decide it (regcheck.facts.keras_version); the file's imports (``tf_keras``,
-``TF_USE_LEGACY_KERAS``) override any target.
+Then the version is ``unknown`` for the run, and each file may still decide it
+(regcheck.facts.keras_version): by the declarations of its own project (``nearest``: a
+subfolder with its own requirements, one repository among several checked together), else by
+its code. The file's imports (``tf_keras``, ``TF_USE_LEGACY_KERAS``) override any target.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
+import functools
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -92,6 +95,36 @@ def resolve(setting: str, root: Path, origin: str = "settings") -> KerasTarget:
         return KerasTarget(setting, setting, f"set in {origin}")
     decision = decide(declared_requirements(_project_dir(root)))
     return KerasTarget("auto", decision.version or UNKNOWN, decision.reason)
+
+
+def nearest(path: str) -> Decision | None:
+    """What the declarations of the project holding the file ``path`` decide (None: no such file, as for
+    ``<string>`` and stdin). Cached per project folder while its declarations are unchanged."""
+    if not path or path.startswith("<") or not Path(path).is_file():
+        return None
+    directory = _project_dir(Path(path))
+    decision = _decide_in(directory, _stamp(directory))
+    return Decision(decision.version, f"{decision.reason} (in {directory})") if decision.version else decision
+
+
+def _stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """The declaration files of ``directory`` as (name, mtime, size): an edit makes a new cache entry."""
+    try:
+        with os.scandir(directory) as entries:
+            return tuple(
+                sorted(
+                    (e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                    for e in entries
+                    if e.name in _MARKERS or e.name.startswith(("requirements", "constraints"))
+                )
+            )
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=256)
+def _decide_in(directory: Path, _stamp: tuple[tuple[str, int, int], ...]) -> Decision:
+    return decide(declared_requirements(directory))
 
 
 def _project_dir(start: Path) -> Path:

@@ -6,8 +6,9 @@ In this order (RULES.md, Versions):
    ``os.environ["TF_USE_LEGACY_KERAS"] = "1"`` (or ``setdefault`` / ``putenv`` /
    ``update``) makes ``tf.keras`` load tf-keras: Keras 2; set to ``"0"`` it is Keras 3.
 2. The project's target (``keras = "3" | "2"``, or what ``auto`` read from the declared
-   dependencies: regcheck.config.keras_target).
-3. Where the target is unknown, the code decides: an API that only one version has.
+   dependencies: regcheck.config.keras_target); where ``auto`` found nothing that decides
+   for the run, the declarations of the file's own project (``keras_target.nearest``).
+3. Where that is unknown too, the code decides: an API that only one version has.
    TensorFlow 1 names spelled without ``compat.v1`` (``tf.placeholder``, ``tf.Session``,
    ``tf.contrib``: regcheck.facts.tf1_names), ``tf.estimator`` (gone in TensorFlow 2.16)
    and Keras 2-only APIs (``fit_generator``, ``keras.engine``, ``keras.layers.experimental``,
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 import libcst.helpers
 
-from regcheck.config.keras_target import UNKNOWN
+from regcheck.config.keras_target import UNKNOWN, nearest
 from regcheck.facts import vocabulary
 from regcheck.facts.dataflow import literal_value
 from regcheck.facts.tf1_names import TF1_MODULES, TF1_NAMES
@@ -285,6 +286,9 @@ def file_keras(facts: ModuleFacts) -> FileKeras:
         return FileKeras("2" if legacy else "3", f"{LEGACY_VARIABLE}={'1' if legacy else '0'}", tf1)
     if facts.keras_target in ("3", "2"):
         return FileKeras(facts.keras_target, "project target", tf1)
+    declared = nearest(facts.path)  # the run decided nothing: this file's own project may
+    if declared is not None and declared.version is not None:
+        return FileKeras(declared.version, declared.reason, tf1)
     keras2, keras3 = code_evidence(facts)
     if keras2 and not keras3:
         return FileKeras("2", f"code: {keras2}", tf1)

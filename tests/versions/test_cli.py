@@ -55,3 +55,24 @@ def test_show_settings_says_why_nothing_decides(project: Path) -> None:
         "requirements.txt: tensorflow>=2.16 (Keras 3)))" in out.splitlines()
     )
     assert _codes() == []  # unknown: no Keras 3-only verdict
+
+
+def test_each_repository_checked_together_gets_its_own_pin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run over several projects (a folder of clones) decides nothing for the run; each file's own
+    project still decides for it."""
+    (tmp_path / ".git").mkdir()
+    for name, pin in (("old", "keras==2.3.1"), ("new", "keras>=3.0")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "requirements.txt").write_text(f"{pin}\n", encoding="utf-8")
+        (tmp_path / name / "train.py").write_text(TRAIN, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli("check", "--no-cache", "--select", "RC601", "--output-format", "json", ".")
+    assert code == 0
+    findings = json.loads(out)["findings"]
+    assert [(Path(f["path"]).parent.name, f["line"], f["keras"]) for f in findings] == [
+        ("new", 5, "3"),
+        ("new", 6, "3"),
+    ]
+    assert findings[0]["keras_reason"] == f"auto: requirements.txt: keras>=3.0 (in {tmp_path / 'new'})"
+    code, out, _ = run_cli("check", "--show-settings", ".")
+    assert "keras: unknown (auto: no dependency declaration decides the Keras version)" in out.splitlines()
