@@ -299,11 +299,6 @@ def file_keras(facts: ModuleFacts) -> FileKeras:
     return FileKeras(UNKNOWN, "unknown: nothing declared decides, and the code uses no API of one version only", tf1)
 
 
-def keras_reason(facts: ModuleFacts) -> str:
-    """Why this file's Keras version is what it is (the JSON ``keras_reason``)."""
-    return facts.cached("keras_version", file_keras).reason
-
-
 # --- the code's own evidence ------------------------------------------------------------------
 
 
