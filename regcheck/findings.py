@@ -122,7 +122,7 @@ class Finding:
     fix: Fix | None = None
     # Free-form notes from merging paths (e.g. why the graph refuted a static finding).
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    # The Keras version ("3" or "2") the verdict was made for, when it depends on it
+    # The Keras version ("3" or "2") the verdict was made for, when it depends on it and is known
     # (RULES.md, Versions); None for verdicts that hold on every version.
     keras: str | None = None
 

@@ -96,6 +96,17 @@ class Check(Rule):
             fix=fix,
         )
 
+    @staticmethod
+    def versioned(facts: ModuleFacts, finding: Finding) -> Finding:
+        """A finding whose verdict or fix depends on the Keras version: tagged with the version it was made
+        for and why (JSON ``keras`` / ``keras_reason``). Where the version is unknown the check gave the
+        form that holds in both (RULES.md, Versions), so nothing is tagged."""
+        if facts.keras_version not in ("2", "3"):
+            return finding
+        return finding.with_changes(
+            keras=facts.keras_version, extra={**finding.extra, "keras_reason": facts.keras_reason}
+        )
+
 
 def make_fix(applicability: Applicability, message: str, edits: Iterable[Edit], imports: Iterable[str] = ()) -> Fix:
     return Fix(applicability, message, tuple(sorted(edits)), tuple(imports))

@@ -114,7 +114,7 @@ for layer in base.layers:
                 fix=fix,
             )
             # The verdict holds in every version; the fix is the versioned part.
-            yield finding.with_changes(keras=facts.keras_version) if finding.fix is not None else finding
+            yield self.versioned(facts, finding) if finding.fix is not None else finding
 
 
 def _assignments(facts: ModuleFacts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression, str, cst.For | None]]:

@@ -82,7 +82,7 @@ for layer in model.layers:
                 continue
             names = sorted(set(late))
             shown = ", ".join(f"`{n}`" for n in names)
-            if facts.keras_version == "3":
+            if facts.keras_version != "2":  # Keras 3, or unknown: this message holds in both, and no fix does
                 message = (
                     f"`add_loss(lambda: ...)` raises in Keras 3 (it takes a tensor, inside `build()` / `call()`); "
                     f"in Keras 2 the lambda would read loop variable {shown} after the loop ended. "
@@ -95,7 +95,7 @@ for layer in model.layers:
                     "every penalty uses its last value"
                 )
                 fix = _bind_fix(facts, lam, names)
-            yield self.finding(facts, lam, message, symbol=names[0], fix=fix).with_changes(keras=facts.keras_version)
+            yield self.versioned(facts, self.finding(facts, lam, message, symbol=names[0], fix=fix))
 
 
 def _free_names(lam: cst.Lambda) -> Iterator[str]:

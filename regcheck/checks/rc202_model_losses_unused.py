@@ -167,7 +167,7 @@ class Custom(keras.Model):
             call = compiled.site.node
             assert isinstance(call, cst.Call)
             receiver = facts.code(call.func.value) if isinstance(call.func, cst.Attribute) else "self"
-            return self.finding(
+            finding = self.finding(
                 facts,
                 call,
                 f"`compiled_loss` is called without `regularization_losses={receiver}.losses`, "
@@ -176,7 +176,8 @@ class Custom(keras.Model):
                     f"Pass `regularization_losses={receiver}.losses`",
                     edits.add_keyword(facts, call, "regularization_losses", f"{receiver}.losses"),
                 ),
-            ).with_changes(keras=facts.keras_version)
+            )
+            return self.versioned(facts, finding)
         argument = loss_argument(step)
         if argument is None or step.site.facts is not facts:
             return None

@@ -166,7 +166,7 @@ class Custom(keras.Model):
             symbol=shown,
             fix=fix,
         )
-        return finding.with_changes(keras=facts.keras_version) if adder.penalty == ADDED_BY_KERAS3_SHIM else finding
+        return self.versioned(facts, finding) if adder.penalty == ADDED_BY_KERAS3_SHIM else finding
 
 
 def _counts(facts: ModuleFacts, term: Term) -> bool:

@@ -118,7 +118,7 @@ opt.apply_gradients(zip(grads, model.trainable_variables))
                 "weight decay is counted twice",
                 symbol=name,
             )
-            yield finding.with_changes(keras=facts.keras_version) if is_keras(optimizer) else finding
+            yield self.versioned(facts, finding) if is_keras(optimizer) else finding
 
 
 def _double_decay(facts: ModuleFacts, entry: Trained) -> str | None:
@@ -141,4 +141,6 @@ def _default_decay(optimizer: Optimizer, facts: ModuleFacts) -> str:
     """`` (by default, weight_decay=0.004 in Keras 3)`` for a Keras AdamW given no weight_decay=."""
     if not is_keras(optimizer) or short_name(optimizer).lower() != "adamw" or decay_argument(optimizer) is not None:
         return ""
-    return f" (by default: weight_decay={ADAMW_DEFAULT_DECAY:g} in Keras {facts.keras_version})"
+    # 0.004 in Keras 3 and in tf.keras's AdamW since TensorFlow 2.11: where the version is unknown, name none.
+    version = "" if facts.keras_version == "unknown" else f" in Keras {facts.keras_version}"
+    return f" (by default: weight_decay={ADAMW_DEFAULT_DECAY:g}{version})"

@@ -85,14 +85,15 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
             if names is not None:
                 if names.facts is not facts:
                     continue  # written in another module: that module's finding
-                yield self.finding(
+                finding = self.finding(
                     facts,
                     names.node,
                     f"in Keras 3 `exclude_from_weight_decay(var_names=...)` matches short variable names "
                     f"(`bias`, `gamma`, `beta`), not layer names: `{name}` still decays biases and "
                     "normalization scale/offset",
                     symbol=name,
-                ).with_changes(keras="3")
+                )
+                yield self.versioned(facts, finding)  # given only where this file is Keras 3
                 continue
             finding = self.finding(
                 facts,
@@ -101,7 +102,7 @@ opt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)
                 symbol=name,
                 fix=_exclude_fix(facts, optimizer),
             )
-            yield finding.with_changes(keras=facts.keras_version) if is_keras(optimizer) else finding
+            yield self.versioned(facts, finding) if is_keras(optimizer) else finding
 
 
 @dataclass(frozen=True)

@@ -66,21 +66,24 @@ reg = tf.contrib.layers.l2_regularizer(0.01)
     ]
 
     def run(self, facts: ModuleFacts) -> Iterable[Finding]:
-        keras2 = facts.keras_version == "2"
-        for call in facts.calls_named(_LEGACY):
+        calls = facts.calls_named(_LEGACY)
+        # Keras 2, or unknown: the lowercase factories are the spelling that exists in every version.
+        keras3 = bool(calls) and facts.keras_version == "3"
+        for call in calls:
             assert call.name is not None
             target, halve = _LEGACY[call.name]
-            if keras2:
+            if not keras3:
                 if call.name.startswith("keras."):
                     continue  # Keras 2's own spelling: older tf.keras has no `L2` class
                 target = target.lower()
             note = " (tf.nn.l2_loss halves the square sum, Keras L2 does not, so the scale is halved)" if halve else ""
-            yield self.finding(
+            finding = self.finding(
                 facts,
                 call.node,
                 f"`{call.name}` is a legacy spelling; use `keras.regularizers.{target}`{note}",
                 fix=_fix(facts, call, target, halve),
-            ).with_changes(keras=facts.keras_version)
+            )
+            yield self.versioned(facts, finding)
 
 
 def _fix(facts: ModuleFacts, call: CallFact, target: str, halve: bool) -> Fix | None:

@@ -4,23 +4,33 @@ Like ruff's ``target-version``: ``keras = "3"`` or ``"2"`` says it outright, and
 ``"auto"`` (the default) reads what the project declares, never what happens to
 be installed here (TensorFlow and Keras are never imported for this):
 
-- ``pyproject.toml``: ``project.dependencies`` and every ``project.optional-dependencies`` group;
-- ``requirements*.txt`` (and files they include with ``-r``);
+- ``pyproject.toml``: ``project.dependencies``, every ``project.optional-dependencies``
+  and ``dependency-groups`` group, and Poetry's ``tool.poetry`` dependency tables;
+- ``requirements*.txt`` (and files they include with ``-r``, or constrain with ``-c``);
 - ``setup.cfg``: ``[options] install_requires`` and ``[options.extras_require]``;
 - ``setup.py``: ``install_requires=`` / ``extras_require=`` when written as literals;
-- ``environment.yml`` / ``environment.yaml``: conda and ``pip:`` entries.
+- ``environment.yml`` / ``environment.yaml``: conda and ``pip:`` entries;
+- ``Pipfile``: ``[packages]`` and ``[dev-packages]``.
 
-``tf-keras``, ``keras<3`` or ``tensorflow<2.16`` mean Keras 2 (tf-keras is what
-``tf.keras`` loads when it is installed and ``TF_USE_LEGACY_KERAS=1``);
-``keras>=3``, or ``tensorflow>=2.16`` without tf-keras, mean Keras 3. A project
-that declares nothing decisive gets Keras 3, what ``pip install tensorflow``
-gives today. Per file, the code's own imports override this (regcheck.facts.keras_version).
+A requirement decides by the versions it admits (regcheck.config.specifier_ranges),
+never by sampled versions: ``tf-keras`` (any version), ``keras<3`` or
+``tensorflow<2.16`` (``tensorflow==1.15.4``, ``tensorflow~=2.14.0``,
+``tensorflow-gpu==1.15.4``) mean Keras 2; ``keras>=3``, or ``tensorflow>=2.16``
+without tf-keras, mean Keras 3. A requirement that admits versions on both
+sides (an unpinned ``tensorflow``, ``tensorflow>=2.10``) decides nothing by
+itself, and declarations that contradict each other decide nothing either.
+Then the version is ``unknown`` for the run, and each file may still decide it
+(regcheck.facts.keras_version): by the declarations of its own project (``nearest``: a
+subfolder with its own requirements, one repository among several checked together), else by
+its code. The file's imports (``tf_keras``, ``TF_USE_LEGACY_KERAS``) override any target.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
+import functools
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -34,7 +44,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 KERAS_SETTINGS = ("auto", "3", "2")
-DEFAULT = "3"
+# What ``auto`` resolves to when nothing declared decides: verdicts that differ between Keras 2
+# and 3 are given only in a form that holds in both (RULES.md, Versions).
+UNKNOWN = "unknown"
+VERSIONS = ("3", "2", UNKNOWN)
+UNDECIDED = "auto: no dependency declaration decides the Keras version"
 
 # Distributions that install TensorFlow (whose tf.keras is Keras 3 from 2.16 on).
 _TENSORFLOW = frozenset(
@@ -45,32 +59,32 @@ _TENSORFLOW = frozenset(
         "tensorflow-macos",
         "tensorflow-intel",
         "tensorflow-aarch64",
+        "tensorflow-rocm",
+        "intel-tensorflow",
         "tf-nightly",
         "tf-nightly-cpu",
+        "tf-nightly-gpu",
     }
 )
 _TF_KERAS = frozenset({"tf-keras", "tf-keras-nightly"})
 _KERAS = frozenset({"keras", "keras-nightly"})
-# Versions that tell the two sides of a boundary apart: a specifier that admits only
-# versions on one side decides; one that admits both (or none) does not.
-_KERAS_2 = ("2.0.0", "2.4.3", "2.10.0", "2.13.1", "2.15.0")
-_KERAS_3 = ("3.0.0", "3.3.3", "3.8.0", "3.15.1", "4.0.0")
-_TF_KERAS2 = ("1.15.0", "2.4.0", "2.10.0", "2.13.0", "2.15.0", "2.15.1")
-_TF_KERAS3 = ("2.16.1", "2.17.0", "2.19.0", "2.21.0", "3.0.0")
+# The first version of each side: Keras 3 is keras 3.0, and tf.keras is Keras 3 from TensorFlow 2.16
+# (their pre-releases included: tensorflow 2.16.0rc0 shipped Keras 3).
+_BOUNDARIES = ((_KERAS, "3.0"), (_TENSORFLOW, "2.16"))
 
 _REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt")
 _ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
 # Files whose presence marks a project root when looking upwards for declarations.
-_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", *_ENVIRONMENT_FILES)
+_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", *_ENVIRONMENT_FILES)
 
 
 @dataclass(frozen=True)
 class KerasTarget:
-    """The resolved target: ``version`` is "3" or "2"; ``reason`` says where it came from."""
+    """The resolved target: ``version`` is "3", "2" or "unknown"; ``reason`` says where it came from."""
 
     setting: str  # "auto", "3" or "2", as configured
-    version: str  # "3" or "2"
-    reason: str  # "keras = \"2\" in pyproject.toml", "requirements.txt: tf-keras", "nothing declared: Keras 3"
+    version: str  # "3", "2" or "unknown" (auto, and nothing declared decides)
+    reason: str  # "set in pyproject.toml", "auto: requirements.txt: tf-keras", "auto: no dependency declaration ..."
 
 
 def resolve(setting: str, root: Path, origin: str = "settings") -> KerasTarget:
@@ -79,18 +93,38 @@ def resolve(setting: str, root: Path, origin: str = "settings") -> KerasTarget:
         raise ValueError(f"unknown keras target {setting!r} (expected auto, 3 or 2)")
     if setting != "auto":
         return KerasTarget(setting, setting, f"set in {origin}")
-    declared = declared_version(root)
-    if declared is None:
-        return KerasTarget("auto", DEFAULT, "auto: no dependency declaration decides, Keras 3")
-    version, where = declared
-    return KerasTarget("auto", version, f"auto: {where}")
+    decision = decide(declared_requirements(_project_dir(root)))
+    return KerasTarget("auto", decision.version or UNKNOWN, decision.reason)
 
 
-def declared_version(root: Path) -> tuple[str, str] | None:
-    """("3" | "2", "where: requirement") from the nearest project's declarations, or None."""
-    directory = _project_dir(root)
-    requirements = list(declared_requirements(directory))
-    return verdict(requirements)
+def nearest(path: str) -> Decision | None:
+    """What the declarations of the project holding the file ``path`` decide (None: no such file, as for
+    ``<string>`` and stdin). Cached per project folder while its declarations are unchanged."""
+    if not path or path.startswith("<") or not Path(path).is_file():
+        return None
+    directory = _project_dir(Path(path))
+    decision = _decide_in(directory, _stamp(directory))
+    return Decision(decision.version, f"{decision.reason} (in {directory})") if decision.version else decision
+
+
+def _stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """The declaration files of ``directory`` as (name, mtime, size): an edit makes a new cache entry."""
+    try:
+        with os.scandir(directory) as entries:
+            return tuple(
+                sorted(
+                    (e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                    for e in entries
+                    if e.name in _MARKERS or e.name.startswith(("requirements", "constraints"))
+                )
+            )
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=256)
+def _decide_in(directory: Path, _stamp: tuple[tuple[str, int, int], ...]) -> Decision:
+    return decide(declared_requirements(directory))
 
 
 def _project_dir(start: Path) -> Path:
@@ -112,44 +146,53 @@ def _project_dir(start: Path) -> Path:
 @dataclass(frozen=True)
 class Requirement:
     name: str  # normalized distribution name
-    specifier: str  # PEP 440 specifier set, "" when unpinned
+    specifier: str  # PEP 440 specifier set, "" when unpinned; alternatives joined by "||" (Poetry)
     where: str  # the file it was declared in
     text: str  # as written
 
 
-def verdict(requirements: Iterable[Requirement]) -> tuple[str, str] | None:
-    """Keras 2 or 3 from declared requirements, with the requirement that decided, or None."""
-    requirements = list(requirements)
-    for req in requirements:
+@dataclass(frozen=True)
+class Decision:
+    version: str | None  # "3", "2", or None: nothing declared decides
+    reason: str  # "auto: requirements.txt: tensorflow==1.15.4", or why nothing decides
+
+
+def side(req: Requirement) -> str | None:
+    """The Keras one requirement decides on its own: "2", "3", or None (not a Keras-deciding
+    distribution, or it admits versions on both sides of the boundary, or none)."""
+    if req.name in _TF_KERAS:
+        return "2"  # every tf-keras is Keras 2, and tf.keras loads it (TF_USE_LEGACY_KERAS=1)
+    # Imported here: only a project whose declarations name TensorFlow or Keras needs `packaging`.
+    from regcheck.config.specifier_ranges import admitted_sides
+    for names, boundary in _BOUNDARIES:
+        if req.name in names and req.specifier:
+            # Alternatives (Poetry's `||`): the versions any of them admits.
+            each = [admitted_sides(alternative, boundary) for alternative in req.specifier.split("||")]
+            if None in each:
+                return None
+            below, above = any(s[0] for s in each if s), any(s[1] for s in each if s)
+            return "2" if below and not above else "3" if above and not below else None
+    return None
+
+
+def decide(requirements: Iterable[Requirement]) -> Decision:
+    """Keras 2 or 3 from declared requirements, with the requirement that decided.
+
+    tf-keras decides alone (Keras 2). Otherwise every keras and TensorFlow requirement that
+    decides must agree: ``tensorflow==2.15`` in one file and ``tensorflow>=2.16`` in another
+    (or ``keras>=3`` beside ``tensorflow<2.16``) leave the version to the code."""
+    decided = [(s, req) for req in requirements if (s := side(req)) is not None]
+    for version, req in decided:
         if req.name in _TF_KERAS:
-            return "2", f"{req.where}: {req.text}"
-    for names, old, new in ((_KERAS, _KERAS_2, _KERAS_3), (_TENSORFLOW, _TF_KERAS2, _TF_KERAS3)):
-        for req in requirements:
-            if req.name in names:
-                side = _side(req.specifier, old, new)
-                if side is not None:
-                    return side, f"{req.where}: {req.text}"
-    return None
-
-
-def _side(specifier: str, old: tuple[str, ...], new: tuple[str, ...]) -> str | None:
-    if not specifier:
-        return None
-    try:
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    except ImportError:  # pragma: no cover - packaging ships with pip and setuptools
-        return None
-    try:
-        spec = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        return None
-    admits_old = any(spec.contains(v, prereleases=True) for v in old)
-    admits_new = any(spec.contains(v, prereleases=True) for v in new)
-    if admits_old and not admits_new:
-        return "2"
-    if admits_new and not admits_old:
-        return "3"
-    return None
+            return Decision(version, f"auto: {req.where}: {req.text}")
+    versions = {version for version, _req in decided}
+    if len(versions) == 1:
+        version, req = decided[0]
+        return Decision(version, f"auto: {req.where}: {req.text}")
+    if len(versions) > 1:
+        shown = ", ".join(f"{req.where}: {req.text} (Keras {version})" for version, req in decided)
+        return Decision(None, f"auto: the declarations disagree ({shown})")
+    return Decision(None, UNDECIDED)
 
 
 # --- reading declarations ---------------------------------------------------
@@ -158,11 +201,12 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
 
 def parse_requirement(text: str, where: str) -> Requirement | None:
-    """``name[extras] specifier ; marker`` -> Requirement (marker and URL forms tolerated)."""
+    """``name[extras] specifier ; marker`` -> Requirement (marker, URL and pip option forms tolerated)."""
     line = text.split("#", 1)[0].strip()
     if not line or line.startswith("-"):
         return None
     line = line.split(";", 1)[0].strip()
+    line = re.split(r"\s+-", line, maxsplit=1)[0]  # `tensorflow==1.15 --hash=sha256:...`
     match = _NAME.match(line)
     if match is None:
         return None
@@ -184,6 +228,7 @@ def declared_requirements(directory: Path) -> Iterator[Requirement]:
     yield from _setup_py(directory / "setup.py")
     for name in _ENVIRONMENT_FILES:
         yield from _environment(directory / name)
+    yield from _pipfile(directory / "Pipfile")
 
 
 def _read(path: Path) -> str | None:
@@ -197,26 +242,108 @@ def _strings(values: Any) -> list[str]:
     return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
 
 
-def _pyproject(path: Path) -> Iterator[Requirement]:
+def _toml(path: Path) -> dict[str, Any] | None:
     text = _read(path) if path.is_file() else None
     if text is None:
-        return
+        return None
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
+        return None
+    return data
+
+
+def _pyproject(path: Path) -> Iterator[Requirement]:
+    data = _toml(path)
+    if data is None:
         return
     project = data.get("project", {})
-    if not isinstance(project, dict):
-        return
-    entries = _strings(project.get("dependencies", []))
-    optional = project.get("optional-dependencies", {})
-    if isinstance(optional, dict):
-        for group in optional.values():
-            entries.extend(_strings(group))
+    entries = _strings(project.get("dependencies", [])) if isinstance(project, dict) else []
+    optional = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
+    groups = data.get("dependency-groups", {})  # PEP 735
+    for table in (optional, groups):
+        if isinstance(table, dict):
+            for group in table.values():
+                entries.extend(_strings(group))
     for entry in entries:
         req = parse_requirement(entry, path.name)
         if req is not None:
             yield req
+    tool = data.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    if isinstance(poetry, dict):
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        groups = poetry.get("group", {})
+        if isinstance(groups, dict):
+            tables.extend(group.get("dependencies") for group in groups.values() if isinstance(group, dict))
+        for table in tables:
+            if isinstance(table, dict):
+                yield from _version_table(table, path.name, _poetry_constraint)
+
+
+def _version_table(table: dict[str, Any], where: str, convert: Any) -> Iterator[Requirement]:
+    """``name = "constraint"`` / ``{version = "..."}`` / a list of those (Poetry's multiple constraints, one
+    per platform or Python: any of them may be the one installed, so they are alternatives, as ``||`` is)."""
+    for name, value in table.items():
+        values = value if isinstance(value, list) else [value]
+        constraints = [one.get("version", "*") if isinstance(one, dict) else one for one in values]
+        constraints = [c.strip() for c in constraints if isinstance(c, str)]
+        req = parse_requirement(name, where)
+        if req is None or not constraints:
+            continue
+        alternatives = [specifier for c in constraints for specifier in convert(c)]
+        specifier = "" if "" in alternatives else "||".join(alternatives)
+        yield Requirement(req.name, specifier, where, f"{name} = {' | '.join(repr(c) for c in constraints)}")
+
+
+def _pipfile_constraint(constraint: str) -> list[str]:
+    """Pipfile versions are PEP 440 specifiers, ``*`` for any; a bare version means that version."""
+    if constraint in ("", "*"):
+        return [""]
+    return [f"=={constraint}" if constraint[:1].isdigit() else constraint]
+
+
+_POETRY_VERSION = re.compile(r"^(\^|~(?!=))?\s*v?(\d+(?:\.\d+)*)(\.\*)?$")
+
+
+def _poetry_constraint(constraint: str) -> list[str]:
+    """Poetry's ``^1.2``, ``~1.2``, ``1.2.3``, ``1.2.*``, ``>=1.2 <1.5``, ``a || b`` as PEP 440 specifier sets
+    (one per ``||`` alternative); an unreadable one admits anything."""
+    alternatives = []
+    for alternative in constraint.split("||"):
+        parts = []
+        for piece in re.split(r"\s*,\s*|\s+(?=[<>=!~^\d])", alternative.strip()):
+            if piece in ("", "*"):
+                continue
+            match = _POETRY_VERSION.match(piece)
+            if match is None:
+                parts.append(piece)
+                continue
+            kind, version, star = match.groups()
+            numbers = [int(n) for n in version.split(".")]
+            if star:
+                parts.append(f"=={version}.*")
+            elif kind == "^":
+                first = next((i for i, n in enumerate(numbers) if n), len(numbers) - 1)
+                upper = [*numbers[:first], numbers[first] + 1]
+                parts.append(f">={version},<{'.'.join(map(str, upper))}")
+            elif kind:  # ~
+                upper = [numbers[0] + 1] if len(numbers) == 1 else [numbers[0], numbers[1] + 1]
+                parts.append(f">={version},<{'.'.join(map(str, upper))}")
+            else:
+                parts.append(f"=={version}")
+        alternatives.append(",".join(parts))
+    return alternatives or [""]
+
+
+def _pipfile(path: Path) -> Iterator[Requirement]:
+    data = _toml(path)
+    if data is None:
+        return
+    for section in ("packages", "dev-packages"):
+        table = data.get(section)
+        if isinstance(table, dict):
+            yield from _version_table(table, path.name, _pipfile_constraint)
 
 
 def _requirements_txt(path: Path, directory: Path, seen: set[Path]) -> Iterator[Requirement]:
@@ -230,7 +357,7 @@ def _requirements_txt(path: Path, directory: Path, seen: set[Path]) -> Iterator[
     where = path.relative_to(directory).as_posix() if path.is_relative_to(directory) else path.name
     for raw in text.splitlines():
         line = raw.strip()
-        include = re.match(r"^(-r|--requirement)\s*=?\s*(\S+)", line)
+        include = re.match(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)", line)
         if include:
             yield from _requirements_txt(path.parent / include.group(2), directory, seen)
             continue

@@ -43,11 +43,12 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
     # The Keras the code runs on (regcheck.keras_target): the setting as written ("auto", "3",
-    # "2"), the version it resolved to ("3" or "2"; a file's own imports may still override
-    # it) and where that came from, for --show-settings.
+    # "2"), the version it resolved to ("3", "2", or "unknown" when auto finds nothing that
+    # decides; a file's own imports, and for "unknown" its code, may still decide it) and
+    # where that came from, for --show-settings.
     keras: str = "auto"
-    keras_version: str = "3"
-    keras_reason: str = "auto: no dependency declaration decides, Keras 3"
+    keras_version: str = "unknown"
+    keras_reason: str = "auto: no dependency declaration decides the Keras version"
     # Files of the config file's folder that hold settings too, and are ignored (one file applies per folder).
     ignored_configs: tuple[Path, ...] = ()
 
@@ -287,7 +288,7 @@ def _as_list(value: Any, where: str) -> list[str]:
 
 
 # Files whose contents decide the settings: configuration and dependency declarations.
-_DECIDING = frozenset({*CONFIG_FILES, "setup.cfg", "setup.py", "environment.yml", "environment.yaml"})
+_DECIDING = frozenset({*CONFIG_FILES, "setup.cfg", "setup.py", "environment.yml", "environment.yaml", "Pipfile"})
 _SETTINGS_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], Settings]] = {}
 
 
@@ -304,7 +305,8 @@ def _stamp(start: Path, config: Path | None) -> tuple[Any, ...]:
                 for entry in entries:
                     name = entry.name
                     if name in _DECIDING or (
-                        name.startswith("requirements") and (name.endswith(".txt") or name == "requirements")
+                        name.startswith(("requirements", "constraints"))
+                        and (name.endswith(".txt") or name == "requirements")
                     ):
                         info = entry.stat()
                         stamp.append((entry.path, info.st_mtime_ns, info.st_size))

@@ -145,9 +145,10 @@ class ModuleFacts:
     uses_compat_v1: bool = False
     # The ProjectIndex of the run (regcheck.run.project), for facts about other modules; None alone.
     project: Any = None
-    # The Keras the project targets ("3" or "2", regcheck.config.keras_target); the file's own
-    # imports may override it: read `keras_version`, not this.
-    keras_target: str = "3"
+    # The Keras the project targets ("3", "2" or "unknown", regcheck.config.keras_target); the
+    # file's own imports (and, where it is unknown, its code) may decide otherwise: read
+    # `keras_version`, not this.
+    keras_target: str = "unknown"
     # Derived facts, filled lazily by facts.* modules and cached here.
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -260,8 +261,14 @@ class ModuleFacts:
 
     @property
     def keras_version(self) -> str:
-        """ "3" or "2": the Keras this file runs on (facts.keras_version: the target, or the file's own imports)."""
+        """ "3", "2" or "unknown": the Keras this file runs on (facts.keras_version: the file's own imports,
+        the target, or where the target is unknown the file's code)."""
         return self.cached("keras_version", file_keras).version
+
+    @property
+    def keras_reason(self) -> str:
+        """Why ``keras_version`` is what it is: ``import tf_keras``, ``project target``, ``code: `tf.placeholder` ...``."""
+        return self.cached("keras_version", file_keras).reason
 
     def cached(self, key: str, compute: Callable[[ModuleFacts], T]) -> T:
         if key not in self.derived:

@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from regcheck.config.catalog import RULES
+from regcheck.config.keras_target import UNKNOWN
 from regcheck.findings import Edit, Finding
 from regcheck.lint.prefilter import FILE_NOQA, imports_tf_trigger, imports_trigger, names_tf, wants_parse
 from regcheck.lint.project import Project
@@ -56,8 +57,8 @@ def lint_text(
 ) -> FileReport:
     """Lint one module's source text with the selected codes.
 
-    ``keras``: the Keras version the project targets ("3" or "2"; Settings.keras_version);
-    by default the run's (``project.keras_target``), else Keras 3."""
+    ``keras``: the Keras version the project targets ("3", "2" or "unknown"; Settings.keras_version);
+    by default the run's (``project.keras_target``), else unknown (the file's code may decide it)."""
     report = FileReport(path)
     data = data if data is not None else text.encode("utf-8", "surrogatepass")
     # A script that names no TensorFlow itself may train what the project modules it imports build.
@@ -106,7 +107,7 @@ def lint_text(
 
     try:
         facts = build_facts(path, text, module, project)
-        facts.keras_target = keras or (project.keras_target if project is not None else None) or "3"
+        facts.keras_target = keras or (project.keras_target if project is not None else None) or UNKNOWN
     except RecursionError:
         report.problems.append(Problem(path, "skipped: too deeply nested to analyse"))
         return report

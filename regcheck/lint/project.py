@@ -11,7 +11,7 @@ from typing import Protocol
 
 
 class Project(Protocol):
-    # The Keras the run targets ("3" or "2", Settings.keras_version); None: not set.
+    # The Keras the run targets ("3", "2" or "unknown", Settings.keras_version); None: not set.
     keras_target: str | None
 
     def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:

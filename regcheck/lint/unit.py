@@ -30,8 +30,8 @@ def lint_unit(
     """The unit's report: findings in the unit's own positions (cells for a notebook).
 
     ``project``: the run's project index, for facts of the modules a module imports (a notebook and
-    stdin are linted alone). ``keras``: the Keras the project targets ("3" or "2"); by default the
-    project's (``project.keras_target``), else Keras 3."""
+    stdin are linted alone). ``keras``: the Keras the project targets ("3", "2" or "unknown"); by default the
+    project's (``project.keras_target``), else unknown."""
     if unit.kind == "notebook":
         return lint_notebook(unit.source, codes, keras if keras is not None else getattr(project, "keras_target", None))
     report = lint_text(unit.path, unit.source.text, codes, unit.source.raw or None, project, keras)
@@ -47,7 +47,7 @@ def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
 def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None = None) -> FileReport:
     """A notebook's report: its code cells linted as one module, findings carrying their cell.
 
-    ``keras``: the Keras version the project targets ("3" or "2", as for ``lint_text``)."""
+    ``keras``: the Keras version the project targets ("3", "2" or "unknown", as for ``lint_text``)."""
     report = FileReport(source.path)
     try:
         notebook, cells = load_notebook(source.text)

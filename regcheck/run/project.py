@@ -152,6 +152,8 @@ class ProjectIndex:
         facts = _parse(path, self._texts.get(path))
         if facts is not None:
             facts.project = self  # its own imports can be followed in turn (a model two modules away)
+            if self.keras_target is not None:
+                facts.keras_target = self.keras_target  # as the files the run checks have it
         self._facts[path] = facts
         if len(self._facts) > _MAX_CACHED:
             self._facts.popitem(last=False)

@@ -20,10 +20,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_nothing_declared_is_keras_3_by_default(project: Path) -> None:
+def test_nothing_declared_is_unknown_by_default(project: Path) -> None:
     code, out, _ = run_cli("--show-settings", "model.py")
     assert code == 0
-    assert _keras_line(out) == "keras: 3 (auto: no dependency declaration decides, Keras 3)"
+    assert _keras_line(out) == "keras: unknown (auto: no dependency declaration decides the Keras version)"
 
 
 def test_auto_names_the_declaration_that_decided(project: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from helpers import run_cli
 
 from regcheck import check_source
-from regcheck.config.keras_target import parse_requirement, resolve, verdict
+from regcheck.config.keras_target import decide, parse_requirement, resolve
 from regcheck.config.settings import ConfigError, Overrides, load_settings
 
 
@@ -98,10 +98,10 @@ def test_auto_reads_each_declaration_style(tmp_path: Path, files: dict[str, str]
         {"setup.py": "from setuptools import setup\nsetup(install_requires=compute())\n"},  # not literal
     ],
 )
-def test_auto_falls_back_to_keras_3(tmp_path: Path, files: dict[str, str]) -> None:
+def test_auto_finds_nothing_that_decides(tmp_path: Path, files: dict[str, str]) -> None:
     (tmp_path / ".git").mkdir()  # stop the upward search here
     target = resolve("auto", _project(tmp_path, files))
-    assert (target.version, target.reason) == ("3", "auto: no dependency declaration decides, Keras 3")
+    assert (target.version, target.reason) == ("unknown", "auto: no dependency declaration decides the Keras version")
 
 
 def test_auto_finds_the_declarations_above_a_subdirectory(tmp_path: Path) -> None:
@@ -116,7 +116,8 @@ def test_requirement_parsing() -> None:
     assert parse_requirement("# only a comment", "r.txt") is None
     # tf-keras wins over a Keras 3 TensorFlow: tf.keras loads it (TF_USE_LEGACY_KERAS=1 is the documented pairing).
     reqs = [parse_requirement(t, "r.txt") for t in ("tensorflow>=2.16", "tf-keras")]
-    assert verdict([r for r in reqs if r is not None]) == ("2", "r.txt: tf-keras")
+    decision = decide([r for r in reqs if r is not None])
+    assert (decision.version, decision.reason) == ("2", "auto: r.txt: tf-keras")
 
 
 def test_config_key_and_cli_override(tmp_path: Path) -> None:
@@ -151,8 +152,10 @@ def test_cli_flag_and_declarations_change_findings(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(LOWERCASE_L2, encoding="utf-8")
     args = ["--no-cache", "--select", "RC601", "--output-format", "json", str(tmp_path / "train.py")]
     code, out, _ = run_cli(*args)
+    assert json.loads(out)["findings"] == []  # nothing declared: unknown, and `l2` exists in both
+    code, out, _ = run_cli("--keras", "3", *args)
     findings = json.loads(out)["findings"]
-    assert [(f["code"], f["keras"]) for f in findings] == [("RC601", "3")]
+    assert [(f["code"], f["keras"], f["keras_reason"]) for f in findings] == [("RC601", "3", "project target")]
     code, out, _ = run_cli("--keras", "2", *args)
     assert json.loads(out)["findings"] == []
     (tmp_path / "requirements.txt").write_text("tensorflow==2.15.0\n", encoding="utf-8")
@@ -208,4 +211,4 @@ def test_compat_v1_file_is_tf1_and_keeps_the_target() -> None:
     assert (file_keras(facts).tf1, facts.keras_version) == (True, "2")
     plain = "import tensorflow as tf\nx = tf.ones(3)\n"
     facts = build_facts("t.py", plain, cst.parse_module(plain))
-    assert (file_keras(facts).tf1, facts.keras_version) == (False, "3")
+    assert (file_keras(facts).tf1, facts.keras_version) == (False, "unknown")
