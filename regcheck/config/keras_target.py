@@ -164,6 +164,7 @@ def side(req: Requirement) -> str | None:
         return "2"  # every tf-keras is Keras 2, and tf.keras loads it (TF_USE_LEGACY_KERAS=1)
     # Imported here: only a project whose declarations name TensorFlow or Keras needs `packaging`.
     from regcheck.config.specifier_ranges import admitted_sides
+
     for names, boundary in _BOUNDARIES:
         if req.name in names and req.specifier:
             # Alternatives (Poetry's `||`): the versions any of them admits.
