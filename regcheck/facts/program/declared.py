@@ -87,6 +87,8 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
         if not covered:
             continue
         if covered_roles.get(site.node, set()) - roles:
+            if site.chain and site.chain[-1][0] is not facts:
+                continue  # the call that makes it a bias is in another module: that module reports it
             call = anchor_of(facts, site, innermost=True)
             if call is None or call is site.node:
                 continue
