@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(root / "rules" / "RC905.md"),
         str(root / "rules" / "README.md"),
         str(root / "README.md"),
+        str(root / "tests" / "snapshots" / "RC905.txt"),
     ]
     return root
 
@@ -74,13 +76,38 @@ def test_the_new_rules_tests_pass(scratch: Path) -> None:
     # this test itself would copy the copy, and the three-ways comparison runs for the new rule only.
     done = _run(
         scratch, sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
-        "tests/test_check_cases.py", "tests/test_rule_docs.py", "tests/house",
+        "tests/test_check_cases.py", "tests/test_rule_docs.py", "tests/test_snapshots.py", "tests/house",
         "-k", "RC905 or (house and not test_new_rule and not test_one_path)",
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     ran = re.findall(r"^(tests/\S+)::\S+ PASSED", done.stdout, re.M)
     assert {"tests/test_check_cases.py", "tests/test_rule_docs.py", "tests/house/test_rule_registry.py"} <= set(ran)
     assert re.search(r"test_check_cases\.py::test_invalid_fires\[RC905-SomeNewRule-0\] PASSED", done.stdout)
+    # The script wrote the skeleton's snapshot, and the snapshot test compares it.
+    assert re.search(r"test_snapshots\.py::test_rule_output_matches_its_snapshot\[RC905\] PASSED", done.stdout)
+
+
+def test_the_snapshot_shows_the_skeletons_output(scratch: Path) -> None:
+    snapshot = (scratch / "tests" / "snapshots" / "RC905.txt").read_text(encoding="utf-8")
+    assert snapshot.startswith("RC905 some-new-rule (warning): a thing goes wrong\n")
+    assert ": RC905 [*] " in snapshot and "tf.todo.keep_me" in snapshot
+
+
+def test_a_changed_sample_fails_with_the_command_that_rewrites_the_snapshot(scratch: Path, tmp_path: Path) -> None:
+    # In a copy of the scratch repository (the other tests read it as new_rule.py left it).
+    root = tmp_path / "changed"
+    shutil.copytree(scratch, root)
+    module = root / "regcheck" / "checks" / "rc905_some_new_rule.py"
+    text = module.read_text(encoding="utf-8")
+    message = "TODO: what is wrong here, and what the training run does instead"
+    assert message in text
+    module.write_text(text.replace(message, "the rule's own message"), encoding="utf-8")
+    test = "tests/test_snapshots.py::test_rule_output_matches_its_snapshot[RC905]"
+    done = _run(root, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "REGCHECK_UPDATE_SNAPSHOTS=1 python3 -m pytest -q tests/test_snapshots.py" in done.stdout
+    assert "--- tests/snapshots/RC905.txt (committed)" in done.stdout
+    assert "+<string>:3:8: RC905 [*] the rule's own message (warning)" in done.stdout
 
 
 def test_the_skeleton_declares_the_rule_and_its_rows(scratch: Path) -> None:
