@@ -156,10 +156,16 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if len(group) > 1:
                 groups.append(sorted(group))
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    for node in sorted(graph):
-        if node not in index:
-            connect(node)
+    # Raised for the walk only: the limit is the process's, and a raised one changes what CPython itself
+    # rejects as too deeply nested (tests/surface/test_cpython_limits.py), so it is put back.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        for node in sorted(graph):
+            if node not in index:
+                connect(node)
+    finally:
+        sys.setrecursionlimit(limit)
     return groups
 
 
