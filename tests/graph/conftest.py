@@ -11,13 +11,13 @@ test_keras_semantics start in the background when the session is collected (grap
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,16 +338,21 @@ def _run(cwd: Path, argv: list[str], env_extra: dict[str, str], out: Path) -> Ou
     return Outcome(proc.returncode, proc.stdout, proc.stderr, cwd, time.monotonic() - start, out)
 
 
+def _trace_job(name: str) -> Outcome:
+    files, argv, env = EXTRA_JOBS[name]
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
+    out = Path(tempfile.mkdtemp(prefix=f"{name}_out-", dir=SCRATCH))
+    for filename, text in files.items():
+        (folder / filename).parent.mkdir(parents=True, exist_ok=True)
+        (folder / filename).write_text(text)
+    return _run(folder, [a.replace("{out}", str(out)) for a in argv], env, out)
+
+
+# Each command line is a process of its own that imports TensorFlow: started in the background with the others.
+JOBS["traces"] = {f"trace-{name}": functools.partial(_trace_job, name) for name in EXTRA_JOBS}
+
+
 @pytest.fixture(scope="session")
-def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    jobs: dict[str, tuple[Path, list[str], dict[str, str], Path]] = {}
-    for name, (files, argv, env) in EXTRA_JOBS.items():
-        folder = tmp_path_factory.mktemp(name)
-        out = tmp_path_factory.mktemp(f"{name}_out")
-        for filename, text in files.items():
-            (folder / filename).parent.mkdir(parents=True, exist_ok=True)
-            (folder / filename).write_text(text)
-        jobs[name] = (folder, [a.replace("{out}", str(out)) for a in argv], env, out)
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(_run, *job) for name, job in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+def traces() -> dict[str, Outcome]:
+    start_all("traces")
+    return {name: background(f"trace-{name}", functools.partial(_trace_job, name)).result() for name in EXTRA_JOBS}
