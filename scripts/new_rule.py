@@ -9,7 +9,11 @@ rule's metadata, trigger words, VALID / INVALID samples and ``run``) and
 ``rules/RC305.md`` (the page's fixed sections), then brings the rule catalogue
 (``rules/README.md``) and the README's rule table in step (scripts/rule_catalogue.py).
 Nothing else lists a rule: the catalogue, the graph codes and the checks are found
-from the module. Existing files are never overwritten.
+from the module. Existing files are never overwritten. Last it writes the rule's snapshot,
+``tests/snapshots/RC305.txt`` (its INVALID samples as a user sees them), with the command that
+rewrites it when the rule's samples or messages change:
+
+    REGCHECK_UPDATE_SNAPSHOTS=1 python3 -m pytest -q tests/test_snapshots.py
 
 The skeleton is a working placeholder, so the tree stays green (the gates and the
 tests pass) until the rule is written: it reports calls of ``tf.todo.replace_me``,
@@ -20,7 +24,9 @@ Replace the names, the samples, the message and the page with the rule's own.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -195,7 +201,26 @@ def main(argv: list[str] | None = None) -> int:
         written += rule_catalogue.write(root)
     for path in written:
         print(path)
+    if (root / "tests" / "test_snapshots.py").is_file():
+        snapshot = write_snapshot(root, args.code)
+        if snapshot is None:
+            return 1
+        print(snapshot)
     return 0
+
+
+def write_snapshot(root: Path, code: str) -> Path | None:
+    """The new rule's snapshot, written by tests/test_snapshots.py in update mode (the command a
+    reviewer runs when a rule's output changes); None, after saying why on stderr, when it fails."""
+    test = f"tests/test_snapshots.py::test_rule_output_matches_its_snapshot[{code}]"
+    env = {**os.environ, "PYTHONPATH": str(root), "REGCHECK_UPDATE_SNAPSHOTS": "1"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    snapshot = root / "tests" / "snapshots" / f"{code}.txt"
+    if done.returncode != 0 or not snapshot.is_file():
+        print(f"could not write {snapshot}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return snapshot
 
 
 if __name__ == "__main__":

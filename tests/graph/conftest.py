@@ -4,16 +4,20 @@
   scenarios of scenarios.py (Keras 3) and the files of ``examples/``, through ``trace_many``: one
   TensorFlow process per Keras version, a forked child per script.
 * ``traces``: the command line itself, for what only it shows (options, messages, exit codes); each is
-  a process of its own that imports TensorFlow, so they run side by side."""
+  a process of its own that imports TensorFlow, so they run side by side.
+
+The TensorFlow processes behind ``runs`` and the per-version fixtures of test_audit_versions and
+test_keras_semantics start in the background when the session is collected (graph_background.py)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 sys.path.insert(0, str(Path(__file__).parent))
+from graph_background import JOBS, SCRATCH, background, finish, has_tf_keras, start_all
 from scenarios import SCENARIOS
 
 from regcheck.graph.trace import GraphResult, trace_many
@@ -79,35 +84,56 @@ def read_script(path: Path) -> Script:
 SCRIPT_CASES = [read_script(p) for p in sorted(SCRIPTS.glob("*.py"))]
 
 
-@pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory):
-    """``runs(version)`` -> {name: GraphResult}: scripts (by file name), scenarios (by name), examples (by entry)."""
-    done: dict[str, dict[str, GraphResult]] = {}
-    scenarios = tmp_path_factory.mktemp("scenarios")
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start what the selected graph tests will wait for, in the order they come (graph_background.py)."""
+    for item in session.items:
+        for fixture in getattr(item, "fixturenames", ()):
+            start_all(fixture)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    finish()
+
+
+def _trace_scripts(version: str) -> dict[str, GraphResult]:
+    names, entries = [], []
+    for script in SCRIPT_CASES:
+        if version in script.versions:
+            names.append(script.name)
+            entries.append(script.entry)
+    for example in EXAMPLES:
+        names.append(example)
+        entries.append(f"examples/{example}")
+    return dict(zip(names, trace_many(entries, keras=version, cwd=str(REPO), jobs=2, timeout=120)))
+
+
+def _trace_scenarios() -> dict[str, GraphResult]:
+    """scenarios.py's scripts are Keras 3's (`import keras`); each runs in its folder."""
+    scenarios = Path(tempfile.mkdtemp(prefix="scenarios-", dir=SCRATCH))
     for name, (text, _) in SCENARIOS.items():
         (scenarios / name).mkdir()
         (scenarios / name / "train.py").write_text(text)
+    results = trace_many([f"{n}/train.py" for n in SCENARIOS], keras="3", cwd=str(scenarios), jobs=2)
+    return dict(zip(SCENARIOS, results))
+
+
+JOBS["runs"] = {"runs-3": lambda: _trace_scripts("3"), "runs-scenarios": _trace_scenarios}
+if has_tf_keras():
+    JOBS["runs"]["runs-2"] = lambda: _trace_scripts("2")
+
+
+@pytest.fixture(scope="session")
+def runs():
+    """``runs(version)`` -> {name: GraphResult}: scripts (by file name), scenarios (by name), examples (by entry)."""
 
     def get(version: str) -> dict[str, GraphResult]:
-        if version not in done:
-            if version == "2":
-                pytest.importorskip("tf_keras")
-            names, entries = [], []
-            for script in SCRIPT_CASES:
-                if version in script.versions:
-                    names.append(script.name)
-                    entries.append(script.entry)
-            for example in EXAMPLES:
-                names.append(example)
-                entries.append(f"examples/{example}")
-            results = dict(zip(names, trace_many(entries, keras=version, cwd=str(REPO), jobs=2, timeout=120)))
-            if version == "3":  # scenarios.py's scripts are Keras 3's (`import keras`); each runs in its folder
-                for name, result in zip(
-                    SCENARIOS, trace_many([f"{n}/train.py" for n in SCENARIOS], keras="3", cwd=str(scenarios), jobs=2)
-                ):
-                    results[name] = result
-            done[version] = results
-        return done[version]
+        if version == "2":
+            pytest.importorskip("tf_keras")
+        start_all("runs")
+        results = dict(background(f"runs-{version}", lambda: _trace_scripts(version)).result())
+        if version == "3":
+            results.update(background("runs-scenarios", _trace_scenarios).result())
+        return results
 
     return get
 
@@ -312,16 +338,21 @@ def _run(cwd: Path, argv: list[str], env_extra: dict[str, str], out: Path) -> Ou
     return Outcome(proc.returncode, proc.stdout, proc.stderr, cwd, time.monotonic() - start, out)
 
 
+def _trace_job(name: str) -> Outcome:
+    files, argv, env = EXTRA_JOBS[name]
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
+    out = Path(tempfile.mkdtemp(prefix=f"{name}_out-", dir=SCRATCH))
+    for filename, text in files.items():
+        (folder / filename).parent.mkdir(parents=True, exist_ok=True)
+        (folder / filename).write_text(text)
+    return _run(folder, [a.replace("{out}", str(out)) for a in argv], env, out)
+
+
+# Each command line is a process of its own that imports TensorFlow: started in the background with the others.
+JOBS["traces"] = {f"trace-{name}": functools.partial(_trace_job, name) for name in EXTRA_JOBS}
+
+
 @pytest.fixture(scope="session")
-def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    jobs: dict[str, tuple[Path, list[str], dict[str, str], Path]] = {}
-    for name, (files, argv, env) in EXTRA_JOBS.items():
-        folder = tmp_path_factory.mktemp(name)
-        out = tmp_path_factory.mktemp(f"{name}_out")
-        for filename, text in files.items():
-            (folder / filename).parent.mkdir(parents=True, exist_ok=True)
-            (folder / filename).write_text(text)
-        jobs[name] = (folder, [a.replace("{out}", str(out)) for a in argv], env, out)
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(_run, *job) for name, job in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+def traces() -> dict[str, Outcome]:
+    start_all("traces")
+    return {name: background(f"trace-{name}", functools.partial(_trace_job, name)).result() for name in EXTRA_JOBS}

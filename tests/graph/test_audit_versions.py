@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from graph_background import JOBS, background, has_tf_keras, start_all
 
 pytestmark = pytest.mark.tensorflow
 pytest.importorskip("tensorflow")
@@ -18,18 +19,30 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 
 
-@pytest.fixture(scope="module", params=["3", "2"])
-def seen(request: pytest.FixtureRequest) -> dict:
+def _audit_cases(version: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
     env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p))
-    if request.param == "2":
-        pytest.importorskip("tf_keras")
+    if version == "2":
         env["TF_USE_LEGACY_KERAS"] = "1"
     done = subprocess.run(
         [sys.executable, str(HERE / "audit_cases.py")], env=env, cwd=REPO, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
+
+
+# Both versions' processes start in the background at collection (graph_background.py).
+JOBS["seen"] = {"audit-3": lambda: _audit_cases("3")}
+if has_tf_keras():
+    JOBS["seen"]["audit-2"] = lambda: _audit_cases("2")
+
+
+@pytest.fixture(scope="module", params=["3", "2"])
+def seen(request: pytest.FixtureRequest) -> dict:
+    if request.param == "2":
+        pytest.importorskip("tf_keras")
+    start_all("seen")
+    return background(f"audit-{request.param}", lambda: _audit_cases(request.param)).result()
 
 
 def test_ok_and_a_penalized_bias(seen):

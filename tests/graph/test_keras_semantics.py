@@ -5,9 +5,11 @@ must agree with the static one for the same code and Keras version."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from graph_background import JOBS, SCRATCH, background, has_tf_keras, start_all
 
 from regcheck import check_source
 from regcheck.graph.trace import trace_many
@@ -100,11 +102,20 @@ def _trace_all(folder: Path, legacy: bool) -> dict[str, object]:
     return dict(zip(SCENARIOS, results))
 
 
+# Both versions' traces start in the background at collection (graph_background.py).
+JOBS["traced"] = {"semantics-3": lambda: _trace_all(Path(tempfile.mkdtemp(dir=SCRATCH)), legacy=False)}
+if has_tf_keras():
+    JOBS["traced"]["semantics-2"] = lambda: _trace_all(Path(tempfile.mkdtemp(dir=SCRATCH)), legacy=True)
+
+
 @pytest.fixture(scope="module", params=["3", "2"])
 def traced(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     if request.param == "2":
         pytest.importorskip("tf_keras")
-    return request.param, _trace_all(tmp_path_factory.mktemp(f"keras{request.param}"), legacy=request.param == "2")
+    start_all("traced")
+    legacy = request.param == "2"
+    work = lambda: _trace_all(tmp_path_factory.mktemp(f"keras{request.param}"), legacy=legacy)  # noqa: E731
+    return request.param, background(f"semantics-{request.param}", work).result()
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -156,8 +156,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if len(group) > 1:
                 groups.append(sorted(group))
 
-    # Put back after: a raised limit left in the test process lets CPython's parser accept code it
-    # rejects in a real run (tests/surface/test_cpython_limits.py's 10,000-term sum).
+    # Raised for the walk only: the limit is the process's, and a raised one changes what CPython itself
+    # rejects as too deeply nested (tests/surface/test_cpython_limits.py), so it is put back.
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 10_000))
     try:

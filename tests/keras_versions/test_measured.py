@@ -10,11 +10,14 @@ and RC104's Keras 3 fix growing model.losses.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -83,7 +86,6 @@ def _measure(legacy: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
     env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     if legacy:
-        pytest.importorskip("tf_keras")
         env["TF_USE_LEGACY_KERAS"] = "1"
     done = subprocess.run([sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True, timeout=300)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
@@ -91,9 +93,19 @@ def _measure(legacy: bool) -> dict:
     return json.loads(lines[-1][len("RESULT ") :])
 
 
+@pytest.fixture(scope="module")
+def measurements() -> Iterator[dict[str, Future[dict]]]:
+    """Both versions measured side by side, each a TensorFlow process of its own (2 when tf-keras is there)."""
+    versions = ["3"] + (["2"] if importlib.util.find_spec("tf_keras") is not None else [])
+    with ThreadPoolExecutor(max_workers=len(versions)) as pool:
+        yield {version: pool.submit(_measure, legacy=version == "2") for version in versions}
+
+
 @pytest.fixture(scope="module", params=["3", "2"])
-def measured(request: pytest.FixtureRequest) -> dict:
-    return _measure(legacy=request.param == "2")
+def measured(request: pytest.FixtureRequest, measurements: dict[str, Future[dict]]) -> dict:
+    if request.param == "2":
+        pytest.importorskip("tf_keras")
+    return measurements[request.param].result()
 
 
 def _codes(source: str, version: str, *select: str) -> list[str]:
