@@ -194,8 +194,12 @@ def _message(facts: ModuleFacts, place: Penalized, symbol: str | None) -> str:
                 f"the penalty sums over all trainable variables and its name filter lets the biases "
                 f"through (`{named}`): they are penalized too"
             )
-        how = "its filter excludes only normalization variables, so" if place.filtered else "so"
-        return f"the penalty sums over all trainable variables; {how} every bias is penalized too"
+        if place.filtered:
+            return (
+                "the penalty sums over all trainable variables; its filter excludes only normalization "
+                "variables, so every bias is penalized too"
+            )
+        return "the penalty sums over all trainable variables, so every bias is penalized too"
     if place.how == "term":
         if not place.local:
             return f"this call penalizes bias `{symbol}`"
