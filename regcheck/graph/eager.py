@@ -21,6 +21,9 @@ from typing import Any
 from regcheck.graph.catalog import VariableCatalog
 from regcheck.graph.ir import DATA, DATA_OP_PREFIXES, OP, GraphIR, Op
 
+# Ops that make a variable's handle.
+_VARIABLE_CREATION = frozenset({"VarHandleOp", "VariableV2", "_VarHandlesOp"})
+
 
 def _read_variables(value: Any, variable_type: Any) -> Any:
     if isinstance(value, variable_type):
@@ -99,7 +102,11 @@ class EagerRecorder:
     def build(self, target: Any, catalog: VariableCatalog) -> tuple[GraphIR, int | None]:
         """The IR of the recorded ops the target depends on, and the target's op index."""
         producer: dict[int, int] = {}
-        for number, (_, _, outputs) in enumerate(self.records):
+        for number, (op_type, _, outputs) in enumerate(self.records):
+            if op_type in _VARIABLE_CREATION:
+                # A variable made while the tape is open (a model built by its first call inside the
+                # step): its handle enters from outside, as any variable's, and the catalog knows it.
+                continue
             for tensor in outputs:
                 producer[id(tensor)] = number
         ir = GraphIR(variables=catalog.variables)

@@ -20,10 +20,7 @@ from programs.generator import GRAPH_CODES, Program
 # Static path: case id -> cause (kind, code: the dimension values the shrinker found).
 STATIC_XFAIL: dict[str, str] = {}  # none left: every cause the first measurement found is fixed
 # Graph path: case id -> cause.
-GRAPH_XFAIL: dict[str, str] = {
-    "graph-keras3-subclass-loop-RC101": "graph miss RC101: a subclassed model built by its first call inside the "
-    "tape (eager loop): no trainable variable is reached by the loss",
-}
+GRAPH_XFAIL: dict[str, str] = {}  # none left: a model built inside an eager tape is seen too
 
 
 def _params(cases: list[tuple[str, int, dict[str, Any]]], xfail: dict[str, str]) -> list[Any]:
