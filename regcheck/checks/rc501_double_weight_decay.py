@@ -126,15 +126,19 @@ def _double_decay(facts: ModuleFacts, entry: Trained) -> str | None:
     if not decouples(entry.optimizer):
         return None
     if entry.l2_layers:
-        return f"the layers {describe_layers(entry.l2_layers)} also carry L2 penalties"
+        return layers_carry_l2(entry.l2_layers, also=True)
     if entry.l2_terms:
         return "the minimized loss also adds an L2 penalty on the weights"
     return None
 
 
-def describe_layers(layers: list[Layer], limit: int = 3) -> str:
+def layers_carry_l2(layers: list[Layer], also: bool = False, limit: int = 3) -> str:
+    """``the layer `Dense` carries L2 penalties`` / ``the layers `Dense`, `Conv2D` also carry ...``
+    (one class name per kind of layer, the first few)."""
     names = list(dict.fromkeys(f"`{layer.cls}`" for layer in layers))
-    return ", ".join(names[:limit]) + (" ..." if len(names) > limit else "")
+    shown = ", ".join(names[:limit]) + (" ..." if len(names) > limit else "")
+    one = len(layers) == 1
+    return f"the {'layer' if one else 'layers'} {shown} {'also ' if also else ''}{'carries' if one else 'carry'} L2 penalties"
 
 
 def _default_decay(optimizer: Optimizer, facts: ModuleFacts) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from regcheck.checks.base import Check
-from regcheck.checks.rc501_double_weight_decay import describe_layers
+from regcheck.checks.rc501_double_weight_decay import layers_carry_l2
 from regcheck.facts import ModuleFacts, vocabulary
 from regcheck.facts.program.optimization import Trained, adapts, located, short_name
 from regcheck.findings import Finding
@@ -80,7 +80,7 @@ def _l2_with_adaptive(facts: ModuleFacts, entry: Trained) -> str | None:
     if not adapts(entry.optimizer):
         return None
     if entry.l2_layers:
-        return f"the layers {describe_layers(entry.l2_layers)} carry L2 penalties"
+        return layers_carry_l2(entry.l2_layers)
     if entry.l2_terms:
         return "the minimized loss adds an L2 penalty"
     return None
