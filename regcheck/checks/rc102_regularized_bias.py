@@ -96,6 +96,21 @@ conv = layers.Conv2D(64, 3, use_bias=False, kernel_regularizer=regularizers.l2(1
 """,
     ]
     INVALID = [
+        # A model zoo's arg_scope function: the fully connected logits under it keep their bias, and
+        # the scope penalizes it, whoever enters the scope.
+        Invalid(
+            """
+import tensorflow as tf
+slim = tf.contrib.slim
+def net_arg_scope(weight_decay=0.00004):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                        weights_regularizer=slim.l2_regularizer(weight_decay),
+                        biases_regularizer=slim.l2_regularizer(weight_decay)):
+        with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm) as scope:
+            return scope
+""",
+            line=7,
+        ),
         # slim's arg_scope hands the bias regularizer to every conv layer.
         """
 import tensorflow as tf
@@ -237,10 +252,10 @@ def _fix(facts: ModuleFacts, place: Penalized, symbol: str | None) -> Fix | None
         if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or not any(a is arg for a in call.args):
             return None
         keyword = _keyword(place)
-        variable = place.variables[0]
-        if variable.explicit:
+        variable = place.variables[0] if place.variables else None
+        if variable is not None and variable.explicit:
             what = "Remove the bias regularizer"
-        elif place.how == "arg_scope" or (variable.layer is not None and variable.layer.tf1):
+        elif place.how == "arg_scope" or (variable is not None and variable.layer is not None and variable.layer.tf1):
             what = f"Remove `{keyword}`"
         else:
             what = f"Remove `{keyword}` (biases are usually left unregularized)"

@@ -313,7 +313,10 @@ def code_evidence(facts: ModuleFacts) -> tuple[str | None, str | None]:
             break
     if len(found) < 2:
         visitor = _Evidence(facts, found)
-        facts.module.visit(visitor)
+        try:
+            facts.module.visit(visitor)
+        except RecursionError:
+            pass  # nesting deeper than libcst's visitor recurses: what the calls and the walk so far say
     backend = _env_value(facts, BACKEND_VARIABLE) if BACKEND_VARIABLE in facts.source else None
     if isinstance(backend, str) and backend.strip().lower() in _KERAS3_BACKENDS and "3" not in found:
         found["3"] = f'`{BACKEND_VARIABLE}="{backend.strip().lower()}"` (a Keras 3 backend)'

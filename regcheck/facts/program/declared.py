@@ -65,6 +65,12 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
             where, local = node, False
         entry = found.setdefault(where, Penalized(where, declared.how, declaration=declared, local=local))
         entry.variables.append(variable)
+    if Role.BIAS in roles:
+        # A scope that penalizes the biases of the fully connected layers it covers, whether or not a
+        # layer is built under it in view (an arg_scope function a model zoo's caller enters).
+        for declared, regularizer in prog.scope_bias_regularizers:
+            if declared.facts is facts and declared.node is not None and regularizer_state(regularizer) == "active":
+                found.setdefault(declared.node, Penalized(declared.node, "arg_scope", declaration=declared))
     terms = [t for t in _terms(prog) if not t.zero and t.kind == "penalty" and t.site is not None]
     # A helper's penalty line that covers weights from some calls and a bias from another: the call is
     # what differs, so the finding goes to the call (`variable_with_weight_decay("b1", [8], wd=...)`).

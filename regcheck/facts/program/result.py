@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from regcheck.facts.program.values import (
+    Declaration,
     Graph,
     Layer,
     Model,
@@ -55,6 +56,9 @@ class Program:
     list_additions: list[tuple[SiteRef, Sequence]] = field(default_factory=list)
     # a `*_regularizer=` keyword the layer does not apply (RC107): (the layer, the keyword)
     ignored_arguments: list[tuple[Layer, str]] = field(default_factory=list)
+    # ``slim.arg_scope([..., slim.fully_connected], biases_regularizer=...)``: where it is given and
+    # what, for a layer function that keeps its bias under that scope (whether or not a layer is seen).
+    scope_bias_regularizers: list[tuple[Declaration, Value]] = field(default_factory=list)
     rebuilds: list[SiteRef] = field(default_factory=list)
     overrides: list[tuple[Model, Function]] = field(default_factory=list)
     add_losses: list[tuple[Model | Layer, SiteRef | None]] = field(default_factory=list)

@@ -174,6 +174,9 @@ _GET_VARIABLE = frozenset(
 _TF1_BATCH_NORMS = frozenset(
     {"tf.layers.batch_normalization", "tf.contrib.layers.batch_norm", "slim.batch_norm", "tf.nn.fused_batch_norm"}
 )
+# Layer functions that keep a bias unless given a normalizer (slim's fully connected layers are rarely
+# given one: the logits of a network keep theirs).
+_BIASED_SCOPE_FUNCTIONS = frozenset({"slim.fully_connected", "tf.contrib.layers.fully_connected"})
 # Networks of slim's model zoo whose arg scopes normalize with batch norm (VGG, AlexNet, LeNet and
 # OverFeat do not).
 _NORMALIZING_NETWORKS = ("inception", "resnet", "mobilenet", "nasnet", "pnasnet", "i3d", "s3dg")
@@ -2308,6 +2311,11 @@ def _arg_scope(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
         for keyword, where in args.nodes.items()
         if isinstance(keyword, str)
     }
+    biases = args.keywords.get("biases_regularizer")
+    if biases is not None and "biases_regularizer" in declarations and "normalizer_fn" not in args.keywords:
+        if functions & _BIASED_SCOPE_FUNCTIONS:
+            regularizer = sem._as_regularizer(biases, ctx, interp)
+            sem.program.scope_bias_regularizers.append((declarations["biases_regularizer"], regularizer))
     return ArgScope(frozenset(functions), dict(args.keywords), declarations)
 
 
