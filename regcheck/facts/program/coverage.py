@@ -152,6 +152,10 @@ def _units(program: Program) -> list[Unit]:
             if variable.route == "collection":
                 _declared(unit, variable)
         for term in graph.penalties:
+            if term.penalty == "norm" and term.coefficient is None:
+                # With no loss in view, an unscaled norm of a variable is as likely a normalization
+                # (cosine similarity, a codebook's distances) as a penalty: only a scaled one counts.
+                continue
             _term_covers(unit, term, variables)
         found.append(unit)
     reached = trained | in_models  # once: a layer's question is then proportional to its own variables

@@ -2191,7 +2191,10 @@ def _reduction(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
     if subject is None:
         return UNKNOWN
     base = sem.program.squares.get(id(subject))
-    if base is not None:
+    axis = args.get("axis", 1)
+    if base is not None and (axis is None or _is_none(axis)):
+        # A sum of squares over the whole tensor is a penalty; one per row or column (``axis=-1``) is
+        # a norm for a distance or a normalization (a codebook's distances, cosine similarity).
         kind = "l1" if sem.program.square_kinds.get(id(subject)) == "abs" else "l2"
         return sem._penalty(kind, base, node, ctx, interp)
     return sem._additive([subject], node, ctx)
