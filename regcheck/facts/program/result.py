@@ -65,10 +65,16 @@ class Program:
     compiled_losses: list[tuple[Model | None, SiteRef | None]] = field(default_factory=list)
     model_calls: list[tuple[Model, SiteRef | None, frozenset[int]]] = field(default_factory=list)
     # working state of the interpreter (the tensors a square / abs made, the outputs of Sequential models)
-    squares: dict[int, Value] = field(default_factory=dict)
+    # id(a squared tensor) -> (that tensor, kept alive so that its id is never reused; what was squared)
+    squares: dict[int, tuple[Value, Value]] = field(default_factory=dict)
     square_kinds: dict[int, str] = field(default_factory=dict)
     sequential_outputs: dict[int, Value] = field(default_factory=dict)
     units: list[Unit] | None = None  # filled by coverage.units, on first use
+
+    def squared(self, tensor: Value) -> Value | None:
+        """What ``tensor`` is the square (or absolute value) of, when a square made it."""
+        entry = self.squares.get(id(tensor))
+        return entry[1] if entry is not None and entry[0] is tensor else None
 
     def value_of(self, node: cst.CSTNode) -> Value | None:
         """What an expression of the program evaluated to (joined over every time it ran)."""

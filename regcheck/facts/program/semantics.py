@@ -800,11 +800,23 @@ class Semantics:
         if _is_library_network(name):
             self._library_network(name, args, node, ctx, interp)
             return UNKNOWN
+        if _is_data_loss(name):
+            return self._data_loss(args, node, ctx)
         if last[:1].isupper():
             if name.startswith("keras.constraints.") or name.startswith("keras.initializers."):
                 return ApiObject(name)
             return ApiObject(name)
         return self._combine(list(args.values()), node, ctx)
+
+    def _data_loss(self, args: Args, node: cst.Call | None, ctx: Context) -> Value:
+        """A loss function (``tf.losses.sparse_softmax_cross_entropy``, a cross-entropy with logits,
+        ``keras.losses.mse``) computes a data loss from predictions and labels: a new tensor, never a
+        penalty, whatever its logits were computed from (a codebook's distances)."""
+        combined = self._combine(list(args.values()), node, ctx)
+        reads = combined.reads if isinstance(combined, Tensor) else frozenset()
+        return Tensor(
+            (Term("data", tapes=self.open_tapes()),), reads, True, frozenset(), self.open_tapes(), self.graph, node
+        )
 
     def _library_network(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
         """A network of slim's model zoo (``inception.inception_v3(images, is_training=True)``) called
@@ -894,7 +906,8 @@ class Semantics:
                 tensor = self._as_tensor(left)
                 squared = self._derived(tensor, node)
                 squared.node = node
-                self.program.squares[id(squared)] = left
+                self.program.squares[id(squared)] = (squared, left)
+                self.program.square_kinds[id(squared)] = "square"
                 return squared
             return self._combine([left, right], node, ctx)
         if operator is cst.MatrixMultiply:
@@ -1062,8 +1075,10 @@ class Semantics:
             node,
             tensor.opaque_reads,
         )
-        if id(tensor) in self.program.squares:
-            self.program.squares[id(scaled)] = self.program.squares[id(tensor)]
+        squared = self.program.squared(tensor)
+        if squared is not None:
+            self.program.squares[id(scaled)] = (scaled, squared)
+            self.program.square_kinds[id(scaled)] = self.program.square_kinds.get(id(tensor), "square")
         return scaled
 
     def _kernel_op(self, values: list[Value], node: cst.CSTNode | None, ctx: Context, embedding: bool = False) -> Value:
@@ -2180,7 +2195,7 @@ def _square(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, int
         name = ""
         if node is not None:
             name = "abs" if "abs" in ctx.facts.code(node.func) else "square"
-        sem.program.squares[id(result)] = subject
+        sem.program.squares[id(result)] = (result, subject)
         sem.program.square_kinds[id(result)] = name
     return result
 
@@ -2190,7 +2205,7 @@ def _reduction(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, 
     subject = args.get("input_tensor", 0)
     if subject is None:
         return UNKNOWN
-    base = sem.program.squares.get(id(subject))
+    base = sem.program.squared(subject)
     axis = args.get("axis", 1)
     if base is not None and (axis is None or _is_none(axis)):
         # A sum of squares over the whole tensor is a penalty; one per row or column (``axis=-1``) is
@@ -2988,6 +3003,17 @@ def _snake(cls: str) -> str:
     if cls.islower():
         return cls
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", cls).lower()
+
+
+def _is_data_loss(name: str) -> bool:
+    """``tf.losses.<loss>`` (not the collection readers), the cross-entropies with logits, and
+    ``keras.losses.<function>``."""
+    last = name.rsplit(".", 1)[-1]
+    if name in vocabulary.CROSS_ENTROPY_WITH_LOGITS:
+        return True
+    if name.startswith("tf.losses.") and not last.startswith(("get_", "add_")) and last[:1].islower():
+        return True
+    return name.startswith("keras.losses.") and last[:1].islower() and last not in ("get", "serialize", "deserialize")
 
 
 def _is_library_network(name: str) -> bool:
