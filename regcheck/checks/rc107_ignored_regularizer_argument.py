@@ -16,7 +16,7 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, Invalid, unsafe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import anchor_of, may_be_active, regularizer_state
+from regcheck.facts.program.coverage import anchor_of, penalizes
 from regcheck.facts.program.values import Layer
 from regcheck.findings import Finding, Fix
 
@@ -87,7 +87,7 @@ model = tf.keras.Sequential([tf.keras.layers.SeparableConv1D(32, 3, **reg), tf.k
         for layer, keyword in program(facts).ignored_arguments:
             declared = layer.declarations.get(keyword)
             given = layer.config.get(keyword)
-            if declared is None or not (regularizer_state(given) == "active" or may_be_active(given)):
+            if declared is None or not penalizes(given):
                 continue  # `kernel_regularizer=None`, or one that depends on what a caller passes
             if declared.facts is facts:
                 where: cst.CSTNode | None = declared.node
@@ -116,7 +116,7 @@ def _given_at_home(home: ModuleFacts, node: cst.CSTNode, keyword: str) -> bool:
         declared = layer.declarations.get(name)
         if name == keyword and declared is not None and declared.node is node:
             given = layer.config.get(name)
-            if regularizer_state(given) == "active" or may_be_active(given):
+            if penalizes(given):
                 return True
     return False
 

@@ -10,7 +10,7 @@ from regcheck.checks.base import Check
 from regcheck.checks.loss_fixes import add_to_loss_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import may_be_active, regularizer_state
+from regcheck.facts.program.coverage import penalizes
 from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
 from regcheck.facts.program.values import Registration, TrainStep, Variable
 from regcheck.findings import Finding, Fix
@@ -87,7 +87,7 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
 
 
 def _active(registration: Registration) -> bool:
-    return regularizer_state(registration.regularizer) == "active" or may_be_active(registration.regularizer)
+    return penalizes(registration.regularizer)
 
 
 def _trains(registration: Registration, trained: set[Variable] | None) -> bool:

@@ -16,7 +16,7 @@ from regcheck.checks import edits
 from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import may_be_active, regularizer_state
+from regcheck.facts.program.coverage import penalizes
 from regcheck.facts.program.result import Program
 from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
 from regcheck.facts.program.values import Function, Model, Tensor, TrainStep, Variable
@@ -225,10 +225,7 @@ def _trained_models(prog: Program, step: TrainStep) -> list[Model]:
 def _penalized(model: Model) -> bool:
     if model.losses or any(layer.losses for layer in model.all_layers()):
         return True
-    return any(
-        v.route == "model" and (regularizer_state(v.regularizer) == "active" or may_be_active(v.regularizer))
-        for v in model.all_variables()
-    )
+    return any(v.route == "model" and penalizes(v.regularizer) for v in model.all_variables())
 
 
 def _describe(model: Model) -> str:

@@ -18,7 +18,7 @@ from regcheck.checks.base import Check
 from regcheck.checks.loss_fixes import add_to_loss_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
-from regcheck.facts.program.coverage import may_be_active, regularizer_state
+from regcheck.facts.program.coverage import penalizes
 from regcheck.facts.program.training import loss_argument, loss_is_opaque, loss_terms, unit_of
 from regcheck.facts.program.values import Layer, TrainStep
 from regcheck.findings import Finding, Fix
@@ -88,11 +88,7 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
             layers: list[Layer] = []
             for variable in unit.variables:
                 layer = variable.layer
-                if (
-                    variable.route == "model"
-                    and layer is not None
-                    and (regularizer_state(variable.regularizer) == "active" or may_be_active(variable.regularizer))
-                ):
+                if variable.route == "model" and layer is not None and penalizes(variable.regularizer):
                     if layer not in layers:
                         layers.append(layer)
             argument = loss_argument(step)

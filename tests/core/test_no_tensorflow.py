@@ -40,20 +40,25 @@ print(code, loaded)
 """
 
 
-def test_a_named_file_without_tf_code_loads_no_parser(tmp_path: Path) -> None:
-    # The pre-commit case: files named one by one, most of them not TF code. The bytes
-    # prefilter decides, so neither libcst nor the ignore-file machinery is imported.
-    plain = tmp_path / "utils.py"
-    plain.write_text("import os\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
+def _light_run(path: Path) -> str:
+    """The exit code of ``regcheck PATH`` and the heavy modules it loaded (LIGHT_PROBE's last line)."""
     result = subprocess.run(
-        [sys.executable, "-c", LIGHT_PROBE.format(path=str(plain))],
+        [sys.executable, "-c", LIGHT_PROBE.format(path=str(path))],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "0 []"
+    return result.stdout.splitlines()[-1]
+
+
+def test_a_named_file_without_tf_code_loads_no_parser(tmp_path: Path) -> None:
+    # The pre-commit case: files named one by one, most of them not TF code. The bytes
+    # prefilter decides, so neither libcst nor the ignore-file machinery is imported.
+    plain = tmp_path / "utils.py"
+    plain.write_text("import os\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
+    assert _light_run(plain) == "0 []"
 
 
 def test_a_file_importing_ordinary_project_modules_loads_no_parser(tmp_path: Path) -> None:
@@ -62,15 +67,7 @@ def test_a_file_importing_ordinary_project_modules_loads_no_parser(tmp_path: Pat
     (tmp_path / "paths.py").write_text("import os\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
     plain = tmp_path / "utils.py"
     plain.write_text("from paths import join\n\nprint(join('a', 'b'))\n")
-    result = subprocess.run(
-        [sys.executable, "-c", LIGHT_PROBE.format(path=str(plain))],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "0 []"
+    assert _light_run(plain) == "0 []"
 
 
 def test_a_script_naming_no_tf_is_checked_through_what_it_imports(tmp_path: Path) -> None:

@@ -104,6 +104,11 @@ def regularizer_state(value: Value | None) -> str | None:
     return "unknown"
 
 
+def penalizes(value: Value | None) -> bool:
+    """The declared regularizer penalizes, always or on the paths where a flag turns it on."""
+    return regularizer_state(value) == "active" or may_be_active(value)
+
+
 def may_be_active(value: Value | None) -> bool:
     """A regularizer that penalizes on some path (``l2(wd) if use_l2 else None`` with the flag
     unknown): the code penalizes when it is on, and what it leaves out on every path is left out then."""

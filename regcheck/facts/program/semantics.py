@@ -2545,11 +2545,15 @@ def _session(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, in
     return ApiObject("session")
 
 
+def _is_gradient(value: Value) -> bool:
+    return any(isinstance(o, (Gradients, GradientItem)) for o in alternatives(value))
+
+
 @_api("tf.clip_by_global_norm")
 def _clip_by_global_norm(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     """``grads, norm = tf.clip_by_global_norm(grads, 5.0)``: the same gradients, clipped."""
     grads = args.get("t_list", 0)
-    if grads is not None and any(isinstance(o, (Gradients, GradientItem)) for o in alternatives(grads)):
+    if grads is not None and _is_gradient(grads):
         return Sequence([grads, UNKNOWN], mutable=False)
     return sem._combine(list(args.values()), node, ctx)
 
@@ -2558,7 +2562,7 @@ def _clip_by_global_norm(sem: Semantics, args: Args, node: cst.Call | None, ctx:
 def _clip(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     """A gradient clipped is still that gradient (``[tf.clip_by_norm(g, 5) for g in grads]``)."""
     grad = args.get("t", 0)
-    if grad is not None and any(isinstance(o, (Gradients, GradientItem)) for o in alternatives(grad)):
+    if grad is not None and _is_gradient(grad):
         return grad
     return sem._combine(list(args.values()), node, ctx)
 
@@ -2580,7 +2584,7 @@ def _m_minimize(
         return None
     if isinstance(target, Optimizer) and args.get("decay_var_list") is not None:
         # tensorflow_addons: only the listed variables decay.
-        target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
+        target.exclusions.append(_written(ctx, node, interp, args))
     sources = args.get("var_list", 1 if isinstance(target, Optimizer) and target.name.startswith("keras.") else 2)
     step = sem.train_step(
         "minimize", loss, node, ctx, interp, optimizer=target, sources=sources or UNKNOWN, applied=True
@@ -2623,7 +2627,7 @@ def _m_apply_gradients(
             step.update_ops = True
     if isinstance(target, Optimizer):
         if args.get("decay_var_list") is not None:
-            target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
+            target.exclusions.append(_written(ctx, node, interp, args))
         if not steps:
             models = _models_updated(pairs)
             target.updated_models.extend(m for m in models if m not in target.updated_models)
@@ -2649,13 +2653,18 @@ def _models_updated(pairs: Value | None, depth: int = 0) -> list[Model]:
     return found
 
 
+def _written(ctx: Context, node: cst.Call | None, interp: Interpreter, args: Args) -> tuple[SiteRef | None, Args]:
+    """Arguments with where they are written (an optimizer's exclusions)."""
+    return (interp.site(ctx.facts, node) if node is not None else None, args)
+
+
 @_method("exclude_from_weight_decay")
 def _m_exclude_from_weight_decay(
     sem: Semantics, receiver: Value, target: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
 ) -> Value | None:
     if not isinstance(target, Optimizer):
         return None
-    target.exclusions.append((interp.site(ctx.facts, node) if node is not None else None, args))
+    target.exclusions.append(_written(ctx, node, interp, args))
     return NONE
 
 
