@@ -34,6 +34,15 @@ def fix(source: str, *select: str, unsafe: bool = False, keras: str | None = Non
     return fix_text(text, lambda t: check_source(t, select=chosen, keras=keras), unsafe).text
 
 
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Write ``{relative path: dedented text}`` under ``root`` (folders made as needed); ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
 def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

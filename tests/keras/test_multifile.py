@@ -5,18 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
-from helpers import run_cli
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+from helpers import run_cli, write_project
 
 
 def _findings(root: Path, select: str) -> list[dict]:
@@ -52,7 +43,7 @@ TRAIN = """
 
 
 def test_rc202_two_file_project_through_the_cli_subprocess(tmp_path: Path) -> None:
-    root = _write(tmp_path, {"models.py": MODELS, "train.py": TRAIN})
+    root = write_project(tmp_path, {"models.py": MODELS, "train.py": TRAIN})
     result = subprocess.run(
         [sys.executable, "-m", "regcheck", str(root), "--select", "RC202", "--output-format", "json", "--no-cache"],
         capture_output=True,
@@ -67,18 +58,18 @@ def test_rc202_two_file_project_through_the_cli_subprocess(tmp_path: Path) -> No
 
 def test_rc202_quiet_when_the_other_module_has_no_penalties(tmp_path: Path) -> None:
     plain = MODELS.replace(", kernel_regularizer=regularizers.L2(1e-4)", "")
-    root = _write(tmp_path, {"models.py": plain, "train.py": TRAIN})
+    root = write_project(tmp_path, {"models.py": plain, "train.py": TRAIN})
     assert _findings(root, "RC202") == []
 
 
 def test_rc202_quiet_when_the_loop_adds_the_losses(tmp_path: Path) -> None:
     fixed = TRAIN.replace("model(x, training=True))", "model(x, training=True)) + sum(model.losses)")
-    root = _write(tmp_path, {"models.py": MODELS, "train.py": fixed})
+    root = write_project(tmp_path, {"models.py": MODELS, "train.py": fixed})
     assert _findings(root, "RC202") == []
 
 
 def test_unresolvable_model_is_unknown(tmp_path: Path) -> None:
-    root = _write(tmp_path, {"train.py": TRAIN})  # models.py is not part of the project
+    root = write_project(tmp_path, {"train.py": TRAIN})  # models.py is not part of the project
     assert _findings(root, "RC202") == []
 
 
@@ -103,7 +94,7 @@ def test_package_relative_imports_and_subclassed_model(tmp_path: Path) -> None:
             grads = tape.gradient(loss, model.trainable_variables)
         """,
     }
-    root = _write(tmp_path, files)
+    root = write_project(tmp_path, files)
     assert [Path(f["path"]).name for f in _findings(root, "RC202")] == ["train.py"]
 
 
@@ -127,13 +118,13 @@ def test_rc101_helper_block_in_core_common(tmp_path: Path) -> None:
                 return tf.keras.Model(inputs, tf.keras.layers.Dense(10, kernel_regularizer=l2(5e-4))(x))
         """,
     }
-    root = _write(tmp_path, files)
+    root = write_project(tmp_path, files)
     findings = _findings(root, "RC101")
     assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("models.py", 8)]
     regularized = files | {
         "models.py": files["models.py"].replace("conv_block(x, 128)", "conv_block(x, 128, reg=l2(5e-4))")
     }
-    assert _findings(_write(tmp_path, regularized), "RC101") == []
+    assert _findings(write_project(tmp_path, regularized), "RC101") == []
 
 
 def test_rc501_optimizer_in_train_model_in_models(tmp_path: Path) -> None:
@@ -143,10 +134,10 @@ def test_rc501_optimizer_in_train_model_in_models(tmp_path: Path) -> None:
         model = build_model()
         model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4), loss="mse")
     """
-    root = _write(tmp_path, {"models.py": MODELS, "train.py": train})
+    root = write_project(tmp_path, {"models.py": MODELS, "train.py": train})
     assert [f["code"] for f in _findings(root, "RC501")] == ["RC501"]
     plain = MODELS.replace(", kernel_regularizer=regularizers.L2(1e-4)", "")
-    assert _findings(_write(tmp_path, {"models.py": plain}), "RC501") == []
+    assert _findings(write_project(tmp_path, {"models.py": plain}), "RC501") == []
 
 
 BLOCKS = """
@@ -176,7 +167,7 @@ def test_rc101_head_in_a_file_without_the_trigger_word(tmp_path: Path) -> None:
         "core/common.py": BLOCKS,
         "train.py": HEAD.format(module="core.common", name="conv_block"),
     }
-    root = _write(tmp_path, files)
+    root = write_project(tmp_path, files)
     findings = _findings(root, "RC101")
     assert [(Path(f["path"]).name, f["line"]) for f in findings] == [("train.py", 9), ("train.py", 10)]
 
@@ -184,7 +175,7 @@ def test_rc101_head_in_a_file_without_the_trigger_word(tmp_path: Path) -> None:
 def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> None:
     plain_blocks = BLOCKS.replace(", kernel_regularizer=regularizers.l2(1e-4)", "")
     files = {"blocks.py": plain_blocks, "train.py": HEAD.format(module="blocks", name="conv_block")}
-    root = _write(tmp_path, files)
+    root = write_project(tmp_path, files)
 
     def cached_run() -> list[str]:
         code, out, err = run_cli(str(root), "--select", "RC101", "--output-format", "json", "--exit-zero")
@@ -193,7 +184,7 @@ def test_cached_head_follows_a_change_in_the_imported_blocks(tmp_path: Path) -> 
 
     assert cached_run() == []  # no regularizer anywhere: train.py is not even parsed, and that is cached
     assert cached_run() == []
-    _write(root, {"blocks.py": BLOCKS})  # train.py unchanged, but the blocks it imports now regularize
+    write_project(root, {"blocks.py": BLOCKS})  # train.py unchanged, but the blocks it imports now regularize
     assert cached_run() == ["train.py", "train.py"]
     assert cached_run() == ["train.py", "train.py"]
 
@@ -226,5 +217,5 @@ def test_rc202_model_built_two_modules_away(tmp_path: Path) -> None:
                 optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         """,
     }
-    root = _write(tmp_path, files)
+    root = write_project(tmp_path, files)
     assert [(Path(f["path"]).name, f["line"]) for f in _findings(root, "RC202")] == [("train.py", 10)]

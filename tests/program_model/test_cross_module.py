@@ -8,11 +8,10 @@ shows it; the finding must be where the loss is trained, and nowhere else.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import run_cli, write_project
 
 MODEL = """
     import tensorflow.compat.v1 as tf
@@ -44,14 +43,6 @@ TRAIN_OPTIMIZE = """
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
 def _findings(root: Path, code: str) -> list[tuple[str, int]]:
     status, out, err = run_cli(str(root), "--select", code, "--output-format", "json", "--no-cache", "--exit-zero")
     assert status == 0, err
@@ -66,11 +57,11 @@ def test_collection_filled_in_one_module_and_unread_where_the_loss_is_minimized(
         "guard": "if __name__ == '__main__':\n    logits = model.inference(x)\n    loss = tf.reduce_mean(logits)\n    train_op = tf.train.AdamOptimizer().minimize(loss)\n",
     }[style]
     train = "import tensorflow.compat.v1 as tf\nimport model\nx = tf.placeholder(tf.float32, [None, 784])\n" + body
-    root = _write(tmp_path, {"model.py": MODEL, "train.py": train})
+    root = write_project(tmp_path, {"model.py": MODEL, "train.py": train})
     found = _findings(root, "RC201")
     assert len(found) == 1 and found[0][0] == "train.py"
     reads = train.replace("tf.reduce_mean(logits)", "tf.reduce_mean(logits) + tf.losses.get_regularization_loss()")
-    assert _findings(_write(tmp_path / "read", {"model.py": MODEL, "train.py": reads}), "RC201") == []
+    assert _findings(write_project(tmp_path / "read", {"model.py": MODEL, "train.py": reads}), "RC201") == []
 
 
 def test_minimized_by_a_helper_of_another_module_is_reported_at_the_call_that_hands_it_the_loss(tmp_path: Path) -> None:
@@ -82,7 +73,7 @@ def test_minimized_by_a_helper_of_another_module_is_reported_at_the_call_that_ha
         loss = tf.reduce_mean(model.inference(x))
         train_op = optimize(loss)
     """
-    root = _write(tmp_path, {"model.py": MODEL, "utils.py": TRAIN_OPTIMIZE, "train.py": train})
+    root = write_project(tmp_path, {"model.py": MODEL, "utils.py": TRAIN_OPTIMIZE, "train.py": train})
     assert _findings(root, "RC201") == [("train.py", 7)]
 
 
@@ -94,7 +85,7 @@ def test_batch_norm_built_in_another_module_needs_update_ops_where_the_train_op_
         loss = tf.reduce_mean(inference(x, training=True))
         train_op = tf.train.AdamOptimizer().minimize(loss)
     """
-    root = _write(tmp_path, {"resnet_model.py": BATCH_NORM_MODEL, "train.py": train})
+    root = write_project(tmp_path, {"resnet_model.py": BATCH_NORM_MODEL, "train.py": train})
     assert _findings(root, "RC207") == [("train.py", 6)]
     fixed = train.replace(
         "train_op = tf.train.AdamOptimizer().minimize(loss)",
@@ -102,7 +93,8 @@ def test_batch_norm_built_in_another_module_needs_update_ops_where_the_train_op_
         "            train_op = tf.train.AdamOptimizer().minimize(loss)",
     )
     assert (
-        _findings(_write(tmp_path / "fixed", {"resnet_model.py": BATCH_NORM_MODEL, "train.py": fixed}), "RC207") == []
+        _findings(write_project(tmp_path / "fixed", {"resnet_model.py": BATCH_NORM_MODEL, "train.py": fixed}), "RC207")
+        == []
     )
 
 
@@ -122,7 +114,7 @@ def test_update_ops_run_by_one_train_op_do_not_cover_another(tmp_path: Path) -> 
             d_train = tf.train.AdamOptimizer().minimize(tf.reduce_mean(d), var_list=d_vars)
         g_train = tf.train.AdamOptimizer().minimize(-tf.reduce_mean(d), var_list=g_vars)
     """
-    root = _write(tmp_path, {"gan.py": source})
+    root = write_project(tmp_path, {"gan.py": source})
     assert _findings(root, "RC207") == [("gan.py", 13)]
 
 
