@@ -400,8 +400,11 @@ def _parse_with_pieces(text: str, chains: list[Chain]) -> cst.Module | None:
         parts += [text[position : chain.start], name]
         position = chain.end
     parts.append(text[position:])
-    # The module's newline is its first one, which may have been in a chain.
-    module = cst.parse_module("".join(parts), cst.PartialParserConfig(default_newline=_first_newline(text)))
+    module = cst.parse_module("".join(parts))
+    if module.default_newline != _first_newline(text):
+        # The module's newline is its first one, which was in a chain; libcst's native parser ignores a
+        # configured default_newline, so only the whole text can say how its newlines are kept.
+        return None
     return _put_back(module, placeholders)
 
 

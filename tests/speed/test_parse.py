@@ -176,6 +176,10 @@ def test_generated_modules(tiny: None, text: str) -> None:
         "lambda: a + b + c + d + e\n",
         "x = [a + b + c + d + e for a in y]\n",
         "x = a + b + c + d + e +\n",
+        # A chunk whose first newline is inside a chain and differs from its later ones (libcst's native
+        # parser takes the default newline from the text, whatever the parser configuration says).
+        "#!/usr/bin/env python\r\n# coding: utf-8\nf(\n    a,\r\n)\nx = (a + a + a + a +\n    a)\r\n",
+        "x = (a + a + a + a +\n    a)\r\ny = 1\r\n",
     ],
 )
 def test_cases(tiny: None, text: str) -> None:
