@@ -32,6 +32,8 @@ class RegularizedBias(Check):
     fix_safety = "unsafe"
     graph = True
     triggers = (*vocabulary.trigger_words(PENALTY_VOCABULARY), b"regularizer")
+    # A call here may turn on a regularizer that a helper of an imported module gives (``bias_wd=``).
+    import_triggers = (b"regularizer",)
 
     VALID = [
         """

@@ -25,6 +25,8 @@ class RegularizedNormalizationOrEmbedding(Check):
     fix_safety = "unsafe"
     graph = True
     triggers = (b"gamma_regularizer", b"beta_regularizer", b"embeddings_regularizer", b"trainable_", b"regularizer=")
+    # A call here may turn on a regularizer that a helper of an imported module gives (``bias_wd=``).
+    import_triggers = (b"regularizer",)
 
     VALID = [
         """

@@ -14,6 +14,7 @@ class Project(Protocol):
     # The Keras the run targets ("3", "2" or "unknown", Settings.keras_version); None: not set.
     keras_target: str | None
 
-    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:
-        """Does a project module that ``path`` (whose bytes are ``data``) imports contain one of ``words``?"""
+    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...], levels: int = 1) -> bool:
+        """Does a project module that ``path`` (whose bytes are ``data``) imports, directly or up to
+        ``levels`` imports away, contain one of ``words``?"""
         ...

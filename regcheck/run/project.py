@@ -54,6 +54,7 @@ class ProjectIndex:
         self._resolved: dict[tuple[str, str | None, int], str | None] = {}
         # Which imported modules hold the prefilter's words (files do not change during a run).
         self._mention: dict[tuple[str, tuple[bytes, ...]], bool] = {}
+        self._imports: dict[str, list[str]] = {}  # the project files each module imports, from its bytes
         # Editors' unsaved buffers (update()): read instead of the files on disk.
         self._texts: dict[str, str] = {}
         self._records: list[Record] = []  # the recordings open now (innermost last)
@@ -115,30 +116,45 @@ class ProjectIndex:
         found = [self._lookup(dotted, path, level) for dotted, level in _import_specs(data)]
         return list(dict.fromkeys(f for f in found if f and f != path))
 
-    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...]) -> bool:
-        """Does a project module that ``path`` imports directly contain one of ``words``?
-        The files looked at become ``path``'s dependencies."""
-        for imported in self.imported_files(path, data):
-            self._dependencies.setdefault(path, set()).add(imported)
-            for record in self._records:
-                record.files.add(imported)
-            if self._mentions(imported, words):
-                return True
+    def imports_reach(self, path: str, data: bytes, words: tuple[bytes, ...], levels: int = 1) -> bool:
+        """Does a project module that ``path`` imports contain one of ``words``: one it imports directly,
+        or up to ``levels`` imports away? The files looked at become ``path``'s dependencies."""
+        seen = {path}
+        frontier = [path]
+        for level in range(levels):
+            following: list[str] = []
+            for importer in frontier:
+                for imported in self.imported_files(path, data) if level == 0 else self._imports_of(importer):
+                    if imported in seen:
+                        continue
+                    seen.add(imported)
+                    self._dependencies.setdefault(path, set()).add(imported)
+                    for record in self._records:
+                        record.files.add(imported)
+                    if self._mentions(imported, words):
+                        return True
+                    following.append(imported)
+            frontier = following
         return False
 
     def _mentions(self, path: str, words: tuple[bytes, ...]) -> bool:
         key = (path, words)
         if key not in self._mention:
-            try:
-                data = (
-                    self._texts[path].encode("utf-8", "surrogatepass")
-                    if path in self._texts
-                    else Path(path).read_bytes()
-                )
-            except OSError:
-                data = b""
-            self._mention[key] = any(word in data for word in words)
+            self._mention[key] = any(word in self._read(path) for word in words)
         return self._mention[key]
+
+    def _imports_of(self, path: str) -> list[str]:
+        if path not in self._imports:
+            self._imports[path] = self.imported_files(path, self._read(path))
+        return self._imports[path]
+
+    def _read(self, path: str) -> bytes:
+        try:
+            return (
+                self._texts[path].encode("utf-8", "surrogatepass") if path in self._texts else Path(path).read_bytes()
+            )
+        except OSError:
+            return b""
 
     def facts_for(self, path: str, requested_by: str | None = None) -> ModuleFacts | None:
         """Parsed facts of another project file (None if it cannot be read or parsed)."""
@@ -237,6 +253,7 @@ class ProjectIndex:
             self._facts.pop(stale_path, None)
         self._dependencies.pop(path, None)  # re-recorded when it is checked again
         self._mention = {key: found for key, found in self._mention.items() if key[0] != path}
+        self._imports.pop(path, None)
 
 
 def _import_specs(data: bytes) -> list[tuple[str, int]]:

@@ -44,9 +44,17 @@ TRAIN_OPTIMIZE = """
 
 
 def _findings(root: Path, code: str) -> list[tuple[str, int]]:
-    status, out, err = run_cli(str(root), "--select", code, "--output-format", "json", "--no-cache", "--exit-zero")
-    assert status == 0, err
-    return sorted((Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"])
+    """The rule's findings, the same whether it is selected alone or runs with every rule (the files a
+    selected rule needs parsed may hold none of its words)."""
+    found = []
+    for select in (["--select", code], []):
+        status, out, err = run_cli(str(root), *select, "--output-format", "json", "--no-cache", "--exit-zero")
+        assert status == 0, err
+        found.append(
+            sorted((Path(f["path"]).name, f["line"]) for f in json.loads(out)["findings"] if f["code"] == code)
+        )
+    assert found[0] == found[1], f"alone: {found[0]}, with every rule: {found[1]}"
+    return found[0]
 
 
 @pytest.mark.parametrize("style", ["module_level", "main", "guard"])
@@ -135,3 +143,78 @@ def test_notebook_cells_are_run_in_order_and_each_graph_judged_alone(tmp_path: P
     assert status == 0, err
     found = [(f["cell"], f["line"]) for f in json.loads(out)["findings"]]
     assert found == [(3, 2)]  # w2, in the third cell's graph; the second cell's graph is consistent
+
+
+# A Keras layer helper whose bias regularizer is off unless a caller asks for one.
+LAYER_HELPER = """
+    import tensorflow as tf
+
+    def dense(units, wd=None, bias_wd=None):
+        kernel = tf.keras.regularizers.L2(wd) if wd is not None else None
+        bias = tf.keras.regularizers.L2(bias_wd) if bias_wd is not None else None
+        return tf.keras.layers.Dense(units, kernel_regularizer=kernel, bias_regularizer=bias)
+"""
+
+STEP = """
+    import tensorflow as tf
+
+    @tf.function
+    def step(model, optimizer, x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x) - y)) + tf.add_n(model.losses)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+@pytest.mark.parametrize("call", ["direct", "unpacked", "indexed"])
+def test_bias_regularizer_asked_for_by_the_model_module_is_reported_there_only(tmp_path: Path, call: str) -> None:
+    """ops.py makes the layer, model.py asks for the bias penalty, train.py only calls build_model():
+    one finding, at model.py's call, however train.py receives the model."""
+    model = """
+        import tensorflow as tf
+        from ops import dense
+
+        def build_model():
+            model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), dense(8, wd=1e-3), dense(2, wd=1e-3, bias_wd=2e-3)])
+            return [model, tf.keras.optimizers.SGD(0.01)]
+    """
+    receive = {
+        "direct": "model = build_model()[0]\n    optimizer = build_model()[1]",
+        "unpacked": "model, optimizer = build_model()",
+        "indexed": "built = build_model()\n    model, optimizer = built[0], built[1]",
+    }[call]
+    train = f"""
+        import tensorflow as tf
+        from model import build_model
+        from steps import step
+
+        def main():
+            {receive}
+            step(model, optimizer, tf.zeros([2, 4]), tf.zeros([2, 2]))
+
+        main()
+    """
+    root = write_project(tmp_path, {"ops.py": LAYER_HELPER, "model.py": model, "steps.py": STEP, "train.py": train})
+    assert _findings(root, "RC102") == [("model.py", 6)]
+
+
+def test_bias_regularizer_asked_for_by_the_training_script_is_reported_at_its_call(tmp_path: Path) -> None:
+    """model.py passes its own argument on (off by default); train.py turns it on: train.py's call."""
+    model = """
+        import tensorflow as tf
+        from ops import dense
+
+        def build_model(bias_wd=None):
+            return tf.keras.Sequential([tf.keras.Input(shape=(4,)), dense(8, wd=1e-3), dense(2, wd=1e-3, bias_wd=bias_wd)])
+    """
+    train = """
+        import tensorflow as tf
+        from model import build_model
+        from steps import step
+
+        model = build_model(bias_wd=2e-3)
+        step(model, tf.keras.optimizers.SGD(0.01), tf.zeros([2, 4]), tf.zeros([2, 2]))
+    """
+    root = write_project(tmp_path, {"ops.py": LAYER_HELPER, "model.py": model, "steps.py": STEP, "train.py": train})
+    assert _findings(root, "RC102") == [("train.py", 6)]

@@ -56,8 +56,8 @@ def _penalized(facts: ModuleFacts, roles: frozenset[Role]) -> list[Penalized]:
         declared = variable.declared
         if declared.facts is facts:
             where, local = declared.node, True
-        elif active_at_home(declared):
-            continue  # the module that writes it reports it
+        elif active_at_home(declared) or _active_deeper(facts, variable, declared):
+            continue  # a module nearer the declaration decides it, and reports it
         else:
             node = anchor_of(facts, variable.site, innermost=True)
             if node is None:
@@ -150,8 +150,24 @@ def _swept(varset: VarSet, roles: frozenset[Role]) -> list[Variable] | None:
 
 def active_at_home(declared: Declaration) -> bool:
     """The regularizer is given whatever calls the code: its own module's program sees it active there."""
-    home = program(declared.facts)
+    return _active_in(declared.facts, declared)
+
+
+def _active_deeper(facts: ModuleFacts, variable: Variable, declared: Declaration) -> bool:
+    """A module between this one and the declaration, on the calls that lead to the variable, makes the
+    regularizer active whoever calls it (a model module passes ``bias_wd=`` to a helper; the training
+    script that calls the model module passes nothing): that module reports it."""
+    chain = variable.site.chain
+    last_here = max((i for i, (chain_facts, _) in enumerate(chain) if chain_facts is facts), default=-1)
+    deeper = {id(chain_facts): chain_facts for chain_facts, _ in chain[last_here + 1 :]}
+    return any(
+        module is not facts and module is not declared.facts and _active_in(module, declared)
+        for module in deeper.values()
+    )
+
+
+def _active_in(module: ModuleFacts, declared: Declaration) -> bool:
     return any(
         v.declared is not None and v.declared.node is declared.node and regularizer_state(v.regularizer) == "active"
-        for v in home.variables
+        for v in program(module).variables
     )
