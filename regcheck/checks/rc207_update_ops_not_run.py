@@ -47,6 +47,45 @@ import tensorflow.compat.v1 as tf
 h = tf.layers.dense(x, 64)
 train_op = tf.train.AdamOptimizer().minimize(loss)
 """,
+        # The loss waits for the updates, and so does every op computed from it.
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+    loss = tf.identity(loss)
+train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+        """
+import tensorflow.compat.v1 as tf
+from tensorflow.python.ops import control_flow_ops
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+loss = control_flow_ops.with_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS), loss)
+train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+        # Minimized first, and the loss made to wait afterwards: the estimator (or a session) fetches
+        # that loss with the train op, in one run that runs the updates.
+        """
+import tensorflow.compat.v1 as tf
+def model_fn(features, labels, mode, params):
+    h = tf.layers.batch_normalization(tf.layers.dense(features, 64), training=True)
+    loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - labels))
+    train_op = tf.train.AdamOptimizer().minimize(loss, tf.train.get_global_step())
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        loss = tf.identity(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+""",
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=True)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+train_op = tf.train.AdamOptimizer().minimize(loss)
+with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+    loss = tf.identity(loss)
+with tf.Session() as sess:
+    _, value = sess.run([train_op, loss])
+""",
     ]
     INVALID = [
         """
@@ -62,6 +101,15 @@ params = {"decay": 0.9997, "epsilon": 0.001}
 with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=params):
     net = slim.conv2d(images, 32, [3, 3])
 train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+""",
+        # What waits for the updates is a copy of the loss that nothing minimizes.
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+    reported = tf.identity(loss)
+train_op = tf.train.AdamOptimizer().minimize(loss)
 """,
     ]
 

@@ -28,6 +28,7 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("tensorflow.compat.v1.", "tf."),
     ("tensorflow.compat.v2.", "tf."),
     ("tensorflow.", "tf."),
+    ("tensorflow_estimator.", "tf."),  # tensorflow_estimator.estimator.EstimatorSpec: tf.estimator's package
     ("tf_keras.", "keras."),
     ("keras.src.", "keras."),
     ("keras.api.", "keras."),

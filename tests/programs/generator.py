@@ -978,6 +978,11 @@ class _TF1(_Writer):
             code.add(f"update_ops = {V}.get_collection({V}.GraphKeys.UPDATE_OPS)")
             with code.block("with tf.control_dependencies(update_ops):"):
                 code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
+        elif bn == "wired_loss":  # the loss waits for the updates, and so does every op minimizing it
+            code.add(f"update_ops = {V}.get_collection({V}.GraphKeys.UPDATE_OPS)")
+            with code.block("with tf.control_dependencies(update_ops):"):
+                code.add("loss = tf.identity(loss)")
+            code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
         else:
             code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
         with code.block(f"with {V}.Session({'graph=' + graph if graph else ''}) as sess:"):
@@ -988,7 +993,9 @@ class _TF1(_Writer):
     def _block_bn(self, variant: str) -> str:
         if self.spec.bn == "none":
             return "none"
-        return "unwired" if variant == "RC207" else "wired"
+        if variant == "RC207":
+            return "unwired"
+        return "wired" if self.spec.bn == "unwired" else self.spec.bn  # the other block of an RC207 program
 
     def program(self) -> Program:
         s, V = self.spec, self.V

@@ -42,7 +42,7 @@ SIMPLEST: dict[str, list[Any]] = {
     "placement": ["end_sum", "inline"],
     "regularizer": ["lambda", "keras_L2"],
     "collection": ["get_regularization_loss", "add_n_collection"],
-    "bn": ["none", "wired", "unwired"],
+    "bn": ["none", "wired", "wired_loss", "unwired"],
     "graphs": ["default", "as_default", "two_graphs", "reset_graph"],
     "mistake_block": ["first", "second"],
     "other_block": ["correct", "unpenalized"],

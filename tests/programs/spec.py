@@ -62,7 +62,7 @@ class Spec:
     placement: str = NA  # tf1 variable api: end_sum | inline
     regularizer: str = NA  # tf1: lambda | keras_L2
     collection: str = NA  # tf1: get_regularization_loss | add_n_collection
-    bn: str = NA  # tf1: none | wired | unwired
+    bn: str = NA  # tf1: none | wired | wired_loss | unwired
     graphs: str = NA  # tf1: default | as_default | two_graphs | reset_graph
     mistake_block: str = NA  # two graphs: first | second
     other_block: str = NA  # two graphs: correct | unpenalized
@@ -268,7 +268,7 @@ def _draw_tf1(c: Chooser) -> Spec:
         collection = c.choose("collection", ("get_regularization_loss",))  # add_n([]) fails
     else:
         collection = c.choose("collection", ("get_regularization_loss", "add_n_collection"))
-    bn = c.choose("bn", ("unwired",)) if mistake == "RC207" else c.choose("bn", ("none", "wired"))
+    bn = c.choose("bn", ("unwired",)) if mistake == "RC207" else c.choose("bn", ("none", "wired", "wired_loss"))
     if construction == "class_vars":  # one class, one set of coefficients: no second graph with other ones
         graphs = c.choose("graphs", ("default", "as_default"))
     else:

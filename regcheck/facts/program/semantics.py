@@ -281,6 +281,9 @@ class Semantics:
         self.arg_scopes: list[ArgScope] = []
         self.tapes: list[Tape] = []
         self.control: list[list[Value]] = []
+        # Tensors made under control_dependencies(UPDATE_OPS) (`loss = tf.identity(loss)` there): a train
+        # op that minimizes one runs the updates first. Kept by id, with the tensor held so no id is reused.
+        self.after_updates: dict[int, Tensor] = {}
         self.replica = 0
         self.names: dict[tuple[int, str], Variable] = {}
 
@@ -772,6 +775,12 @@ class Semantics:
         return self._combine(list(args.values()), node, ctx)
 
     def call_api(self, ref: ApiRef, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+        result = self._call_api(ref, args, node, ctx, interp)
+        if isinstance(result, Tensor) and self.control and any(self._has_update_ops(deps) for deps in self.control):
+            self.after_updates[id(result)] = result
+        return result
+
+    def _call_api(self, ref: ApiRef, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         name = ref.canonical
         assert name is not None
         handler = _HANDLERS.get(name)
@@ -1873,9 +1882,15 @@ class Semantics:
         step = TrainStep(kind, site, loss, graph=self.graph, function=ctx.function, **fields)  # type: ignore[arg-type]
         if self.control and any(self._has_update_ops(deps) for deps in self.control):
             step.update_ops = True
+        elif any(self.waits_for_updates(value) for value in self._flat([loss])):
+            step.update_ops = True  # the loss itself waits for the updates
         step.replicas = self.replica > 0
         self.program.train_steps.append(step)
         return step
+
+    def waits_for_updates(self, value: Value) -> bool:
+        """A tensor made after UPDATE_OPS ran (under their control dependencies)."""
+        return self.after_updates.get(id(value)) is value
 
     def _has_update_ops(self, values: list[Value]) -> bool:
         for value in self._flat(values):
@@ -2465,6 +2480,17 @@ def _tape(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, inter
     return tape
 
 
+@_api("tf.python.ops.control_flow_ops.with_dependencies")
+def _with_dependencies(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    """``with_dependencies(deps, output)``: ``output``, computed after ``deps`` (slim's way of making the
+    total loss wait for UPDATE_OPS)."""
+    deps, output = args.get("dependencies", 0), args.get("output_tensor", 1)
+    result = sem._additive([output], node, ctx) if output is not None else UNKNOWN
+    if deps is not None and isinstance(result, Tensor) and sem._has_update_ops([deps]):
+        sem.after_updates[id(result)] = result
+    return result
+
+
 @_api("tf.group", "tf.tuple")
 def _group(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
     values = sem._flat(list(args.values()))
@@ -2723,12 +2749,30 @@ def _m_run(
         for step in steps:
             step.update_ops = True
         return UNKNOWN
-    if steps and updates:
+    if steps and (updates or any(sem.waits_for_updates(v) for v in values)):
+        # The updates run in the same call: asked for, or waited for by a fetched tensor.
         for step in steps:
             step.update_ops = True
     for step in steps:
         step.applied = True
     return UNKNOWN
+
+
+@_api(
+    "tf.estimator.EstimatorSpec",
+    "tf.estimator.tpu.TPUEstimatorSpec",
+    "tf.contrib.tpu.TPUEstimatorSpec",
+    "tf.tpu.estimator.TPUEstimatorSpec",
+)
+def _estimator_spec(sem: Semantics, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
+    """The estimator runs ``train_op`` and fetches ``loss`` in one call: a loss that waits for UPDATE_OPS
+    runs them at every step, whatever the train op depends on."""
+    loss, train_op = args.get("loss", 2), args.get("train_op", 3)
+    if loss is not None and train_op is not None and any(sem.waits_for_updates(v) for v in sem._flat([loss])):
+        for value in sem._flat([train_op]):
+            if isinstance(value, TrainOp):
+                value.step.update_ops = True
+    return ApiObject("tf.estimator.EstimatorSpec")
 
 
 @_method("experimental_run_v2", "experimental_run")
