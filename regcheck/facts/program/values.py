@@ -724,12 +724,8 @@ class Layer(Value):
         self.kernel_keyword = "kernel_regularizer"  # how this layer's call spells its kernel regularizer
 
     def all_variables(self) -> list[Variable]:
-        found = list(self.variables.values())
-        if self.instance is not None:
-            for sub in sublayers(self.instance):
-                if sub is not self:
-                    found.extend(sub.all_variables())
-        return found
+        """Its own variables, then those of the layers it tracks, at any depth."""
+        return [v for layer in reachable_layers(layers=[self]) for v in layer.variables.values()]
 
     def __repr__(self) -> str:
         return f"Layer#{self.id}({self.cls})"
@@ -773,24 +769,7 @@ class Model(Value):
         self.api = ""  # the library constructor of a library model
 
     def all_layers(self) -> list[Layer]:
-        found: list[Layer] = []
-        seen: set[int] = set()
-
-        def add(layer: Layer) -> None:
-            if layer.id in seen:
-                return
-            seen.add(layer.id)
-            found.append(layer)
-            if layer.instance is not None:
-                for sub in sublayers(layer.instance):
-                    add(sub)
-
-        for layer in self.layers:
-            add(layer)
-        if self.instance is not None:
-            for sub in sublayers(self.instance):
-                add(sub)
-        return found
+        return reachable_layers(models=[self])
 
     def all_variables(self) -> list[Variable]:
         found: list[Variable] = []
@@ -807,16 +786,51 @@ class Model(Value):
 def sublayers(instance: Instance) -> list[Layer]:
     """The layers a project class instance tracks in its attributes (directly, in lists, dicts, or
     in nested models and layers)."""
+    return reachable_layers(instances=[instance])
+
+
+def reachable_layers(
+    layers: Iterable[Layer] = (), models: Iterable[Model] = (), instances: Iterable[Instance] = ()
+) -> list[Layer]:
+    """These layers, the layers of these models, and the layers their instances track, at any depth,
+    each once, depth first in the order they are held. Models and instances may hold each other (a
+    model keeping a reference to itself or to the model that holds it), so each is entered once."""
     found: list[Layer] = []
-    for value in _attribute_values(instance):
-        if isinstance(value, Layer):
+    entered: set[int] = set()
+    # The work still to do, last first: ("layer" | "model" | "instance", object).
+    todo: list[tuple[str, Value]] = [
+        *(("instance", i) for i in reversed(list(instances))),
+        *(("model", m) for m in reversed(list(models))),
+        *(("layer", layer) for layer in reversed(list(layers))),
+    ]
+    while todo:
+        kind, value = todo.pop()
+        if id(value) in entered:
+            continue
+        entered.add(id(value))
+        below: list[tuple[str, Value]] = []
+        if kind == "layer":
+            assert isinstance(value, Layer)
             found.append(value)
-        elif isinstance(value, Model):
-            found.extend(value.all_layers())
-        elif isinstance(value, Instance) and isinstance(value.keras, Layer):
-            found.append(value.keras)
-        elif isinstance(value, Instance) and isinstance(value.keras, Model):
-            found.extend(value.keras.all_layers())
+            if value.instance is not None:
+                below.append(("instance", value.instance))
+        elif kind == "model":
+            assert isinstance(value, Model)
+            below.extend(("layer", layer) for layer in value.layers)
+            if value.instance is not None:
+                below.append(("instance", value.instance))
+        else:
+            assert isinstance(value, Instance)
+            for attribute in _attribute_values(value):
+                if isinstance(attribute, Layer):
+                    below.append(("layer", attribute))
+                elif isinstance(attribute, Model):
+                    below.append(("model", attribute))
+                elif isinstance(attribute, Instance) and isinstance(attribute.keras, Layer):
+                    below.append(("layer", attribute.keras))
+                elif isinstance(attribute, Instance) and isinstance(attribute.keras, Model):
+                    below.append(("model", attribute.keras))
+        todo.extend(reversed(below))
     return found
 
 
