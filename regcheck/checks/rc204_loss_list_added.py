@@ -40,6 +40,17 @@ saved = tf.trainable_variables() + tf.get_collection("moving_vars")
 update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
 train_ops = update_ops + summary_ops
 """,
+        # A wrapper layer gathering its own losses and its sublayers': lists concatenated.
+        """
+import tensorflow as tf
+class Wrapper(tf.keras.layers.Layer):
+    @property
+    def losses(self):
+        losses = self._losses
+        for layer in self.layers:
+            losses += layer.losses
+        return losses
+""",
     ]
     INVALID = [
         # `model.losses` is a Python list too: added to the data loss, it broadcasts.

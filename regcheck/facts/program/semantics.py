@@ -650,7 +650,7 @@ class Semantics:
         self, target: Value, receiver: Value, name: str, node: cst.CSTNode | None, ctx: Context, interp: Interpreter
     ) -> Value:
         owner = target if isinstance(target, (Model, Layer)) else None
-        if name == "losses":
+        if name in ("losses", "_losses"):  # `_losses`: the list a layer's own add_loss calls fill
             site = interp.site(ctx.facts, node) if node is not None else None
             tapes = self.open_tapes()
             term = Term("model_losses", site=site, model=owner, tapes=tapes)
