@@ -76,3 +76,59 @@ def step(x, y):
     return tape.gradient(loss, model.trainable_variables)
 """
     assert codes(source, "RC102") == []
+
+
+# The filter written as a loop body: a flag bound to a test, a guard that skips, a switch argument.
+LOOP_HELPER = """
+import tensorflow.compat.v1 as tf
+
+def weight_decay(rate, var_list, skip_biases=True):
+    decays = []
+    for v in var_list:
+{loop}
+    return tf.add_n(decays) * rate
+
+x = tf.placeholder(tf.float32, [None, 16])
+y = tf.placeholder(tf.int32, [None])
+logits = tf.layers.dense(tf.layers.dense(x, 32, name="hidden"), 5, name="out")
+loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+train_op = tf.train.AdamOptimizer().minimize(loss + weight_decay(1e-4, tf.trainable_variables(){switch}))
+"""
+
+LOOP_FILTERS = {
+    "flag": ['is_bias = v.name.endswith("bias:0")', "if not is_bias:", "    decays.append(tf.nn.l2_loss(v))"],
+    "flag_and_switch": [
+        'is_bias = len(v.shape.as_list()) == 1 and v.name.endswith("bias:0")',
+        "if not (skip_biases and is_bias):",
+        "    decays.append(tf.nn.l2_loss(v))",
+    ],
+    "guard": ['if "bias" in v.name:', "    continue", "decays.append(tf.nn.l2_loss(v))"],
+    "flag_guard": ['is_bias = "bias" in v.name', "if is_bias:", "    continue", "decays.append(tf.nn.l2_loss(v))"],
+    "two_flags": [
+        'keep = "bias" not in v.name',
+        "keep = keep and 'gamma' not in v.name",
+        "if keep:",
+        "    decays.append(tf.nn.l2_loss(v))",
+    ],
+}
+
+
+@pytest.mark.parametrize("form", sorted(LOOP_FILTERS))
+def test_loop_body_filters_leave_the_biases_out(form: str) -> None:
+    loop = "\n".join("        " + line for line in LOOP_FILTERS[form])
+    assert codes(LOOP_HELPER.format(loop=loop, switch=""), "RC102") == []
+
+
+@pytest.mark.parametrize("form", ["guard_on_kernels", "flag_on_kernels"])
+def test_loop_body_filters_that_keep_the_biases_are_reported(form: str) -> None:
+    lines = {
+        "guard_on_kernels": ['if "kernel" in v.name:', "    continue", "decays.append(tf.nn.l2_loss(v))"],
+        "flag_on_kernels": ['skip = v.name.endswith("kernel:0")', "if not skip:", "    decays.append(tf.nn.l2_loss(v))"],
+    }[form]
+    loop = "\n".join("        " + line for line in lines)
+    assert codes(LOOP_HELPER.format(loop=loop, switch=""), "RC102") == ["RC102"]
+
+
+def test_a_switch_that_turns_the_filter_off_penalizes_the_biases() -> None:
+    loop = "\n".join("        " + line for line in LOOP_FILTERS["flag_and_switch"])
+    assert codes(LOOP_HELPER.format(loop=loop, switch=", skip_biases=False"), "RC102") == ["RC102"]

@@ -358,6 +358,8 @@ def name_test(test: cst.BaseExpression, name: str) -> bool | None:
     """The value of a test of a variable's name (``"bias" not in v.name``, ``v.name.startswith("bn")``,
     ``len(...)``-free combinations with ``and`` / ``or`` / ``not``) for this name; None when the test
     is not only about ``.name``."""
+    if isinstance(test, cst.Name) and test.value in ("True", "False"):
+        return test.value == "True"  # a flag the test was spelled out with
     if isinstance(test, cst.BooleanOperation):
         first, second = name_test(test.left, name), name_test(test.right, name)
         if isinstance(test.operator, cst.And):

@@ -10,13 +10,18 @@ the frame, so a module with thousands of names and many ``if`` blocks stays line
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
+
+import libcst as cst
+
 from regcheck.facts.program.values import Value, join
 
 _MISSING = object()
 
 
 class Frame:
-    __slots__ = ("global_names", "is_class", "journals", "module", "nonlocal_names", "parent", "vars")
+    __slots__ = ("global_names", "is_class", "journals", "module", "nonlocal_names", "parent", "tests", "vars")
 
     def __init__(self, vars: dict[str, Value], parent: Frame | None, module: Frame | None, is_class: bool = False):
         self.vars = vars
@@ -26,6 +31,9 @@ class Frame:
         self.global_names: set[str] = set()
         self.nonlocal_names: set[str] = set()
         self.is_class = is_class
+        # Names last bound to a test expression (``is_bias = v.name.endswith("bias:0")``): a later
+        # ``if not is_bias:`` tests what that expression tests.
+        self.tests: dict[str, cst.BaseExpression] = {}
 
     def lookup(self, name: str) -> Value | None:
         frame: Frame | None = self
@@ -96,3 +104,47 @@ class Frame:
                 self.store(name, join(*options))
             elif before is not None:
                 self.delete(name)
+
+
+def spelled_out(
+    test: cst.BaseExpression, tests: Mapping[str, cst.BaseExpression], flags: Mapping[str, bool] | None = None
+) -> cst.BaseExpression:
+    """``test`` with the names bound to tests written in (``is_bias = v.name.endswith("bias:0")``, then
+    ``if not is_bias:``), and the names bound to boolean constants written as ``True`` / ``False``.
+    ``tests`` hold expressions already spelled out when they were bound, so one level is enough."""
+    if not tests and not flags:
+        return test
+    replacements: dict[cst.Name, cst.BaseExpression] = {}
+    for name in _bare_names(test):
+        if flags and name.value in flags:
+            replacements[name] = cst.Name("True" if flags[name.value] else "False")
+        elif name.value in tests:
+            replacements[name] = tests[name.value].with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    if not replacements:
+        return test
+    return cast(cst.BaseExpression, test.visit(_Substitute(replacements)))
+
+
+class _Substitute(cst.CSTTransformer):
+    def __init__(self, replacements: dict[cst.Name, cst.BaseExpression]) -> None:
+        super().__init__()
+        self.replacements = replacements
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self.replacements.get(original_node, updated_node)
+
+
+def _bare_names(node: cst.CSTNode) -> list[cst.Name]:
+    """The names an expression reads as values (not attribute names; not inside a lambda or a
+    comprehension, which bind their own)."""
+    found: list[cst.Name] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        elif not isinstance(current, (cst.Lambda, cst.BaseComp)):
+            stack.extend(current.children)
+    return found

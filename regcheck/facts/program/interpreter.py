@@ -27,7 +27,7 @@ import libcst as cst
 
 from regcheck.facts import vocabulary
 from regcheck.facts.names import field_children
-from regcheck.facts.program.frames import Frame
+from regcheck.facts.program.frames import Frame, spelled_out
 from regcheck.facts.program.values import (
     FALSE,
     NONE,
@@ -231,10 +231,20 @@ class Interpreter:
     # --- statements --------------------------------------------------------------------
 
     def exec_block(self, statements: object, ctx: Context) -> None:
-        for statement in statements:  # type: ignore[attr-defined]
+        listed = list(statements)  # type: ignore[call-overload]
+        for index, statement in enumerate(listed):
             if ctx.stop is not None:
                 return
             self.exec_statement(statement, ctx)
+            guard = _guard_test(statement)
+            if guard is not None and ctx.stop is None and index + 1 < len(listed):
+                # `if "bias" in v.name: continue`: what follows runs only when the test failed.
+                negated = cst.UnaryOperation(
+                    cst.Not(), guard.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                )
+                with self.sem.refine(negated, ctx, self):
+                    self.exec_block(listed[index + 1 :], ctx)
+                return
 
     def exec_body(self, body: cst.BaseSuite, ctx: Context) -> None:
         if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
@@ -254,8 +264,13 @@ class Interpreter:
 
     def _assign(self, node: cst.Assign, ctx: Context) -> None:
         value = self.eval(node.value, ctx)
+        # A name bound to a test keeps the test, written with what its names meant here (`keep = keep
+        # and "gamma" not in v.name` reads the `keep` bound before).
+        test = spelled_out(node.value, ctx.frame.tests) if _is_test(node.value) else None
         for target in node.targets:
             self.assign(target.target, value, ctx, node.value)
+            if test is not None and isinstance(target.target, cst.Name):
+                ctx.frame.tests[target.target.value] = test
 
     def _ann_assign(self, node: cst.AnnAssign, ctx: Context) -> None:
         if node.value is not None:
@@ -599,6 +614,8 @@ class Interpreter:
     def assign(self, target: cst.BaseExpression, value: Value, ctx: Context, source: cst.CSTNode | None) -> None:
         if isinstance(target, cst.Name):
             ctx.frame.store(target.value, value)
+            if ctx.frame.tests:
+                ctx.frame.tests.pop(target.value, None)
             self.record(target, value, ctx)
             self.sem.bound(target, value, source, ctx, self)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -1746,6 +1763,31 @@ def _dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Attribute):
         return f"{_dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+# Calls that test a name (``v.name.endswith("bias:0")``, ``re.search("bias", v.name)``).
+_TEST_METHODS = frozenset({"endswith", "startswith", "match", "search", "fullmatch"})
+
+
+def _is_test(node: cst.BaseExpression) -> bool:
+    """An expression a flag is bound to: a comparison, ``and`` / ``or`` / ``not``, a name test."""
+    if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, cst.Not)
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _TEST_METHODS
+
+
+def _guard_test(statement: cst.CSTNode) -> cst.BaseExpression | None:
+    """The test of ``if test: continue`` (or ``break`` / ``return`` / ``raise``): an ``if`` without
+    ``else`` whose block always leaves."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return None
+    body = statement.body
+    last = body.body[-1] if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) and body.body else None
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        last = last.body[-1]
+    return statement.test if isinstance(last, (cst.Continue, cst.Break, cst.Return, cst.Raise)) else None
 
 
 def _truth(value: Value) -> bool | None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from regcheck.facts import vocabulary
+from regcheck.facts.program.frames import spelled_out
 from regcheck.facts.program.values import (
     FALSE,
     NONE,
@@ -358,6 +359,13 @@ class Semantics:
         of the variables it ranges over."""
         changed: list[tuple[str, Value | None]] = []
         for test in tests:
+            # Flags written in: `if not (skip_biases and is_bias):` tests what `is_bias` was bound to.
+            flags = {
+                name: value.value
+                for name in _names_in(test)
+                if isinstance(value := ctx.frame.vars.get(name), Const) and isinstance(value.value, bool)
+            }
+            test = spelled_out(test, ctx.frame.tests, flags)
             for name in _names_in(test):
                 value = ctx.frame.vars.get(name)
                 if isinstance(value, VarSetMember):
