@@ -11,6 +11,7 @@ from regcheck.checks.base import Check, safe_fix
 from regcheck.facts import ModuleFacts
 from regcheck.facts.program import program
 from regcheck.facts.program.training import unit_of
+from regcheck.facts.program.values import contradict
 from regcheck.findings import Finding, Fix
 
 
@@ -86,6 +87,19 @@ with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
 with tf.Session() as sess:
     _, value = sess.run([train_op, loss])
 """,
+        # The unwired branch is taken only when no batch norm was built: one flag decides both.
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.dense(x, 64)
+if params.use_batch_norm:
+    h = tf.layers.batch_normalization(h, training=True)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+if params.use_batch_norm:
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        train_op = tf.train.AdamOptimizer().minimize(loss)
+else:
+    train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
     ]
     INVALID = [
         """
@@ -124,7 +138,8 @@ train_op = tf.train.AdamOptimizer().minimize(loss)
             norms = [
                 site
                 for site, variables in graph.update_ops
-                if trained is None or not variables or set(variables) & trained
+                if (trained is None or not variables or set(variables) & trained)
+                and not contradict(graph.update_assumptions.get(id(site), frozenset()), step.assumptions)
             ]
             if not norms:
                 continue

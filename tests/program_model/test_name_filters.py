@@ -123,7 +123,11 @@ def test_loop_body_filters_leave_the_biases_out(form: str) -> None:
 def test_loop_body_filters_that_keep_the_biases_are_reported(form: str) -> None:
     lines = {
         "guard_on_kernels": ['if "kernel" in v.name:', "    continue", "decays.append(tf.nn.l2_loss(v))"],
-        "flag_on_kernels": ['skip = v.name.endswith("kernel:0")', "if not skip:", "    decays.append(tf.nn.l2_loss(v))"],
+        "flag_on_kernels": [
+            'skip = v.name.endswith("kernel:0")',
+            "if not skip:",
+            "    decays.append(tf.nn.l2_loss(v))",
+        ],
     }[form]
     loop = "\n".join("        " + line for line in lines)
     assert codes(LOOP_HELPER.format(loop=loop, switch=""), "RC102") == ["RC102"]

@@ -18,8 +18,9 @@ UNKNOWN and the program says it was truncated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Sequence as SequenceOf
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -396,6 +397,14 @@ class Interpreter:
     def _if(self, node: cst.If, ctx: Context) -> None:
         test = self.eval(node.test, ctx)
         truth = _truth(test)
+        flag = _flag(node.test)
+        if truth is None and flag is not None:
+            # A flag this branch already took (`if params.use_bn:` inside `if params.use_bn:`) has its value.
+            name, value = flag
+            for assumed, assumed_value in reversed(self.sem.assumptions):
+                if assumed == name:
+                    truth = assumed_value == value
+                    break
         orelse = node.orelse
         if truth is True:
             self.exec_body(node.body, ctx)
@@ -409,16 +418,30 @@ class Interpreter:
         refine = self.sem.refine(node.test, ctx, self)
 
         def then() -> None:
-            with refine:
+            with refine, self._assuming(flag, True):
                 self.exec_body(node.body, ctx)
 
         def other() -> None:
-            if isinstance(orelse, cst.If):
-                self._if(orelse, ctx)
-            elif isinstance(orelse, cst.Else):
-                self.exec_body(orelse.body, ctx)
+            with self._assuming(flag, False):
+                if isinstance(orelse, cst.If):
+                    self._if(orelse, ctx)
+                elif isinstance(orelse, cst.Else):
+                    self.exec_body(orelse.body, ctx)
 
         self.branches(ctx, [then, other], fallthrough=False)
+
+    @contextmanager
+    def _assuming(self, flag: tuple[str, bool] | None, taken: bool) -> Iterator[None]:
+        """Run a branch of ``if flag:`` with the flag's value known (``taken``: the ``if`` block)."""
+        if flag is None:
+            yield
+            return
+        name, value = flag
+        self.sem.assumptions.append((name, value == taken))
+        try:
+            yield
+        finally:
+            self.sem.assumptions.pop()
 
     def branches(self, ctx: Context, bodies: SequenceOf[Callable[[], object]], fallthrough: bool) -> None:
         """Run each body from the same state and join what they bound."""
@@ -1776,6 +1799,23 @@ def _is_test(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.UnaryOperation):
         return isinstance(node.operator, cst.Not)
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _TEST_METHODS
+
+
+def _flag(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``params.use_bn`` -> ("params.use_bn", True); ``not use_bn`` -> ("use_bn", False): a test that is
+    only a (dotted) name, whose value the code does not show, read the same wherever it is written."""
+    value = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, value = test.expression, not value
+    parts: list[str] = []
+    node: cst.BaseExpression = test
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name) or (not parts and node.value in ("True", "False", "None")):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts)), value
 
 
 def _guard_test(statement: cst.CSTNode) -> cst.BaseExpression | None:

@@ -285,6 +285,8 @@ class Semantics:
         # Tensors made under control_dependencies(UPDATE_OPS) (`loss = tf.identity(loss)` there): a train
         # op that minimizes one runs the updates first. Kept by id, with the tensor held so no id is reused.
         self.after_updates: dict[int, Tensor] = {}
+        # The flags of the branches being run (values.Assumptions): `if params.use_bn:` taken as True here.
+        self.assumptions: list[tuple[str, bool]] = []
         self.replica = 0
         self.names: dict[tuple[int, str], Variable] = {}
 
@@ -311,6 +313,7 @@ class Semantics:
         self.arg_scopes.clear()
         self.tapes.clear()
         self.control.clear()
+        self.assumptions.clear()
         self.replica = 0
 
     def implied_fit(self, model: Model, ctx: Context, interp: Interpreter) -> None:
@@ -860,7 +863,7 @@ class Semantics:
             or any(isinstance(o, ApiRef) and o.canonical in _TF1_BATCH_NORMS for o in alternatives(normalizer))
         )
         if normalizes and any(family in name.rsplit(".", 2)[-1].lower() for family in _NORMALIZING_NETWORKS):
-            self.graph.update_ops.append((site, ()))
+            self.add_update_ops(self.graph, site, ())
 
     def call_object(self, obj: Value, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         if isinstance(obj, _Native):
@@ -1546,7 +1549,7 @@ class Semantics:
         ``training`` defaults to False: inference, no updates)."""
         if training is None or (isinstance(training, Const) and training.value is False):
             return
-        self.graph.update_ops.append((layer.site, (*layer.variables.values(), *result.frontier)))
+        self.add_update_ops(self.graph, layer.site, (*layer.variables.values(), *result.frontier))
 
     def _call_keras_object(
         self,
@@ -1816,7 +1819,7 @@ class Semantics:
                     continue
                 if isinstance(training, Const) and training.value is False:
                     continue
-                self.graph.update_ops.append((site, (kernel,)))
+                self.add_update_ops(self.graph, site, (kernel,))
 
     def _tf1_batch_norm(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> Value:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
@@ -1860,7 +1863,7 @@ class Semantics:
             result.reads = result.reads | frozenset(layer.variables.values())
         if registers:
             normalized = tuple(result.frontier) if isinstance(result, Tensor) else ()
-            graph.update_ops.append((site, (*layer.variables.values(), *normalized)))
+            self.add_update_ops(graph, site, (*layer.variables.values(), *normalized))
         return result
 
     # --- training ---------------------------------------------------------------------------------
@@ -1888,6 +1891,7 @@ class Semantics:
     ) -> TrainStep:
         site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
         step = TrainStep(kind, site, loss, graph=self.graph, function=ctx.function, **fields)  # type: ignore[arg-type]
+        step.assumptions = frozenset(self.assumptions)
         if self.control and any(self._has_update_ops(deps) for deps in self.control):
             step.update_ops = True
         elif any(self.waits_for_updates(value) for value in self._flat([loss])):
@@ -1895,6 +1899,12 @@ class Semantics:
         step.replicas = self.replica > 0
         self.program.train_steps.append(step)
         return step
+
+    def add_update_ops(self, graph: Graph, site: SiteRef, variables: tuple[Variable, ...]) -> None:
+        """Batch norm at ``site`` puts its moving-average updates in ``graph``'s UPDATE_OPS."""
+        graph.update_ops.append((site, variables))
+        if self.assumptions:
+            graph.update_assumptions[id(site)] = frozenset(self.assumptions)
 
     def waits_for_updates(self, value: Value) -> bool:
         """A tensor made after UPDATE_OPS ran (under their control dependencies)."""
@@ -2434,7 +2444,7 @@ def _add_to_collection(sem: Semantics, args: Args, node: cst.Call | None, ctx: C
             Registration(site, None, value, "tf.add_to_collection(REGULARIZATION_LOSSES, ...)")
         )
     elif kind == "update_ops" and node is not None:
-        sem.graph.update_ops.append((interp.site(ctx.facts, node), ()))
+        sem.add_update_ops(sem.graph, interp.site(ctx.facts, node), ())
     elif kind is None and value is not None:
         name = _own_collection(key)
         if name is not None:

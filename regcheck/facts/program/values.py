@@ -409,6 +409,7 @@ class Graph(Value):
         "penalties",
         "registrations",
         "site",
+        "update_assumptions",
         "update_ops",
         "variables",
     )
@@ -423,6 +424,8 @@ class Graph(Value):
         self.registrations: list[Registration] = []
         # batch norms that put moving-average updates in UPDATE_OPS, with the variables they normalize for
         self.update_ops: list[tuple[SiteRef, tuple[Variable, ...]]] = []
+        # the flags each of those was made under (Semantics.assumptions), by id of its site
+        self.update_assumptions: dict[int, Assumptions] = {}
         self.layers: list[Layer] = []
         self.penalties: list[Term] = []  # explicit penalty terms computed in this graph
         self.keras_layers: list[Layer] = []  # Keras layers built into it (their penalties skip the collection)
@@ -951,6 +954,17 @@ class TrainStep:
     compute_loss_override: Function | None = None
     function: Function | None = None  # the project function it is in
     dependents: list[TrainOp] = field(default_factory=list)
+    assumptions: Assumptions = frozenset()  # the flags its branch was taken under
+
+
+# Flags a branch was taken under: (the test's text, the value it had), `if params.use_bn:` ->
+# ("params.use_bn", True) inside, ("params.use_bn", False) in its `else`.
+Assumptions = frozenset[tuple[str, bool]]
+
+
+def contradict(first: Assumptions, second: Assumptions) -> bool:
+    """Were these taken under opposite values of one flag (they never happen in one run)?"""
+    return any((flag, not value) in second for flag, value in first)
 
 
 def tensor_terms(value: Value) -> tuple[Term, ...]:
