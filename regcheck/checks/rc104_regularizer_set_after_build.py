@@ -58,8 +58,34 @@ weights = base.get_weights()
 base = tf.keras.models.model_from_json(base.to_json())
 base.set_weights(weights)
 """,
+        # A helper that sets them and returns a model rebuilt from the one it was given.
+        """
+from tensorflow import keras
+def with_regularization(model, regularizer):
+    for layer in model.layers:
+        if hasattr(layer, "kernel_regularizer"):
+            layer.kernel_regularizer = regularizer
+    rebuilt = keras.models.model_from_json(model.to_json())
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+""",
+        """
+from tensorflow import keras
+def with_regularization(model, regularizer):
+    for layer in model.layers:
+        layer.kernel_regularizer = regularizer
+    return keras.Model.from_config(model.get_config())
+""",
     ]
     INVALID = [
+        # What is rebuilt afterwards is another model: this one keeps its unregularized variables.
+        """
+from tensorflow import keras
+def regularize(model, template, regularizer):
+    for layer in model.layers:
+        layer.kernel_regularizer = regularizer
+    return keras.models.clone_model(template)
+""",
         """
 import tensorflow as tf
 base = tf.keras.applications.ResNet50(weights="imagenet", include_top=False)
@@ -185,20 +211,41 @@ def _model_name(loop: cst.For) -> str | None:
 
 
 def _rebuilt_after(facts: ModuleFacts, loop: cst.For) -> bool:
-    """The model is rebuilt from its config after the loop (the documented way to apply new regularizers)."""
+    """The model is rebuilt from its config after the loop (the documented way to apply new
+    regularizers): ``model = Model.from_config(model.get_config())``, or a new model made from it,
+    bound or returned (``return model_from_json(model.to_json())``)."""
     name = _model_name(loop)
     after = facts.span(loop).end_line
-    for target, values in facts.bound_values.items():
-        if not (isinstance(target, cst.Name) and (name is None or target.value == name)):
+    function = next((a for a in facts.ancestors(loop) if isinstance(a, cst.FunctionDef)), None)
+    for call in facts.calls:
+        callee = (call.name or call.method or "").rsplit(".", 1)[-1]
+        if callee not in _REBUILDERS or call.function is not function or facts.span(call.node).line <= after:
             continue
-        if facts.span(target).line <= after:
-            continue
-        for value in values:
-            fact = facts.call(value) if isinstance(value, cst.Call) else None
-            callee = (fact.name or fact.method or "").rsplit(".", 1)[-1] if fact is not None else ""
-            if callee in _REBUILDERS:
-                return True
+        if name is None or name in _names_read(call.node) or _bound_to(facts, call.node, name):
+            return True
     return False
+
+
+def _names_read(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        else:
+            stack.extend(current.children)
+    return found
+
+
+def _bound_to(facts: ModuleFacts, call: cst.Call, name: str) -> bool:
+    """``name = <rebuilder>(...)``: the model's name now holds the rebuilt model."""
+    parent = facts.parent(call)
+    return isinstance(parent, cst.Assign) and any(
+        isinstance(t.target, cst.Name) and t.target.value == name for t in parent.targets
+    )
 
 
 def _rebuild_fix(facts: ModuleFacts, loop: cst.For) -> Fix | None:
