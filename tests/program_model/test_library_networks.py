@@ -78,3 +78,50 @@ tf.losses.sparse_softmax_cross_entropy(labels, logits)
 train = tf.train.GradientDescentOptimizer(0.1).minimize({loss})
 """
     assert codes(source, "RC201") == expected
+
+
+# A project's own arg_scope function, as model zoos write them: the scope it returns is the one
+# yielded by its innermost `with`, which slim merges with the scopes around it.
+OWN_SCOPE = {
+    "nested_as": """
+def net_arg_scope(weight_decay=4e-5):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=slim.l2_regularizer(weight_decay)):
+        with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm) as sc:
+            return sc
+""",
+    "single_as": """
+def net_arg_scope(weight_decay=4e-5):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=slim.l2_regularizer(weight_decay)) as sc:
+        return sc
+""",
+    "three_deep": """
+def net_arg_scope(weight_decay=4e-5):
+    with slim.arg_scope([slim.conv2d, slim.fully_connected], weights_regularizer=slim.l2_regularizer(weight_decay)):
+        with slim.arg_scope([slim.conv2d], activation_fn=tf.nn.relu):
+            with slim.arg_scope([slim.max_pool2d], padding="SAME") as sc:
+                return sc
+""",
+}
+
+
+@pytest.mark.parametrize("scope", sorted(OWN_SCOPE))
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [("tf.losses.get_total_loss(add_regularization_losses=False)", ["RC201"]), ("tf.losses.get_total_loss()", [])],
+)
+def test_a_scope_returned_from_an_inner_with_keeps_the_outer_regularizer(
+    scope: str, loss: str, expected: list[str]
+) -> None:
+    source = f"""
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+from tf_slim.nets import inception
+{OWN_SCOPE[scope]}
+images = tf.placeholder(tf.float32, [None, 299, 299, 3])
+labels = tf.placeholder(tf.int64, [None])
+with slim.arg_scope(net_arg_scope()):
+    logits, _ = inception.inception_v3(images, num_classes=5, is_training=False)
+tf.losses.sparse_softmax_cross_entropy(labels, logits)
+train = tf.train.GradientDescentOptimizer(0.1).minimize({loss})
+"""
+    assert codes(source, "RC201") == expected

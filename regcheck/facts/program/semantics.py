@@ -231,17 +231,25 @@ class _Token:
 class ArgScope(Value):
     """What ``slim.arg_scope(...)`` sets: defaults for some layer functions, and where each was written."""
 
-    __slots__ = ("declarations", "defaults", "functions")
+    __slots__ = ("declarations", "defaults", "enclosing", "functions")
 
     def __init__(
         self,
         functions: frozenset[str] | None,
         defaults: dict[str, Value],
         declarations: dict[str, Declaration] | None = None,
+        enclosing: tuple[ArgScope, ...] = (),
     ) -> None:
         self.functions = functions  # None: every function (an arg_scope built where we cannot see)
         self.defaults = defaults
         self.declarations = declarations or {}
+        # The scopes it was entered inside: `with arg_scope(...) as sc:` binds all of them, as slim's
+        # arg_scope yields the merged scope (a model zoo's `net_arg_scope()` returns that `sc`).
+        self.enclosing = enclosing
+
+    def layers(self) -> tuple[ArgScope, ...]:
+        """What entering it sets, outermost first."""
+        return (*self.enclosing, ArgScope(self.functions, self.defaults, self.declarations))
 
 
 class UpdateOps(Value):
@@ -399,8 +407,10 @@ class Semantics:
             if isinstance(option, _ScopeRequest):
                 return self._enter_scope(option), option
             if isinstance(option, ArgScope):
-                self.arg_scopes.append(option)
-                return _Token("arg_scope"), option
+                scopes = option.layers()
+                self.arg_scopes.extend(scopes)
+                merged = ArgScope(option.functions, option.defaults, option.declarations, tuple(self.arg_scopes[:-1]))
+                return _Token("arg_scope", len(scopes)), merged
             if isinstance(option, _ControlDependencies):
                 self.control.append(option.deps)
                 return _Token("control"), option
@@ -435,8 +445,9 @@ class Semantics:
             self.scope_declarations.pop()
             self.scope_names.pop()
             self.reuse.pop()
-        elif token.kind == "arg_scope" and self.arg_scopes:
-            self.arg_scopes.pop()
+        elif token.kind == "arg_scope":
+            count = token.value if isinstance(token.value, int) else 1
+            del self.arg_scopes[max(0, len(self.arg_scopes) - count) :]
         elif token.kind == "control" and self.control:
             self.control.pop()
 
