@@ -36,12 +36,14 @@ SWEEP = textwrap.dedent(
 
     module.wants_parse = lambda data, codes: True  # the forked workers inherit this
     root, files = Path(sys.argv[1]), json.loads(sys.stdin.read())
-    naming_tf = sum(names_tf(Path(path).read_bytes()) for path in files)
+    naming = {path for path in files if names_tf(Path(path).read_bytes())}
+    naming_tf = len(naming)
     settings = Settings(select=frozenset(RULES), root=root)
     failures, reports, analysed = [], 0, 0
     for report in lint_files(files, settings, use_cache=False, jobs=2):
         reports += 1
-        analysed += report.analysed
+        analysed += report.analysed and report.path in naming  # (a file naming no TF may be analysed too,
+        # when a project module it imports, or one that one imports, has a rule's trigger)
         # Installed packages are valid, readable Python: any problem at all is ours.
         failures.extend(str(problem) for problem in report.problems)
         if report.internal_error and not report.problems:
