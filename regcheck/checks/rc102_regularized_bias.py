@@ -91,6 +91,15 @@ from keras import layers
 from keras.regularizers import l2
 out = layers.Dense(10, kernel_regularizer=l2(1e-4), bias_regularizer=None)
 """,
+        # A norm of a network's output (a benchmark's objective), not of its parameters.
+        """
+import tensorflow as tf
+slim = tf.contrib.slim
+inputs = tf.Variable(tf.random_normal([2, 32, 32, 3]))
+net = slim.conv2d(inputs, 8, [3, 3], scope="conv_1")
+logits = slim.fully_connected(tf.reduce_mean(net, [1, 2]), 10, activation_fn=None)
+grads = tf.gradients(tf.nn.l2_loss(logits), tf.trainable_variables())
+""",
         # No bias at all: the bias regularizer has nothing to act on.
         """
 from tensorflow.keras import layers, regularizers

@@ -1173,7 +1173,7 @@ class Semantics:
             if all(t is not None and t.reads and not t.data for t in tensors):
                 reads = frozenset(v for t in tensors if t is not None for v in t.reads)
                 tensor = Tensor(reads=reads)
-        if tensor is None or not tensor.reads or tensor.data or tensor.opaque_reads:
+        if tensor is None or not tensor.reads or tensor.data or tensor.opaque_reads or _is_activation(tensor):
             return self._combine([subject], node, ctx)
         term = Term(
             "penalty",
@@ -2055,6 +2055,13 @@ def _single_variable(value: Value) -> Variable | None:
     if isinstance(value, Tensor) and len(value.reads) == 1 and not value.data and not value.frontier:
         return next(iter(value.reads))
     return None
+
+
+def _is_activation(tensor: Tensor) -> bool:
+    """A layer's output computed from other parameters than its kernel (``fc(conv(v))``, ``x @ w`` for a
+    trainable ``x``): a norm of it is an objective on activations, not a penalty on each variable it
+    reads. ``w^T w`` reads only its kernel: that stays a penalty."""
+    return bool(tensor.frontier) and not tensor.reads <= tensor.frontier
 
 
 def _frontier(values: list[Value]) -> frozenset[Variable]:
