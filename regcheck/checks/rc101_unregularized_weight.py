@@ -8,6 +8,7 @@ penalties that reach them (a term in the loss, the REGULARIZATION_LOSSES collect
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import libcst as cst
@@ -385,12 +386,22 @@ h = tf.matmul(tf.matmul(tf.matmul(x, w1), w2), w3)
 
 def message(facts: ModuleFacts, gap: Gap, missing: Missing) -> str:
     """What RC101 and RC106 say about one unpenalized weight."""
-    label = weight_label(facts, missing.weight, missing.anchor)
+    label = weight_label(facts, missing.weight, missing.anchor) + _built_elsewhere(facts, missing.weight)
     penalized = describe_active(facts, gap.active)
     if _is_layer(missing.weight):
         verb = "are" if len(gap.active) > 1 else "is"
         return f"{label} has no kernel regularizer while {penalized} of the same {_unit_word(gap)} {verb} regularized"
     return f"weight {label} is not regularized while {penalized} of the same {_unit_word(gap)} is"
+
+
+def _built_elsewhere(facts: ModuleFacts, weight: Weight) -> str:
+    """ " (built in blocks.py, line 7)" for a weight another module builds (the finding is at the call
+    here that leads to it)."""
+    site = weight.first.site
+    if site.facts is facts:
+        return ""
+    where = os.path.relpath(site.facts.path, os.path.dirname(facts.path) or ".")
+    return f" (built in {where}, line {site.facts.span(site.node).line})"
 
 
 def _unit_word(gap: Gap) -> str:

@@ -62,6 +62,7 @@ class Gap:
     active: list[Weight]
     missing: list[Missing]
     output_only: bool
+    left_out: list[Weight]  # every weight left out, also those reported together at one place
 
 
 def weight_gaps(facts: ModuleFacts) -> list[Gap]:
@@ -152,7 +153,7 @@ def _find_gaps(facts: ModuleFacts) -> list[Gap]:
         output_only = all(
             any(v in heads for v in m.weight.variables) and (m.local or unit.kind != "layers") for m in reported
         ) and len(missing_weights) < len([w for w in weights if w.candidate or _penalizes(w)])
-        gaps.append(Gap(unit, active, reported, output_only))
+        gaps.append(Gap(unit, active, reported, output_only, missing_weights))
     return gaps
 
 
@@ -167,9 +168,25 @@ def _locate(facts: ModuleFacts, site: SiteRef, varies: bool) -> cst.CSTNode | No
         home, node = site.facts, site.node
     if home is facts:
         return node
-    if _reported_at_home(home, node):
+    if _reported_at_home(home, node) or _reported_deeper(facts, site):
         return None
-    return anchor_of(facts, site, innermost=False)
+    # The call here nearest the weight: one finding for every entry that reaches it (the block helper
+    # each variant of a network calls), where the helper is used.
+    return anchor_of(facts, site, innermost=True)
+
+
+def _reported_deeper(facts: ModuleFacts, site: SiteRef) -> bool:
+    """A module between this one and the weight, on the calls that lead to it, reports the weight (the
+    model module that builds the model, for the script that only calls its builder)."""
+    chain = site.chain
+    last_here = max((i for i, (chain_facts, _) in enumerate(chain) if chain_facts is facts), default=-1)
+    deeper = {id(f): f for f, _ in chain[last_here + 1 :] if f is not facts and f is not site.facts}
+    for module in deeper.values():
+        if module.derived.get("program_weight_gaps_busy"):
+            continue
+        if any(w.first.site.node is site.node for gap in weight_gaps(module) for w in gap.left_out):
+            return True
+    return False
 
 
 def _instance_site(weight: Weight) -> SiteRef | None:

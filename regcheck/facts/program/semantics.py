@@ -1672,6 +1672,16 @@ class Semantics:
         result.reads = result.reads | frozenset(variables)
         if model.opaque:
             result.opaque_reads = True
+        else:
+            # A model called as a layer (a head wrapped in its own Model): what feeds it feeds its first
+            # kernels, and its output comes from its last ones.
+            kernels = {v for v in variables if v.role is Role.WEIGHT}
+            if kernels:
+                feeds = self.program.feeds
+                firsts = {k for k in kernels if not any(k in feeds.get(j, ()) for j in kernels if j is not k)}
+                for source in _frontier([inputs] if inputs is not None else []):
+                    feeds.setdefault(source, set()).update(firsts)
+                result.frontier = frozenset(_heads(kernels, feeds))
         self.program.model_calls.append(
             (model, interp.site(ctx.facts, node) if node is not None else None, frozenset(self.open_tapes()))
         )
@@ -2055,6 +2065,25 @@ def _single_variable(value: Value) -> Variable | None:
     if isinstance(value, Tensor) and len(value.reads) == 1 and not value.data and not value.frontier:
         return next(iter(value.reads))
     return None
+
+
+def _heads(kernels: set[Variable], feeds: dict[Variable, set[Variable]]) -> set[Variable]:
+    """The kernels from which no other of them is reached."""
+    heads: set[Variable] = set()
+    for kernel in kernels:
+        seen: set[Variable] = set()
+        stack = list(feeds.get(kernel, ()))
+        while stack:
+            current = stack.pop()
+            if current in kernels and current is not kernel:
+                break
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(feeds.get(current, ()))
+        else:
+            heads.add(kernel)
+    return heads
 
 
 def _is_activation(tensor: Tensor) -> bool:
