@@ -31,6 +31,7 @@ from regcheck.facts.names import field_children
 from regcheck.facts.program.frames import Frame, spelled_out
 from regcheck.facts.program.values import (
     FALSE,
+    FORMATTED,
     NONE,
     TRUE,
     UNKNOWN,
@@ -1636,7 +1637,7 @@ class RangeValue(Value):
 
 
 _ANY_KEY = object()  # a Mapping entry under a key the interpreter does not know
-FSTRING = Const("<formatted>")
+FSTRING = FORMATTED
 
 _BUILTIN_CONSTANTS: dict[str, Value] = {
     "None": NONE,

@@ -31,6 +31,7 @@ from regcheck.facts import vocabulary
 from regcheck.facts.program.frames import spelled_out
 from regcheck.facts.program.values import (
     FALSE,
+    FORMATTED,
     NONE,
     REPLICAS,
     TRUE,
@@ -1204,7 +1205,8 @@ class Semantics:
         facts = ctx.facts
         site = interp.site(facts, node) if node is not None else interp.site(facts, facts.module)
         name_value = args.get("name", 0 if via_get else None)
-        name = name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
+        name_node = args.node("name", 0 if via_get else None)
+        name = _name_text(name_value, name_node)
         full_name = self._scoped_name(name)
         graph = self.graph
         if via_get and full_name is not None:
@@ -1218,7 +1220,11 @@ class Semantics:
             shape = _shape_of_initializer(args.get("initializer"))
         rank = len(shape.items) if isinstance(shape, Sequence) and shape.exact else None
         symbol = _symbol_for(facts, node) if node is not None else None
-        role = role_from_names(name, symbol.split("[")[0] if symbol else None, _dict_of(facts, node))
+        role = role_from_names(
+            name if name is not None else _literal_prefix(name_node),
+            symbol.split("[")[0] if symbol else None,
+            _dict_of(facts, node),
+        )
         if role is Role.UNKNOWN:
             role = role_from_rank(rank)
         elif role in (Role.WEIGHT, Role.BIAS) and rank is not None:
@@ -2064,6 +2070,30 @@ def _single_variable(value: Value) -> Variable | None:
         return value
     if isinstance(value, Tensor) and len(value.reads) == 1 and not value.data and not value.frontier:
         return next(iter(value.reads))
+    return None
+
+
+def _name_text(value: Value | None, node: cst.CSTNode | None) -> str | None:
+    """A variable's name when the code gives it whole (not an f-string, whose value is a placeholder)."""
+    if isinstance(node, cst.Arg):
+        node = node.value
+    if value is FORMATTED or not (isinstance(value, Const) and isinstance(value.value, str)):
+        return None
+    return value.value
+
+
+def _literal_prefix(node: cst.CSTNode | None) -> str | None:
+    """The literal start of a name computed at run time (``"b_" + str(i)``, ``f"bias_{i}"``): enough to
+    tell a bias from a kernel."""
+    if isinstance(node, cst.Arg):
+        node = node.value
+    while isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Modulo)):
+        node = node.left  # "b_" + str(i), "bias_%d" % i
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value.split("%", 1)[0] or None if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString) and node.parts and isinstance(node.parts[0], cst.FormattedStringText):
+        return node.parts[0].value or None
     return None
 
 
@@ -2970,11 +3000,11 @@ def _m_add_weight(
     layer = target if isinstance(target, Layer) else sem._holder(target)
     site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
     name = args.get("name", 0 if not isinstance(args.get("shape", 0), Sequence) else None)
-    text = name.value if isinstance(name, Const) and isinstance(name.value, str) else None
+    text = _name_text(name, args.node("name"))
     symbol = _symbol_for(ctx.facts, node)
     if symbol is not None and symbol.startswith("self."):
         symbol = symbol[5:]
-    role = role_from_names(text, symbol)
+    role = role_from_names(text if text is not None else _literal_prefix(args.node("name")), symbol)
     shape = args.get(
         "shape", 1 if text is not None and args.positional and isinstance(args.positional[0], Const) else 0
     )

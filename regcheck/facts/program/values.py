@@ -74,6 +74,9 @@ class Const(Value):
 
 
 NONE = Const(None)
+# A string formatted at run time (an f-string, "w%d" % i whose parts are not all known): a string, but
+# no text to read a name from.
+FORMATTED = Const("<formatted>")
 TRUE = Const(True)
 FALSE = Const(False)
 
