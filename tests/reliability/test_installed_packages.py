@@ -37,7 +37,7 @@ SWEEP = textwrap.dedent(
     module.wants_parse = lambda data, codes: True  # the forked workers inherit this
     root, files = Path(sys.argv[1]), json.loads(sys.stdin.read())
     naming = {path for path in files if names_tf(Path(path).read_bytes())}
-    naming_tf = len(naming)
+    naming_tf = sum(path in naming for path in files)  # (a package may list a file twice)
     settings = Settings(select=frozenset(RULES), root=root)
     failures, reports, analysed = [], 0, 0
     for report in lint_files(files, settings, use_cache=False, jobs=2):
