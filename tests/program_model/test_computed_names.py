@@ -38,12 +38,15 @@ for i in range(3):
 """
 
 
-@pytest.mark.parametrize("name", ['"b_" + str(i)', 'f"bias_{i}"', '"b_%d" % i', '"b_0"'])
-@pytest.mark.parametrize("program", [LAYER, TF1], ids=["add_weight", "get_variable"])
-def test_a_computed_bias_name_is_a_bias(program: str, name: str) -> None:
-    if program is TF1:
-        name = name.replace("str(i)", "str(i)").replace('"b_0"', '"b_%d" % i')
-    assert codes(program.format(name=name, reg="tf.keras.regularizers.l2(1e-4)" if program is TF1 else "l2(1e-4)"), "RC102") == ["RC102"]
+@pytest.mark.parametrize(
+    ("program", "name", "regularizer"),
+    [
+        *((LAYER, name, "l2(1e-4)") for name in ('"b_" + str(i)', 'f"bias_{i}"', '"b_%d" % i', '"b_0"')),
+        *((TF1, name, "tf.keras.regularizers.l2(1e-4)") for name in ('"b_" + str(i)', 'f"bias_{i}"', '"b_%d" % i')),
+    ],
+)
+def test_a_computed_bias_name_is_a_bias(program: str, name: str, regularizer: str) -> None:
+    assert codes(program.format(name=name, reg=regularizer), "RC102") == ["RC102"]
     assert codes(program.format(name=name, reg="None"), "RC102") == []
 
 
