@@ -22,6 +22,12 @@ class MaxNormAxisMismatch(Check):
 
     VALID = [
         """
+import tensorflow.compat.v1 as tf
+hidden1 = tf.layers.dense(x, 300, activation=tf.nn.relu, name="hidden1")
+weights = tf.get_default_graph().get_tensor_by_name("hidden1/kernel:0")
+clip_weights = tf.assign(weights, tf.clip_by_norm(weights, clip_norm=1.0, axes=0))
+""",
+        """
 from tensorflow import keras
 conv = keras.layers.Conv2D(32, 3, kernel_constraint=keras.constraints.MaxNorm(3, axis=[0, 1, 2]))
 dense = keras.layers.Dense(64, kernel_constraint=keras.constraints.max_norm(3))
@@ -40,6 +46,13 @@ clip = tf.assign(w, tf.clip_by_norm(w, 3.0, axes=[0, 1, 2]))
 """,
     ]
     INVALID = [
+        # The kernel of a named tf.layers layer, fetched from the graph by its name.
+        """
+import tensorflow.compat.v1 as tf
+hidden1 = tf.layers.dense(x, 300, activation=tf.nn.relu, name="hidden1")
+weights = tf.get_default_graph().get_tensor_by_name("hidden1/kernel:0")
+clip_weights = tf.assign(weights, tf.clip_by_norm(weights, clip_norm=1.0, axes=1))
+""",
         Invalid(
             """
 from tensorflow import keras

@@ -176,7 +176,27 @@ def weight_kernels(facts: ModuleFacts, subject: cst.BaseExpression) -> list[Kern
                     kernel = layer_kernel(facts, layer_fact, KERNEL_ATTRIBUTES[value.attr.value])
                     if kernel is not None:
                         kernels.append(kernel)
+        elif fact is not None and fact.method in ("get_tensor_by_name", "get_variable"):
+            kernels.extend(_named_layer_kernels(facts, literal_value(fact.value("name", 0))))
     return kernels
+
+
+def _named_layer_kernels(facts: ModuleFacts, tensor_name: object) -> list[Kernel]:
+    """``graph.get_tensor_by_name("hidden1/kernel:0")``: the kernel of the layer this module builds
+    with ``name="hidden1"``."""
+    if not isinstance(tensor_name, str) or "/" not in tensor_name:
+        return []
+    scope, _, variable = tensor_name.split(":", 1)[0].rpartition("/")
+    keyword = KERNEL_ATTRIBUTES.get(variable)
+    if keyword is None:
+        return []
+    found: list[Kernel] = []
+    for call in facts.calls:
+        if call.name in LAYER_KERNELS and literal_value(call.value("name")) == scope:
+            kernel = layer_kernel(facts, call, keyword)
+            if kernel is not None:
+                found.append(kernel)
+    return found
 
 
 def _variable_candidates(
