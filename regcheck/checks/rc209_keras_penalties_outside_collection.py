@@ -10,6 +10,7 @@ The safe fix adds the layers' ``.losses`` to the minimized loss.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import libcst as cst
@@ -31,6 +32,7 @@ class KerasPenaltiesOutsideCollection(Check):
     summary = "Keras layer penalties in TF1 code whose loss reads only REGULARIZATION_LOSSES"
     fix_safety = "safe"
     triggers = (b"regularization_loss", b"REGULARIZATION_LOSSES", b"get_total_loss")
+    import_triggers = triggers  # the loss may be formed by a head of an imported module
 
     VALID = [
         # TF1 layers fill the collection.
@@ -92,18 +94,32 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
                     if layer not in layers:
                         layers.append(layer)
             argument = loss_argument(step)
-            if not layers or argument is None or step.site.facts is not facts:
+            if not layers or argument is None:
+                continue
+            if step.site.facts is facts:
+                where: cst.CSTNode | None = argument
+            elif any(layer.site.facts is facts for layer in layers):
+                # The head that minimizes is another module's, the layers are this one's: the call here
+                # that hands them to it (an estimator's model_fn calling a shared head).
+                where = step.site.via(facts)
+            else:
+                continue
+            if where is None:
                 continue
             first = layers[0]
             line = f" line {facts.span(first.site.node).line}" if first.site.facts is facts else ""
+            there = ""
+            if where is not argument:
+                path = os.path.relpath(step.site.facts.path, os.path.dirname(facts.path) or ".")
+                there = f" ({path}, line {step.site.facts.span(step.site.node).line})"
             yield self.finding(
                 facts,
-                argument,
-                f"the loss passed to `{step.kind}` reads only REGULARIZATION_LOSSES, but the Keras layers' penalties "
+                where,
+                f"the loss passed to `{step.kind}`{there} reads only REGULARIZATION_LOSSES, but the Keras layers' penalties "
                 f"(`{first.cls}(...)`{line}{' and others' if len(layers) > 1 else ''}) never enter that collection: "
                 "they are not trained",
-                symbol=facts.code(argument) if isinstance(argument, cst.Name) else None,
-                fix=_fix(facts, step, layers),
+                symbol=facts.code(argument) if where is argument and isinstance(argument, cst.Name) else None,
+                fix=_fix(facts, step, layers) if where is argument else None,
             )
 
 

@@ -218,3 +218,43 @@ def test_bias_regularizer_asked_for_by_the_training_script_is_reported_at_its_ca
     """
     root = write_project(tmp_path, {"ops.py": LAYER_HELPER, "model.py": model, "steps.py": STEP, "train.py": train})
     assert _findings(root, "RC102") == [("train.py", 6)]
+
+
+# An estimator head shared by several model functions: it adds REGULARIZATION_LOSSES and minimizes.
+HEAD = """
+    import tensorflow as tf
+
+    def train_op_fn(optimizer):
+        def minimize(loss):
+            return optimizer.minimize(loss, global_step=tf.compat.v1.train.get_global_step())
+        return minimize
+
+    def head(logits, labels, mode, make_train_op):
+        loss = tf.compat.v1.losses.sigmoid_cross_entropy(labels, logits)
+        total = loss + tf.compat.v1.losses.get_regularization_loss()
+        return tf.estimator.EstimatorSpec(mode, loss=total, train_op=make_train_op(total))
+"""
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(1e-5))", [("model.py", 8)]),
+        ("tf.compat.v1.layers.dense(features, 1, kernel_regularizer=tf.keras.regularizers.l2(1e-5))", []),
+    ],
+)
+def test_keras_penalties_handed_to_a_head_that_reads_the_collection(tmp_path: Path, layer: str, expected: list) -> None:
+    """Keras layers' penalties never enter REGULARIZATION_LOSSES (tf.layers' do): the model function
+    that hands them to the shared head is where the mistake is; the head itself is reported nowhere."""
+    call = f"{layer}(features)" if layer.startswith("tf.keras") else layer
+    model = f"""
+        import tensorflow as tf
+        from heads import head, train_op_fn
+
+        def model_fn(features, labels, mode):
+            logits = {call}
+            optimizer = tf.compat.v1.train.AdamOptimizer()
+            return head(logits, labels, mode, train_op_fn(optimizer))
+    """
+    root = write_project(tmp_path, {"heads.py": HEAD, "model.py": model})
+    assert _findings(root, "RC209") == expected
