@@ -14,7 +14,7 @@ The places, per kind (``benchmarks/README.md``, Mutations, says the same):
 - ``drop-collection-read`` (RC201): the loss expression and the training calls
   (``minimize``/``compute_gradients``/``gradients``/...) that read the loss's name in its scope;
 - ``drop-model-losses`` (RC202): the loss expression and the gradient / ``compiled_loss`` calls of
-  its function;
+  its function and of the functions that call it;
 - ``penalty-after-tape`` (RC203): the moved addition and the ``tape.gradient`` call;
 - ``list-added`` (RC204): the loss expression;
 - ``drop-update-ops`` (RC207): the train op (the statements that were in the ``with`` block, or the
@@ -1153,6 +1153,30 @@ def _trains_here(tree: Tree, node: cst.CSTNode) -> bool:
     return any(callee_tail(call) in ("GradientTape", "gradient", "minimize") for call in tree.within(scope, cst.Call))
 
 
+_MODEL_CONSTRUCTORS = re.compile(r"^\s*(?:[\w.]+\.)?(?:Sequential|Model)\s*\(")
+
+
+def _built_plain_here(tree: Tree, node: cst.Attribute) -> bool:
+    """``model.losses`` where ``model`` was last bound, before this point and in the same scope, to a
+    ``Sequential([...])`` / ``Model(...)`` written out with no penalty in it: dropping its losses drops
+    nothing (a notebook's later model, next to an earlier regularized one)."""
+    if not isinstance(node.value, cst.Name):
+        return False
+    name, line = node.value.value, tree.start(node)[0]
+    scope = tree.scope(node)
+    last: cst.Assign | None = None
+    for assign in tree.nodes(cst.Assign):
+        if tree.start(assign)[0] >= line or tree.scope(assign) is not scope:
+            continue
+        if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets):
+            if last is None or tree.start(assign)[0] > tree.start(last)[0]:
+                last = assign
+    if last is None:
+        return False
+    value = tree.code(last.value)
+    return bool(_MODEL_CONSTRUCTORS.match(value)) and not PENALTY_WORDS.search(value)
+
+
 def find_drop_model_losses(ctx: Context) -> None:
     """Remove ``model.losses`` from a custom loop's or ``train_step``'s loss."""
     tree = ctx.tree
@@ -1160,7 +1184,7 @@ def find_drop_model_losses(ctx: Context) -> None:
     if where is None:
         return
     for node in tree.nodes(cst.Attribute):
-        if not _model_losses(tree, node) or not _trains_here(tree, node):
+        if not _model_losses(tree, node) or not _trains_here(tree, node) or _built_plain_here(tree, node):
             continue
         for term, via in terms_reading(tree, node):
             holder = _guarding_if(tree, term)
@@ -1202,13 +1226,24 @@ def _guarding_if(tree: Tree, term: Term) -> cst.If | None:
 
 
 def _gradient_calls(tree: Tree, near: cst.CSTNode) -> list[cst.CSTNode]:
+    """The training calls of the function that holds ``near``, and of the functions of this file that
+    call it (a ``compute_loss`` helper's loss reaches ``tape.gradient`` in the step that calls it)."""
     function = tree.function(near)
-    scope: syntax.Scope = function if function is not None else tree.module
+    scopes: list[syntax.Scope] = [function if function is not None else tree.module]
+    if function is not None:
+        name = function.name.value
+        for call in tree.nodes(cst.Call):
+            if callee_tail(call) == name:
+                caller = tree.function(call)
+                scope: syntax.Scope = caller if caller is not None else tree.module
+                if all(scope is not s for s in scopes):
+                    scopes.append(scope)
     found: list[cst.CSTNode] = []
-    for call in tree.within(scope, cst.Call):
-        tail = callee_tail(call)
-        if tail in ("gradient", "minimize", "compiled_loss", "compute_loss", "gradients"):
-            found.append(call)
+    for scope in scopes:
+        for call in tree.within(scope, cst.Call):
+            tail = callee_tail(call)
+            if tail in ("gradient", "minimize", "compiled_loss", "compute_loss", "gradients"):
+                found.append(call)
     return found
 
 
