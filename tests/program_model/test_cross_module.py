@@ -258,3 +258,36 @@ def test_keras_penalties_handed_to_a_head_that_reads_the_collection(tmp_path: Pa
     """
     root = write_project(tmp_path, {"heads.py": HEAD, "model.py": model})
     assert _findings(root, "RC209") == expected
+
+
+SCOPED_NET = """
+    import tensorflow as tf
+    slim = tf.contrib.slim
+
+    def net_arg_scope(weight_decay=4e-5):
+        with slim.arg_scope([slim.conv2d, slim.fully_connected],
+                            weights_regularizer=slim.l2_regularizer(weight_decay),
+                            biases_regularizer=slim.l2_regularizer(weight_decay)) as sc:
+            return sc
+
+    def net(images, num_classes=5, is_training=True):
+        x = tf.reduce_mean(slim.conv2d(images, 16, [3, 3]), [1, 2])
+        return slim.fully_connected(x, num_classes, activation_fn=None)
+"""
+
+
+@pytest.mark.parametrize("script", ["eval", "train"])
+def test_an_arg_scope_functions_bias_regularizer_is_reported_where_it_is_written(tmp_path: Path, script: str) -> None:
+    """The model module's arg_scope function penalizes biases: one finding, there, whatever script
+    enters the scope (an evaluation script, or the training script)."""
+    tail = {
+        "eval": "predictions = tf.argmax(logits, 1)",
+        "train": "loss = tf.losses.get_total_loss()\ntrain_op = tf.train.AdamOptimizer().minimize(loss)",
+    }[script]
+    body = (
+        "import tensorflow as tf\nfrom net import net, net_arg_scope\nslim = tf.contrib.slim\n"
+        "images = tf.placeholder(tf.float32, [None, 32, 32, 3])\n"
+        "with slim.arg_scope(net_arg_scope()):\n    logits = net(images, is_training=False)\n" + tail + "\n"
+    )
+    root = write_project(tmp_path, {"net.py": SCOPED_NET, f"{script}.py": body})
+    assert _findings(root, "RC102") == [("net.py", 8)]

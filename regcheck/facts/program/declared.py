@@ -167,7 +167,14 @@ def _active_deeper(facts: ModuleFacts, variable: Variable, declared: Declaration
 
 
 def _active_in(module: ModuleFacts, declared: Declaration) -> bool:
+    """That module's program sees the regularizer active: on a variable it makes, or (an arg_scope
+    function's ``biases_regularizer``) on the scope itself, which it reports whoever enters it."""
+    prog = program(module)
     return any(
         v.declared is not None and v.declared.node is declared.node and regularizer_state(v.regularizer) == "active"
-        for v in program(module).variables
+        for v in prog.variables
+    ) or any(
+        scope.node is declared.node and regularizer_state(regularizer) == "active"
+        for scope, regularizer in prog.scope_bias_regularizers
+        if scope.facts is module
     )
