@@ -240,7 +240,7 @@ def _fix_unit(
         written = decode_source(unit.path, unit.source.encode(fixed.text))
     except SourceError:
         return FixOutcome(report.findings, fixed.result.applied, True, text=fixed.text)
-    after = lint_notebook(written, codes, keras)
+    after = lint_notebook(written, codes, keras, project if unit.uses_project else None)
     problems = [str(p) for p in after.problems]
     return FixOutcome(after.findings, fixed.result.applied, True, problems=problems, text=fixed.text)
 

@@ -29,11 +29,12 @@ def lint_unit(
 ) -> FileReport:
     """The unit's report: findings in the unit's own positions (cells for a notebook).
 
-    ``project``: the run's project index, for facts of the modules a module imports (a notebook and
-    stdin are linted alone). ``keras``: the Keras the project targets ("3", "2" or "unknown"); by default the
+    ``project``: the run's project index, for facts of the modules a module (or a notebook) imports
+    (stdin is linted alone). ``keras``: the Keras the project targets ("3", "2" or "unknown"); by default the
     project's (``project.keras_target``), else unknown."""
     if unit.kind == "notebook":
-        return lint_notebook(unit.source, codes, keras if keras is not None else getattr(project, "keras_target", None))
+        target = keras if keras is not None else getattr(project, "keras_target", None)
+        return lint_notebook(unit.source, codes, target, project)
     report = lint_text(unit.path, unit.source.text, codes, unit.source.raw or None, project, keras)
     report.source = unit.source
     return report
@@ -44,10 +45,13 @@ def unreadable_report(problem: Problem, codes: frozenset[str]) -> FileReport:
     return FileReport(problem.path, findings=[unreadable_finding(problem)] if "RC001" in codes else [])
 
 
-def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None = None) -> FileReport:
+def lint_notebook(
+    source: SourceFile, codes: frozenset[str], keras: str | None = None, project: Project | None = None
+) -> FileReport:
     """A notebook's report: its code cells linted as one module, findings carrying their cell.
 
-    ``keras``: the Keras version the project targets ("3", "2" or "unknown", as for ``lint_text``)."""
+    ``keras``: the Keras version the project targets ("3", "2" or "unknown", as for ``lint_text``).
+    ``project``: the run's project index: a notebook imports the modules next to it as a script does."""
     report = FileReport(source.path)
     try:
         notebook, cells = load_notebook(source.text)
@@ -59,7 +63,7 @@ def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None =
         report.cells = [cell.source for cell in cells]
         if not names_tf("".join(report.cells).encode("utf-8", "surrogatepass")):
             return report  # like a module that names no TF/Keras API: nothing to parse
-        _lint_document(source.path, document_of(source.path, notebook, cells, codes), codes, report, keras)
+        _lint_document(source.path, document_of(source.path, notebook, cells, codes), codes, report, keras, project)
     except NotebookError as exc:  # RC001: reported like any finding, not an exit-2 error
         report.source = report.cells = None
         if "RC001" in codes:
@@ -74,12 +78,17 @@ def lint_notebook(source: SourceFile, codes: frozenset[str], keras: str | None =
 
 
 def _lint_document(
-    path: str, document: Document, codes: frozenset[str], report: FileReport, keras: str | None = None
+    path: str,
+    document: Document,
+    codes: frozenset[str],
+    report: FileReport,
+    keras: str | None = None,
+    project: Project | None = None,
 ) -> None:
     report.parsed = bool(document.included) or bool(document.syntax_errors)
     findings = list(document.syntax_errors)
     if document.included:
-        module_report = lint_text(path, document.text, codes, keras=keras)
+        module_report = lint_text(path, document.text, codes, project=project, keras=keras)
         report.parsed = report.parsed and (module_report.parsed or bool(document.syntax_errors))
         report.analysed = module_report.analysed
         report.problems.extend(module_report.problems)

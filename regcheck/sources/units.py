@@ -31,6 +31,6 @@ class SourceUnit:
 
     @property
     def uses_project(self) -> bool:
-        """Is the unit linted against the project index (facts of the modules it imports)? A module file is;
-        a notebook and stdin are linted alone."""
-        return self.kind == "module" and not self.stdin
+        """Is the unit linted against the project index (facts of the modules it imports)? A module file
+        and a notebook are (a notebook imports the modules next to it as a script does); stdin is linted alone."""
+        return not self.stdin
