@@ -48,23 +48,6 @@ import tensorflow.compat.v1 as tf
 h = tf.layers.dense(x, 64)
 train_op = tf.train.AdamOptimizer().minimize(loss)
 """,
-        # The loss waits for the updates, and so does every op computed from it.
-        """
-import tensorflow.compat.v1 as tf
-h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
-loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
-with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
-    loss = tf.identity(loss)
-train_op = tf.train.AdamOptimizer().minimize(loss)
-""",
-        """
-import tensorflow.compat.v1 as tf
-from tensorflow.python.ops import control_flow_ops
-h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
-loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
-loss = control_flow_ops.with_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS), loss)
-train_op = tf.train.AdamOptimizer().minimize(loss)
-""",
         # Minimized first, and the loss made to wait afterwards: the estimator (or a session) fetches
         # that loss with the train op, in one run that runs the updates.
         """
@@ -115,6 +98,24 @@ params = {"decay": 0.9997, "epsilon": 0.001}
 with slim.arg_scope([slim.conv2d], normalizer_fn=slim.batch_norm, normalizer_params=params):
     net = slim.conv2d(images, 32, [3, 3])
 train_op = tf.train.RMSPropOptimizer(0.01).minimize(loss)
+""",
+        # A loss made to wait for the updates, then minimized: the gradients need only its (static)
+        # shape, not its value, so the train op alone never runs the updates (measured with TF).
+        """
+import tensorflow.compat.v1 as tf
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+    loss = tf.identity(loss)
+train_op = tf.train.AdamOptimizer().minimize(loss)
+""",
+        """
+import tensorflow.compat.v1 as tf
+from tensorflow.python.ops import control_flow_ops
+h = tf.layers.batch_normalization(tf.layers.dense(x, 64), training=is_training)
+loss = tf.reduce_mean(tf.square(tf.layers.dense(h, 1) - y))
+loss = control_flow_ops.with_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS), loss)
+train_op = tf.train.AdamOptimizer().minimize(loss)
 """,
         # What waits for the updates is a copy of the loss that nothing minimizes.
         """

@@ -190,6 +190,10 @@ class Step:
     variables: set[int]  # id() of the trainable variable objects it differentiates
     optimizer: Any = None  # the optimizer that applies it, once known
     applied: bool = False
+    # A TF1 train op built before it runs: the IR again with every op fetched in the run that trains
+    # (`sess.run([train_op, loss])` runs what `loss` waits for, UPDATE_OPS included), and the op itself.
+    widen: Callable[[VariableCatalog, list[Any]], GraphIR] | None = None
+    train_op: Any = None
 
 
 class _Stop(BaseException):
@@ -591,9 +595,13 @@ class TrainingHooks:
                 finally:
                     hooks.depth -= 1
                 sources = var_list if var_list is not None else _trainable(loss.graph)
+                count = len(hooks.steps)
                 hooks.record(lambda c: symbolic_ir([loss], c, train_op=train_op, tf1=True), "minimize", sources)
-                if hooks.steps:
-                    hooks.steps[-1].optimizer = self
+                if len(hooks.steps) > count:
+                    step = hooks.steps[-1]
+                    step.optimizer = self
+                    step.train_op = getattr(train_op, "op", train_op)
+                    step.widen = lambda c, fetched: symbolic_ir([loss], c, train_op=fetched, tf1=True)
                 return train_op
 
             return minimize
@@ -715,11 +723,23 @@ class TrainingHooks:
         graph = losses[0].graph
         sources = sources if sources is not None else _trainable(graph)
         train = flatten_fetches(train_op) if train_op is not None else None
+        count = len(self.steps)
         self.record(lambda c: symbolic_ir(losses, c, train_op=train, tf1=True), hook, sources, site)
+        if hook != "Session.run" and train is not None and len(train) == 1 and len(self.steps) > count:
+            self.steps[-1].train_op = train[0]
+            self.steps[-1].widen = lambda c, fetched: symbolic_ir(losses, c, train_op=fetched, tf1=True)
 
     def _stop_at_run(self, fetches: Any) -> None:
-        """A session is about to run a training update: every pending gradient is a step of it; stop."""
+        """A session is about to run a training update: every pending gradient is a step of it; stop.
+        A step whose train op was built before is judged with everything this run fetches."""
         train = flatten_fetches(fetches)
+        fetched = {id(op) for op in train}
+        for step in self.steps:
+            if step.widen is not None and id(step.train_op) in fetched and len(train) > 1:
+                ir = step.widen(step.catalog, train)
+                ir.sources, ir.late_regularizers = step.ir.sources, step.ir.late_regularizers
+                ir.hook, ir.call_site = step.ir.hook, step.ir.call_site
+                step.ir = ir
         pending, self.pending = self.pending, []
         for loss, sources, site in pending:
             self._record_tf1(loss, sources, train, "Session.run", site)

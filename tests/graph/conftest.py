@@ -45,7 +45,7 @@ class Script:
     name: str
     versions: list[str]
     entry: str
-    expect: dict[str, set[tuple[str, str]]]  # Keras version -> {(code, symbol suffix)}
+    expect: dict[str, set[tuple[str, str | None]]]  # Keras version -> {(code, symbol suffix; "-": none)}
     errors: list[str]
     steps: int | None
     messages: list[str]  # text some finding's message holds
@@ -53,8 +53,8 @@ class Script:
 
 def read_script(path: Path) -> Script:
     versions, errors, messages, steps, entry = ["3"], [], [], None, str(path.relative_to(REPO))
-    expect: dict[str, set[tuple[str, str]]] = {}
-    everywhere: set[tuple[str, str]] = set()
+    expect: dict[str, set[tuple[str, str | None]]] = {}
+    everywhere: set[tuple[str, str | None]] = set()
     for line in path.read_text().splitlines():
         if not line.startswith("# "):
             break
@@ -64,10 +64,10 @@ def read_script(path: Path) -> Script:
             versions = value.split()
         elif key == "expect" and value:
             code, symbol = value.split()
-            everywhere.add((code, symbol))
+            everywhere.add((code, None if symbol == "-" else symbol))
         elif key.startswith("expect[") and value:
             code, symbol = value.split()
-            expect.setdefault(key[7:-1], set()).add((code, symbol))
+            expect.setdefault(key[7:-1], set()).add((code, None if symbol == "-" else symbol))
         elif key == "error":
             errors.append(value)
         elif key == "message":

@@ -10,13 +10,16 @@ pytestmark = pytest.mark.tensorflow
 pytest.importorskip("tensorflow")
 
 
-def _matches(found: set[tuple[str, str | None]], expected: set[tuple[str, str]]) -> bool:
+def _matches(found: set[tuple[str, str | None]], expected: set[tuple[str, str | None]]) -> bool:
     """(code, symbol) pairs against (code, symbol suffix) pairs: `sequential/dense/kernel` is `dense/kernel`."""
     if len(found) != len(expected):
         return False
     left = set(found)
     for code, suffix in expected:
-        match = next((f for f in left if f[0] == code and (f[1] == suffix or str(f[1]).endswith("/" + suffix))), None)
+        match = next(
+            (f for f in left if f[0] == code and (f[1] == suffix or (suffix and str(f[1]).endswith("/" + suffix)))),
+            None,
+        )
         if match is None:
             return False
         left.remove(match)

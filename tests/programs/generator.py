@@ -978,17 +978,18 @@ class _TF1(_Writer):
             code.add(f"update_ops = {V}.get_collection({V}.GraphKeys.UPDATE_OPS)")
             with code.block("with tf.control_dependencies(update_ops):"):
                 code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
-        elif bn == "wired_loss":  # the loss waits for the updates, and so does every op minimizing it
+        elif bn == "wired_loss":  # a copy of the loss waits for the updates, and is fetched with the train op
+            code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
             code.add(f"update_ops = {V}.get_collection({V}.GraphKeys.UPDATE_OPS)")
             with code.block("with tf.control_dependencies(update_ops):"):
                 code.add("loss = tf.identity(loss)")
-            code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
         else:
             code.add("train_op = optimizer.minimize(loss)", prefix + "minimize")
+        fetches = "[train_op, loss]" if bn == "wired_loss" else "train_op"
         with code.block(f"with {V}.Session({'graph=' + graph if graph else ''}) as sess:"):
             code.add(f"sess.run({V}.global_variables_initializer())")
             with code.block("for _ in range(2):"):
-                code.add("sess.run(train_op, feed_dict={x: x_train, y: y_train})", prefix + "run")
+                code.add(f"sess.run({fetches}, feed_dict={{x: x_train, y: y_train}})", prefix + "run")
 
     def _block_bn(self, variant: str) -> str:
         if self.spec.bn == "none":

@@ -291,8 +291,8 @@ class Semantics:
         self.arg_scopes: list[ArgScope] = []
         self.tapes: list[Tape] = []
         self.control: list[list[Value]] = []
-        # Tensors made under control_dependencies(UPDATE_OPS) (`loss = tf.identity(loss)` there): a train
-        # op that minimizes one runs the updates first. Kept by id, with the tensor held so no id is reused.
+        # Tensors made under control_dependencies(UPDATE_OPS) (`loss = tf.identity(loss)` there): fetched
+        # with a train op, they run the updates in that step. Kept by id, with the tensor held so no id is reused.
         self.after_updates: dict[int, Tensor] = {}
         # The flags of the branches being run (values.Assumptions): `if params.use_bn:` taken as True here.
         self.assumptions: list[tuple[str, bool]] = []
@@ -1921,8 +1921,8 @@ class Semantics:
         step.assumptions = frozenset(self.assumptions)
         if self.control and any(self._has_update_ops(deps) for deps in self.control):
             step.update_ops = True
-        elif any(self.waits_for_updates(value) for value in self._flat([loss])):
-            step.update_ops = True  # the loss itself waits for the updates
+        # A loss that waits for the updates does not make its gradients wait (they need only its static
+        # shape): the updates run when that loss is fetched with the train op, not when it is minimized.
         step.replicas = self.replica > 0
         self.program.train_steps.append(step)
         return step
