@@ -125,3 +125,31 @@ tf.losses.sparse_softmax_cross_entropy(labels, logits)
 train = tf.train.GradientDescentOptimizer(0.1).minimize({loss})
 """
     assert codes(source, "RC201") == expected
+
+
+@pytest.mark.parametrize("style", sorted(IMPORTS))
+@pytest.mark.parametrize(
+    ("scope_args", "loss", "expected"),
+    [
+        ("", "tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))", ["RC201"]),
+        ("weight_decay=1e-4", "tf.losses.sparse_softmax_cross_entropy(labels, logits)", ["RC201"]),
+        ("weight_decay=0.0", "tf.losses.sparse_softmax_cross_entropy(labels, logits)", []),
+        ("", "tf.losses.get_total_loss()", []),
+    ],
+)
+def test_a_library_arg_scope_gives_its_weight_decay(
+    style: str, scope_args: str, loss: str, expected: list[str]
+) -> None:
+    """A model zoo's own arg_scope function penalizes the conv and fully connected weights it covers."""
+    source = f"""
+import tensorflow.compat.v1 as tf
+import tf_slim as slim
+{IMPORTS[style].format(module="resnet_v2")}
+images = tf.placeholder(tf.float32, [None, 224, 224, 3])
+labels = tf.placeholder(tf.int64, [None])
+with slim.arg_scope(resnet_v2.resnet_arg_scope({scope_args})):
+    logits, _ = resnet_v2.resnet_v2_50(images, num_classes=5, is_training=False)
+with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+    train = tf.train.MomentumOptimizer(0.01, 0.9).minimize({loss})
+"""
+    assert codes(source, "RC201") == expected

@@ -774,6 +774,8 @@ class Semantics:
         ):
             return self._optimizer(ref.qualified, args, node, ctx, interp)
         if _is_library_network(name):
+            if name.endswith("arg_scope"):
+                return self._library_arg_scope(name, args, node, ctx, interp)
             self._library_network(name, args, node, ctx, interp)
         return self.call_unknown(ref, args, node, ctx, interp)
 
@@ -830,6 +832,8 @@ class Semantics:
         if _is_optimizer_name(name):
             return self._optimizer(name, args, node, ctx, interp)
         if _is_library_network(name):
+            if last.endswith("arg_scope"):
+                return self._library_arg_scope(name, args, node, ctx, interp)
             self._library_network(name, args, node, ctx, interp)
             return UNKNOWN
         if _is_data_loss(name):
@@ -849,6 +853,18 @@ class Semantics:
         return Tensor(
             (Term("data", tapes=self.open_tapes()),), reads, True, frozenset(), self.open_tapes(), self.graph, node
         )
+
+    def _library_arg_scope(
+        self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter
+    ) -> ArgScope:
+        """A model zoo's ``*_arg_scope(weight_decay=...)``: every one gives its conv and fully connected
+        layers an L2 ``weights_regularizer`` of ``weight_decay`` (nonzero by default), and may give batch
+        norm (where the program model cannot see: the network's family decides)."""
+        site = interp.site(ctx.facts, node) if node is not None else None
+        regularizer = _with_coefficient(
+            Regularizer("l2", site=site, name=name), args.get("weight_decay", 0), default=_ZOO_WEIGHT_DECAY
+        )
+        return ArgScope(None, {"weights_regularizer": regularizer, "normalizer_fn": UNKNOWN})
 
     def _library_network(self, name: str, args: Args, node: cst.Call | None, ctx: Context, interp: Interpreter) -> None:
         """A network of slim's model zoo (``inception.inception_v3(images, is_training=True)``) called
@@ -3162,6 +3178,10 @@ def _is_data_loss(name: str) -> bool:
     if name.startswith("tf.losses.") and not last.startswith(("get_", "add_")) and last[:1].islower():
         return True
     return name.startswith("keras.losses.") and last[:1].islower() and last not in ("get", "serialize", "deserialize")
+
+
+# The smallest default weight_decay of slim's model zoo arg_scopes (inception's 4e-5; resnet's 1e-4).
+_ZOO_WEIGHT_DECAY = 4e-5
 
 
 def _is_library_network(name: str) -> bool:
