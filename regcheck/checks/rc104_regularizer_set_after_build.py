@@ -15,7 +15,7 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.facts import ModuleFacts, vocabulary
-from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
+from regcheck.facts.dataflow import literal_value, names_read, resolve_expr, values_of
 from regcheck.findings import Finding, Fix
 
 _LAYER_LISTS = frozenset({"layers", "submodules", "_layers"})
@@ -221,23 +221,9 @@ def _rebuilt_after(facts: ModuleFacts, loop: cst.For) -> bool:
         callee = (call.name or call.method or "").rsplit(".", 1)[-1]
         if callee not in _REBUILDERS or call.function is not function or facts.span(call.node).line <= after:
             continue
-        if name is None or name in _names_read(call.node) or _bound_to(facts, call.node, name):
+        if name is None or name in names_read(call.node) or _bound_to(facts, call.node, name):
             return True
     return False
-
-
-def _names_read(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        elif isinstance(current, cst.Attribute):
-            stack.append(current.value)
-        else:
-            stack.extend(current.children)
-    return found
 
 
 def _bound_to(facts: ModuleFacts, call: cst.Call, name: str) -> bool:

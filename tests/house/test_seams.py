@@ -67,7 +67,7 @@ def test_units_by_path(tmp_path: Path) -> None:
     module = SourceUnit(read_source(str(tmp_path / "m.py")))
     notebook = SourceUnit(read_source(str(tmp_path / "n.ipynb")))
     assert (module.kind, module.uses_project) == ("module", True)
-    assert (notebook.kind, notebook.uses_project) == ("notebook", False)
+    assert (notebook.kind, notebook.uses_project) == ("notebook", True)  # it imports the modules next to it
     assert not SourceUnit(module.source, stdin=True).uses_project
 
 
