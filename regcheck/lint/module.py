@@ -123,7 +123,7 @@ def lint_text(
             report.problems.append(Problem(path, f"internal error in {check_class.code}: {_describe(exc)}"))
             report.internal_error = True
     if findings:
-        findings = only_applicable(text, findings)
+        findings = only_applicable(text, _distinct(findings))
     stale: list[Finding] = []
     if "RC002" in codes and not report.internal_error:  # RC002: judged on the findings before suppression
         from regcheck.lint.suppressions import unused_noqa
@@ -135,6 +135,19 @@ def lint_text(
         findings = parse_suppressions(text).filter(findings)
     report.findings = sorted(findings + stale, key=Finding.sort_key)
     return report
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per defect: a step the program reaches twice (a training function two entries
+    call) is judged twice, and says the same thing at the same place."""
+    seen: set[tuple[object, ...]] = set()
+    kept: list[Finding] = []
+    for finding in findings:
+        key = (finding.code, finding.line, finding.column, finding.end_line, finding.end_column, finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 def _syntax_check(path: str, text: str, report: FileReport) -> None:
