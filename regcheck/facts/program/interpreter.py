@@ -239,7 +239,7 @@ class Interpreter:
                 return
             self.exec_statement(statement, ctx)
             guard = _guard_test(statement)
-            if guard is not None and ctx.stop is None and index + 1 < len(listed):
+            if guard is not None and ctx.stop is None and index + 1 < len(listed) and self.sem.refines(guard, ctx):
                 # `if "bias" in v.name: continue`: what follows runs only when the test failed.
                 negated = cst.UnaryOperation(
                     cst.Not(), guard.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -1368,7 +1368,7 @@ class Interpreter:
         for part in node.parts:
             if isinstance(part, cst.FormattedStringExpression):
                 self.eval(part.expression, ctx)
-        return FSTRING
+        return FORMATTED
 
     def _sequence_literal(self, node: cst.List | cst.Tuple | cst.Set, ctx: Context) -> Value:
         items: list[Value] = []
@@ -1637,7 +1637,6 @@ class RangeValue(Value):
 
 
 _ANY_KEY = object()  # a Mapping entry under a key the interpreter does not know
-FSTRING = FORMATTED
 
 _BUILTIN_CONSTANTS: dict[str, Value] = {
     "None": NONE,
@@ -1835,7 +1834,7 @@ def _truth(value: Value) -> bool | None:
     """The truth of a value when the interpreter knows it."""
     if isinstance(value, Const):
         try:
-            return bool(value.value) if value is not FSTRING else None
+            return bool(value.value) if value is not FORMATTED else None
         except Exception:
             return None
     if isinstance(value, OneOf):
@@ -1869,7 +1868,7 @@ def _compare(operator: cst.BaseCompOp, left: Value, right: Value) -> bool | None
         if same is None:
             return None
         return same if isinstance(operator, cst.Is) else not same
-    if not (isinstance(left, Const) and isinstance(right, Const)) or left is FSTRING or right is FSTRING:
+    if not (isinstance(left, Const) and isinstance(right, Const)) or left is FORMATTED or right is FORMATTED:
         if (
             isinstance(operator, (cst.In, cst.NotIn))
             and isinstance(left, Const)
@@ -1941,7 +1940,7 @@ def _fold(operator: type | None, left: Const, right: Const) -> Value:
             return Const(a**b)  # type: ignore[operator]
         if operator is cst.Modulo:
             if isinstance(a, str):
-                return FSTRING
+                return FORMATTED
             return Const(a % b)  # type: ignore[operator]
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return UNKNOWN

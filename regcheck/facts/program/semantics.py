@@ -365,6 +365,11 @@ class Semantics:
     def refine(self, test: cst.BaseExpression, ctx: Context, interp: Interpreter) -> AbstractContextManager[None]:
         return self.refine_all([test], ctx, interp)
 
+    def refines(self, test: cst.BaseExpression, ctx: Context) -> bool:
+        """Would ``refine`` narrow anything (does the test read a member of some variables)?"""
+        names = _names_in(spelled_out(test, ctx.frame.tests))
+        return any(isinstance(ctx.frame.vars.get(name), VarSetMember) for name in names)
+
     @contextmanager
     def refine_all(self, tests: list[cst.BaseExpression], ctx: Context, interp: Interpreter) -> Iterator[None]:
         """Inside ``if "bias" not in v.name:`` (or a comprehension's ``if``), ``v`` is a filtered member
