@@ -491,23 +491,7 @@ def outputs(program: Program, unit: Unit) -> set[Variable]:
         # Nothing is known of how they are wired: the last one built is the head.
         last = max(kernels, key=lambda v: v.id, default=None)
         return {last} if last is not None else set()
-    heads: set[Variable] = set()
-    for kernel in kernels:
-        seen: set[Variable] = set()
-        stack = list(feeds.get(kernel, ()))
-        reaches = False
-        while stack:
-            current = stack.pop()
-            if current in kernels:
-                reaches = True
-                break
-            if current in seen:
-                continue
-            seen.add(current)
-            stack.extend(feeds.get(current, ()))
-        if not reaches:
-            heads.add(kernel)
-    return heads
+    return program.heads(kernels)
 
 
 def anchor_of(facts: ModuleFacts, site: SiteRef, innermost: bool) -> cst.CSTNode | None:

@@ -71,6 +71,25 @@ class Program:
     sequential_outputs: dict[int, Value] = field(default_factory=dict)
     units: list[Unit] | None = None  # filled by coverage.units, on first use
 
+    def heads(self, kernels: set[Variable]) -> set[Variable]:
+        """The kernels from which none of them is reached through ``feeds`` (not even themselves, as a
+        kernel applied to itself is): the last layers."""
+        found: set[Variable] = set()
+        for kernel in kernels:
+            seen: set[Variable] = set()
+            stack = list(self.feeds.get(kernel, ()))
+            while stack:
+                current = stack.pop()
+                if current in kernels:
+                    break
+                if current in seen:
+                    continue
+                seen.add(current)
+                stack.extend(self.feeds.get(current, ()))
+            else:
+                found.add(kernel)
+        return found
+
     def squared(self, tensor: Value) -> Value | None:
         """What ``tensor`` is the square (or absolute value) of, when a square made it."""
         entry = self.squares.get(id(tensor))

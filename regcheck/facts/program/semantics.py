@@ -1227,7 +1227,7 @@ class Semantics:
         site = interp.site(facts, node) if node is not None else interp.site(facts, facts.module)
         name_value = args.get("name", 0 if via_get else None)
         name_node = args.node("name", 0 if via_get else None)
-        name = _name_text(name_value, name_node)
+        name = _name_text(name_value)
         full_name = self._scoped_name(name)
         graph = self.graph
         if via_get and full_name is not None:
@@ -1708,7 +1708,7 @@ class Semantics:
                 firsts = {k for k in kernels if not any(k in feeds.get(j, ()) for j in kernels if j is not k)}
                 for source in _frontier([inputs] if inputs is not None else []):
                     feeds.setdefault(source, set()).update(firsts)
-                result.frontier = frozenset(_heads(kernels, feeds))
+                result.frontier = frozenset(self.program.heads(kernels))
         self.program.model_calls.append(
             (model, interp.site(ctx.facts, node) if node is not None else None, frozenset(self.open_tapes()))
         )
@@ -2094,10 +2094,8 @@ def _single_variable(value: Value) -> Variable | None:
     return None
 
 
-def _name_text(value: Value | None, node: cst.CSTNode | None) -> str | None:
-    """A variable's name when the code gives it whole (not an f-string, whose value is a placeholder)."""
-    if isinstance(node, cst.Arg):
-        node = node.value
+def _name_text(value: Value | None) -> str | None:
+    """A variable's name when the code gives it whole (not formatted at run time)."""
     if value is FORMATTED or not (isinstance(value, Const) and isinstance(value.value, str)):
         return None
     return value.value
@@ -2116,25 +2114,6 @@ def _literal_prefix(node: cst.CSTNode | None) -> str | None:
     if isinstance(node, cst.FormattedString) and node.parts and isinstance(node.parts[0], cst.FormattedStringText):
         return node.parts[0].value or None
     return None
-
-
-def _heads(kernels: set[Variable], feeds: dict[Variable, set[Variable]]) -> set[Variable]:
-    """The kernels from which no other of them is reached."""
-    heads: set[Variable] = set()
-    for kernel in kernels:
-        seen: set[Variable] = set()
-        stack = list(feeds.get(kernel, ()))
-        while stack:
-            current = stack.pop()
-            if current in kernels and current is not kernel:
-                break
-            if current in seen:
-                continue
-            seen.add(current)
-            stack.extend(feeds.get(current, ()))
-        else:
-            heads.add(kernel)
-    return heads
 
 
 def _is_activation(tensor: Tensor) -> bool:
@@ -3021,7 +3000,7 @@ def _m_add_weight(
     layer = target if isinstance(target, Layer) else sem._holder(target)
     site = interp.site(ctx.facts, node) if node is not None else interp.site(ctx.facts, ctx.facts.module)
     name = args.get("name", 0 if not isinstance(args.get("shape", 0), Sequence) else None)
-    text = _name_text(name, args.node("name"))
+    text = _name_text(name)
     symbol = _symbol_for(ctx.facts, node)
     if symbol is not None and symbol.startswith("self."):
         symbol = symbol[5:]
