@@ -4,24 +4,14 @@ and the file's own imports overriding it. Nothing here imports TensorFlow or Ker
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import run_cli, write_project
 
 from regcheck import check_source
 from regcheck.config.keras_target import decide, parse_requirement, resolve
 from regcheck.config.settings import ConfigError, Overrides, load_settings
-
-
-def _project(tmp_path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return tmp_path
-
 
 DECLARATIONS = [
     # (files, expected version, the requirement that decided)
@@ -84,7 +74,7 @@ DECLARATIONS = [
 
 @pytest.mark.parametrize("files, version, decided", DECLARATIONS, ids=[str(i) for i in range(len(DECLARATIONS))])
 def test_auto_reads_each_declaration_style(tmp_path: Path, files: dict[str, str], version: str, decided: str) -> None:
-    root = _project(tmp_path, files)
+    root = write_project(tmp_path, files)
     target = resolve("auto", root)
     assert (target.version, target.reason) == (version, f"auto: {decided}")
 
@@ -100,12 +90,12 @@ def test_auto_reads_each_declaration_style(tmp_path: Path, files: dict[str, str]
 )
 def test_auto_finds_nothing_that_decides(tmp_path: Path, files: dict[str, str]) -> None:
     (tmp_path / ".git").mkdir()  # stop the upward search here
-    target = resolve("auto", _project(tmp_path, files))
+    target = resolve("auto", write_project(tmp_path, files))
     assert (target.version, target.reason) == ("unknown", "auto: no dependency declaration decides the Keras version")
 
 
 def test_auto_finds_the_declarations_above_a_subdirectory(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"requirements.txt": "tf-keras\n", "src/pkg/train.py": "import tensorflow\n"})
+    root = write_project(tmp_path, {"requirements.txt": "tf-keras\n", "src/pkg/train.py": "import tensorflow\n"})
     assert resolve("auto", root / "src" / "pkg" / "train.py").version == "2"
 
 
@@ -121,7 +111,7 @@ def test_requirement_parsing() -> None:
 
 
 def test_config_key_and_cli_override(tmp_path: Path) -> None:
-    _project(
+    write_project(
         tmp_path,
         {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["tensorflow<2.16"]\n[tool.regcheck]\nkeras = "3"\n'},
     )
@@ -137,7 +127,7 @@ def test_config_key_and_cli_override(tmp_path: Path) -> None:
 
 
 def test_bad_keras_value_is_a_config_error(tmp_path: Path) -> None:
-    _project(tmp_path, {"regcheck.toml": 'keras = "4"\n'})
+    write_project(tmp_path, {"regcheck.toml": 'keras = "4"\n'})
     with pytest.raises(ConfigError, match="keras must be one of 'auto', '3', '2'"):
         load_settings(tmp_path)
 
