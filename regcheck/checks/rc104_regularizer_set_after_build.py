@@ -15,7 +15,8 @@ import libcst as cst
 from regcheck.checks import edits
 from regcheck.checks.base import Check, unsafe_fix
 from regcheck.facts import ModuleFacts, vocabulary
-from regcheck.facts.dataflow import literal_value, names_read, resolve_expr, values_of
+from regcheck.facts.dataflow import literal_value, resolve_expr, values_of
+from regcheck.facts.names import names_read
 from regcheck.findings import Finding, Fix
 
 _LAYER_LISTS = frozenset({"layers", "submodules", "_layers"})

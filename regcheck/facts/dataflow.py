@@ -145,21 +145,6 @@ def literal_value(node: cst.BaseExpression | None) -> object:
     return None
 
 
-def names_read(node: cst.CSTNode) -> set[str]:
-    """The names an expression reads (``model`` in ``model_from_json(model.to_json())``)."""
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        elif isinstance(current, cst.Attribute):
-            stack.append(current.value)
-        else:
-            stack.extend(current.children)
-    return found
-
-
 def resolve_expr(facts: ModuleFacts, node: cst.BaseExpression, depth: int = 8) -> list[cst.BaseExpression]:
     """Follow names to the non-name expressions they are bound to (one level per name)."""
     if depth == 0:

@@ -205,6 +205,22 @@ if hasattr(cst, "TypeAlias"):
     _FIELDS[cst.TypeAlias] = ("name", "type_parameters", "value")
 
 
+def names_read(node: cst.CSTNode) -> list[str]:
+    """The names an expression reads, attribute names left out (``model`` in
+    ``model_from_json(model.to_json())``; ``v`` in ``"bias" not in v.name``)."""
+    found: list[str] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current.value)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        else:
+            stack.extend(current.children)
+    return found
+
+
 def field_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """A node's children that hold code, in source order (read from its fields, no visitor)."""
     children: list[cst.CSTNode] = []

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from regcheck.facts import vocabulary
+from regcheck.facts.names import names_read
 from regcheck.facts.program.frames import spelled_out
 from regcheck.facts.program.values import (
     FALSE,
@@ -367,7 +368,7 @@ class Semantics:
 
     def refines(self, test: cst.BaseExpression, ctx: Context) -> bool:
         """Would ``refine`` narrow anything (does the test read a member of some variables)?"""
-        names = _names_in(spelled_out(test, ctx.frame.tests))
+        names = names_read(spelled_out(test, ctx.frame.tests))
         return any(isinstance(ctx.frame.vars.get(name), VarSetMember) for name in names)
 
     @contextmanager
@@ -379,11 +380,11 @@ class Semantics:
             # Flags written in: `if not (skip_biases and is_bias):` tests what `is_bias` was bound to.
             flags = {
                 name: value.value
-                for name in _names_in(test)
+                for name in names_read(test)
                 if isinstance(value := ctx.frame.vars.get(name), Const) and isinstance(value.value, bool)
             }
             test = spelled_out(test, ctx.frame.tests, flags)
-            for name in _names_in(test):
+            for name in names_read(test):
                 value = ctx.frame.vars.get(name)
                 if isinstance(value, VarSetMember):
                     changed.append((name, value))
@@ -2185,20 +2186,6 @@ def _shape_of_initializer(value: Value | None) -> Value | None:
     if isinstance(value, Tensor):
         return getattr(value, "shape_hint", None)
     return None
-
-
-def _names_in(node: cst.CSTNode) -> list[str]:
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.append(current.value)
-        elif isinstance(current, cst.Attribute):
-            stack.append(current.value)
-        else:
-            stack.extend(current.children)
-    return found
 
 
 def _symbol_for(facts: ModuleFacts, call: cst.CSTNode | None) -> str | None:
