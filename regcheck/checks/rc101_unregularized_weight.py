@@ -8,7 +8,6 @@ penalties that reach them (a term in the loss, the REGULARIZATION_LOSSES collect
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import libcst as cst
@@ -398,10 +397,7 @@ def _built_elsewhere(facts: ModuleFacts, weight: Weight) -> str:
     """ " (built in blocks.py, line 7)" for a weight another module builds (the finding is at the call
     here that leads to it)."""
     site = weight.first.site
-    if site.facts is facts:
-        return ""
-    where = os.path.relpath(site.facts.path, os.path.dirname(facts.path) or ".")
-    return f" (built in {where}, line {site.facts.span(site.node).line})"
+    return "" if site.facts is facts else f" (built in {site.place_from(facts)})"
 
 
 def _unit_word(gap: Gap) -> str:

@@ -10,7 +10,6 @@ The safe fix adds the layers' ``.losses`` to the minimized loss.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import libcst as cst
@@ -108,10 +107,7 @@ train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean(tf.squ
                 continue
             first = layers[0]
             line = f" line {facts.span(first.site.node).line}" if first.site.facts is facts else ""
-            there = ""
-            if where is not argument:
-                path = os.path.relpath(step.site.facts.path, os.path.dirname(facts.path) or ".")
-                there = f" ({path}, line {step.site.facts.span(step.site.node).line})"
+            there = "" if where is argument else f" ({step.site.place_from(facts)})"
             yield self.finding(
                 facts,
                 where,

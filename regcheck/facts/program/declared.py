@@ -157,12 +157,8 @@ def _active_deeper(facts: ModuleFacts, variable: Variable, declared: Declaration
     """A module between this one and the declaration, on the calls that lead to the variable, makes the
     regularizer active whoever calls it (a model module passes ``bias_wd=`` to a helper; the training
     script that calls the model module passes nothing): that module reports it."""
-    chain = variable.site.chain
-    last_here = max((i for i, (chain_facts, _) in enumerate(chain) if chain_facts is facts), default=-1)
-    deeper = {id(chain_facts): chain_facts for chain_facts, _ in chain[last_here + 1 :]}
     return any(
-        module is not facts and module is not declared.facts and _active_in(module, declared)
-        for module in deeper.values()
+        module is not declared.facts and _active_in(module, declared) for module in variable.site.modules_between(facts)
     )
 
 

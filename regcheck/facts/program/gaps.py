@@ -178,10 +178,7 @@ def _locate(facts: ModuleFacts, site: SiteRef, varies: bool) -> cst.CSTNode | No
 def _reported_deeper(facts: ModuleFacts, site: SiteRef) -> bool:
     """A module between this one and the weight, on the calls that lead to it, reports the weight (the
     model module that builds the model, for the script that only calls its builder)."""
-    chain = site.chain
-    last_here = max((i for i, (chain_facts, _) in enumerate(chain) if chain_facts is facts), default=-1)
-    deeper = {id(f): f for f, _ in chain[last_here + 1 :] if f is not facts and f is not site.facts}
-    for module in deeper.values():
+    for module in site.modules_between(facts):
         if module.derived.get("program_weight_gaps_busy"):
             continue
         if any(w.first.site.node is site.node for gap in weight_gaps(module) for w in gap.left_out):

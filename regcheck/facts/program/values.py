@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -389,6 +390,22 @@ class SiteRef:
             if chain_facts is facts:
                 return node
         return None
+
+    def modules_between(self, facts: ModuleFacts) -> list[ModuleFacts]:
+        """The modules of the calls that lead here after ``facts``' last one, nearest the entry first,
+        each once, neither ``facts`` nor this object's own module (a model module between a script
+        and a layer helper)."""
+        last = max((i for i, (chain_facts, _) in enumerate(self.chain) if chain_facts is facts), default=-1)
+        found: dict[int, ModuleFacts] = {}
+        for chain_facts, _ in self.chain[last + 1 :]:
+            if chain_facts is not facts and chain_facts is not self.facts:
+                found.setdefault(id(chain_facts), chain_facts)
+        return list(found.values())
+
+    def place_from(self, facts: ModuleFacts) -> str:
+        """ "blocks.py, line 7": where it is, as a finding in ``facts`` names another module's line."""
+        path = os.path.relpath(self.facts.path, os.path.dirname(facts.path) or ".")
+        return f"{path}, line {self.facts.span(self.node).line}"
 
     def anchor(self, facts: ModuleFacts) -> cst.CSTNode | None:
         """Where a finding about this object goes in ``facts``: the object's own call when it is made
